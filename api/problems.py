@@ -1,0 +1,87 @@
+"""RFC 9457 problem+json responses for every error the API lets out."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ledger.errors import (
+    ChainUnavailable,
+    DeploymentError,
+    LedgerError,
+    TransactionReverted,
+    TransactionTimeout,
+)
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("autoledger.api")
+
+# Domain errors and the HTTP status they mean; the first matching class wins.
+_STATUS_OF: list[tuple[type[Exception], int]] = [
+    (TransactionReverted, 409),
+    (TransactionTimeout, 504),
+    (ChainUnavailable, 503),
+    (DeploymentError, 503),
+    (LedgerError, 502),
+]
+
+
+def problem(
+    status: int, detail: str, *, title: str | None = None, type_: str = "about:blank",
+    **extra: Any,
+) -> JSONResponse:
+    """A problem+json response."""
+    body = {
+        "type": type_,
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make `app` answer every error as problem+json."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        response = problem(exc.status_code, str(exc.detail), instance=request.url.path)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"location": ".".join(str(p) for p in e["loc"]), "message": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        shown = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
+        return problem(
+            422, f"invalid request: {shown}", instance=request.url.path, errors=errors
+        )
+
+    @app.exception_handler(LedgerError)
+    async def _ledger(request: Request, exc: LedgerError) -> JSONResponse:
+        status = next(code for kind, code in _STATUS_OF if isinstance(exc, kind))
+        extra: dict[str, Any] = {}
+        if isinstance(exc, TransactionReverted):
+            extra = {"error": exc.error, "arguments": _jsonable(exc.arguments)}
+        return problem(status, str(exc), instance=request.url.path, **extra)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem(500, "internal error; the server log has the details",
+                       instance=request.url.path)
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("0x" + v.hex() if isinstance(v, bytes) else v) for k, v in values.items()}

@@ -1,0 +1,90 @@
+"""The one settings object, read from ``AUTOLEDGER_*`` environment variables (and a file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def project_root() -> Path:
+    """The checkout this package runs from (where `node_modules` and `contracts` are)."""
+    return Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can configure. Unset values are the embedded defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AUTOLEDGER_",
+        env_file=None,
+        extra="forbid",
+    )
+
+    rpc_url: str | None = Field(
+        default=None, description="Chain node JSON-RPC URL; unset starts an embedded anvil"
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; unset means SQLite at var/autoledger.db"
+    )
+    var_dir: Path = Field(default=Path("var"), description="Where local state lives")
+    node_modules: Path = Field(
+        default_factory=lambda: project_root() / "node_modules",
+        description="Where anvil, solc-js and OpenZeppelin are installed",
+    )
+    contracts_dir: Path | None = Field(default=None, description="Solidity sources (packaged)")
+    finality_depth: int = Field(default=0, ge=0, description="Blocks after which a tx is final")
+    gas_price: int | None = Field(
+        default=None, ge=0, description="Force legacy transactions at this price (0 on QBFT)"
+    )
+    evm_version: str = Field(default="paris")
+    optimizer_runs: int = Field(default=200, ge=1)
+    dev: bool | None = Field(
+        default=None, description="Use anvil's well-known keys; default: on with embedded node"
+    )
+    keystore: Path | None = Field(default=None, description="eth-account keystore JSON file")
+    keystore_password: SecretStr | None = Field(default=None)
+    host: str = Field(default="127.0.0.1")
+    port: int = Field(default=8000, ge=0, le=65535)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @model_validator(mode="after")
+    def _keys_are_configured(self) -> Settings:
+        if not self.dev_mode and self.keystore is None:
+            raise ValueError(
+                "AUTOLEDGER_KEYSTORE is required when not in dev mode"
+                " (set AUTOLEDGER_DEV=1 to use anvil's public test keys)"
+            )
+        if self.keystore is not None and self.keystore_password is None:
+            raise ValueError("AUTOLEDGER_KEYSTORE_PASSWORD is required with AUTOLEDGER_KEYSTORE")
+        return self
+
+    @property
+    def dev_mode(self) -> bool:
+        """Dev mode: the chain is local and anvil's public accounts may sign."""
+        return self.rpc_url is None if self.dev is None else self.dev
+
+    @property
+    def embedded_node(self) -> bool:
+        """Whether the service starts its own anvil."""
+        return self.rpc_url is None
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL in use."""
+        return self.database_url or f"sqlite:///{(self.var_dir / 'autoledger.db').resolve()}"
+
+    @property
+    def sources_dir(self) -> Path:
+        """The Solidity sources: configured, packaged in the wheel, or the checkout's."""
+        if self.contracts_dir is not None:
+            return self.contracts_dir
+        packaged = Path(__file__).resolve().parents[1] / "ledger" / "_contracts"
+        return packaged if packaged.is_dir() else project_root() / "contracts"
+
+
+def load_settings(env_file: Path | None = None, **overrides: object) -> Settings:
+    """Settings from the environment, an optional `env_file`, then explicit `overrides`."""
+    return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]

@@ -1,0 +1,104 @@
+"""Exceptions raised by `ledger`.
+
+    LedgerError
+    ├── CompileError              solc rejected a source; `.problems` holds "file:line: message"
+    ├── CompilerUnavailable       neither a native solc nor solc-js of the pinned version found
+    ├── NodeError                 the embedded anvil node failed to start or answer
+    ├── ChainUnavailable          the JSON-RPC endpoint does not answer
+    ├── KeyMaterialError          a signing key could not be loaded (never carries the secret)
+    ├── DeploymentError
+    │   ├── DeploymentMissing     a recorded deployment is not on the chain
+    │   └── DeploymentOutdated    the code changed while the old deployment holds data
+    └── TransactionError
+        ├── TransactionReverted   the EVM reverted; `.error` / `.args` name the custom error
+        ├── TransactionDropped    a mined transaction vanished (reorg) and did not come back
+        └── TransactionTimeout    no receipt, or not final, within the allowed time
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class LedgerError(Exception):
+    """Base of every error raised by `ledger`."""
+
+
+class CompileError(LedgerError):
+    """solc reported errors; each entry of `problems` reads ``file:line: message``."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("compile failed:\n" + "\n".join(self.problems))
+
+
+class CompilerUnavailable(LedgerError):
+    """No solc of the pinned version could be found or installed."""
+
+
+class NodeError(LedgerError):
+    """The embedded anvil node could not be started, reached or stopped."""
+
+
+class ChainUnavailable(LedgerError):
+    """The JSON-RPC endpoint did not answer."""
+
+
+class KeyMaterialError(LedgerError):
+    """A signing key could not be loaded (missing keystore, wrong password...)."""
+
+
+class DeploymentError(LedgerError):
+    """A deployment could not be made or reused."""
+
+
+class DeploymentMissing(DeploymentError):
+    """A deployment recorded for this chain id has no code on the chain."""
+
+
+class DeploymentOutdated(DeploymentError):
+    """The compiled code differs from the deployed one and the deployment holds data."""
+
+
+class TransactionError(LedgerError):
+    """A transaction could not be sent or confirmed."""
+
+
+class TransactionReverted(TransactionError):
+    """The EVM reverted. `error` is the custom error's name (or ``Error``/``Panic``)."""
+
+    def __init__(
+        self,
+        error: str,
+        args: dict[str, Any],
+        *,
+        tx_hash: str | None = None,
+        raw: str | None = None,
+    ) -> None:
+        self.error = error
+        self.args_ = args
+        self.tx_hash = tx_hash
+        self.raw = raw
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in args.items())
+        where = f" (tx {tx_hash})" if tx_hash else ""
+        super().__init__(f"reverted with {error}({shown}){where}")
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """The custom error's decoded arguments, by parameter name."""
+        return self.args_
+
+
+class TransactionDropped(TransactionError):
+    """A transaction that had been mined is no longer in the canonical chain."""
+
+
+class TransactionTimeout(TransactionError):
+    """The transaction was not mined, or not final, in time."""
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return repr(value) if isinstance(value, str) else str(value)

@@ -1,0 +1,183 @@
+"""The embedded chain node: anvil as a child process, for local development and tests.
+
+Production points `AUTOLEDGER_RPC_URL` at a consortium node instead; nothing here is used then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from ledger.errors import NodeError
+
+START_TIMEOUT = 30.0
+"""Seconds to wait for anvil to answer; loading a large state file is the slow part."""
+
+STOP_TIMEOUT = 15.0
+"""Seconds anvil gets to dump its state after SIGTERM before it is killed."""
+
+STATE_INTERVAL = 5
+"""Seconds between anvil's state dumps, so a crash loses at most this much chain history."""
+
+_PLATFORMS = {("Linux", "x86_64"): "linux-amd64", ("Linux", "aarch64"): "linux-arm64",
+              ("Darwin", "x86_64"): "darwin-amd64", ("Darwin", "arm64"): "darwin-arm64"}
+
+
+def find_anvil(node_modules: Path) -> Path:
+    """The anvil binary from `@foundry-rs/anvil` in `node_modules`, else one on PATH.
+
+    The platform package's binary is used directly rather than the npm wrapper script, so that
+    signals reach anvil itself. Raises `NodeError` when there is none.
+    """
+    suffix = _PLATFORMS.get((platform.system(), platform.machine()))
+    if suffix:
+        binary = node_modules / "@foundry-rs" / f"anvil-{suffix}" / "bin" / "anvil"
+        if binary.is_file():
+            return binary
+    on_path = shutil.which("anvil")
+    if on_path:
+        return Path(on_path)
+    raise NodeError(f"no anvil binary in {node_modules}/@foundry-rs or on PATH: run scripts/bootstrap")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class EmbeddedNode:
+    """An anvil child process bound to 127.0.0.1.
+
+    With `state_file`, the chain is loaded from it at start and dumped to it periodically and
+    on stop, so a restarted node continues the same chain. The child dies with its parent
+    (PR_SET_PDEATHSIG on Linux) and runs in its own session, so Ctrl-C reaches the service,
+    which then stops the node in order.
+    """
+
+    def __init__(
+        self,
+        *,
+        anvil: Path,
+        state_file: Path | None = None,
+        log_file: Path | None = None,
+        chain_id: int = 31337,
+        port: int | None = None,
+        extra_args: Sequence[str] = (),
+    ) -> None:
+        self.anvil = anvil
+        self.state_file = state_file
+        self.log_file = log_file
+        self.chain_id = chain_id
+        self.port = port
+        self.extra_args = list(extra_args)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The node's JSON-RPC URL; only meaningful once started."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The anvil process id while it runs."""
+        return self._process.pid if self._process else None
+
+    def start(self) -> str:
+        """Start anvil and wait until it answers `eth_chainId`; returns the RPC URL.
+
+        Raises `NodeError` naming anvil's last output when it exits or does not answer.
+        """
+        if self._process is not None:
+            return self.url
+        self.port = self.port or free_port()
+        command = [
+            str(self.anvil), "--host", "127.0.0.1", "--port", str(self.port),
+            "--chain-id", str(self.chain_id), *self.extra_args,
+        ]
+        if self.state_file is not None:
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            command += ["--state", str(self.state_file), "--state-interval", str(STATE_INTERVAL)]
+        log_path = self.log_file or Path(os.devnull)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                preexec_fn=_detach_but_die_with_parent,
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                code = self._process.returncode
+                self._process = None
+                raise NodeError(f"anvil exited with code {code} at start: {self._tail()}")
+            if _answers(self.url):
+                return self.url
+            time.sleep(0.05)
+        self.stop()
+        raise NodeError(f"anvil did not answer on {self.url} within {START_TIMEOUT}s: {self._tail()}")
+
+    def stop(self) -> None:
+        """Stop anvil (it dumps its state first); kill it if it does not stop in time."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def __enter__(self) -> EmbeddedNode:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _tail(self) -> str:
+        if self.log_file is None or not self.log_file.is_file():
+            return "(no log)"
+        lines = self.log_file.read_text(errors="replace").strip().splitlines()
+        return " | ".join(lines[-5:]) or "(empty log)"
+
+
+def _answers(url: str) -> bool:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []})
+    request = urllib.request.Request(
+        url, data=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=1) as response:
+            return b"result" in response.read()
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _detach_but_die_with_parent() -> None:
+    os.setsid()
+    if platform.system() == "Linux":
+        pr_set_pdeathsig = 1
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)

@@ -1,0 +1,166 @@
+"""Send transactions signed locally with eth-account; nodes never hold our keys."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractLogicError, Web3RPCError
+from web3.types import TxParams, TxReceipt
+
+from ledger.chain import RECEIPT_TIMEOUT, Address, Chain, TxHash, checksum
+from ledger.compiler import ContractArtifact
+from ledger.errors import TransactionError
+from ledger.nonces import NonceManager, nonce_manager_for
+from ledger.reverts import ErrorDecoder
+
+GAS_MARGIN = 1.25
+"""Estimated gas is multiplied by this: estimates can fall short when state moves in between."""
+
+_SEND_ATTEMPTS = 3
+"""Nonce clashes (another process used the key) are retried after a resync this many times."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sent:
+    """A transaction that was mined (and reached the finality depth)."""
+
+    tx_hash: TxHash
+    receipt: TxReceipt
+
+    @property
+    def block_number(self) -> int:
+        """The block the transaction is in."""
+        return int(self.receipt["blockNumber"])
+
+
+class Sender:
+    """Signs and sends transactions from one account.
+
+    All senders of the same account on the same node share one `NonceManager`, so any number
+    of threads may call `transact` at once. Reverts raise `TransactionReverted` with the
+    custom error's name and arguments, decoded with `errors`.
+    """
+
+    def __init__(
+        self,
+        chain: Chain,
+        account: LocalAccount,
+        *,
+        errors: ErrorDecoder | None = None,
+        gas_margin: float = GAS_MARGIN,
+    ) -> None:
+        self.chain = chain
+        self.account = account
+        self.address = checksum(account.address)
+        self.errors = errors or ErrorDecoder()
+        self.gas_margin = gas_margin
+        self.nonces: NonceManager = nonce_manager_for(
+            chain.url,
+            self.address,
+            lambda: int(chain.w3.eth.get_transaction_count(self.address, "pending")),
+        )
+        self.sent_count = 0
+        self._count_lock = threading.Lock()
+
+    def contract(self, address: str, abi: list[dict[str, Any]]) -> Contract:
+        """A web3 contract object at `address` (for calls and building transactions)."""
+        return self.chain.w3.eth.contract(address=checksum(address), abi=abi)
+
+    def transact(
+        self, function: ContractFunction, *, value: int = 0, timeout: float = RECEIPT_TIMEOUT
+    ) -> Sent:
+        """Call a contract `function` in a transaction and wait until it is final."""
+        tx: TxParams = {"to": function.address, "data": function._encode_transaction_data()}
+        if value:
+            tx["value"] = value
+        return self.send(tx, timeout=timeout)
+
+    def deploy(
+        self, artifact: ContractArtifact, args: Sequence[Any] = (), *, timeout: float = RECEIPT_TIMEOUT
+    ) -> tuple[Address, Sent]:
+        """Deploy `artifact` with constructor `args`; return its address and the transaction."""
+        return self.send_init_code(self.init_code(artifact, args), timeout=timeout)
+
+    def send_init_code(
+        self, init_code: str, *, timeout: float = RECEIPT_TIMEOUT
+    ) -> tuple[Address, Sent]:
+        """Deploy a contract from its `init_code` (bytecode + encoded constructor arguments)."""
+        sent = self.send({"data": init_code}, timeout=timeout)  # type: ignore[typeddict-item]
+        address = sent.receipt.get("contractAddress")
+        if not address:
+            raise TransactionError(f"deployment {sent.tx_hash}: receipt has no contract address")
+        return checksum(address), sent
+
+    def init_code(self, artifact: ContractArtifact, args: Sequence[Any] = ()) -> str:
+        """Creation bytecode of `artifact` with its ABI-encoded constructor `args`."""
+        factory = self.chain.w3.eth.contract(abi=artifact.abi, bytecode="0x" + artifact.bytecode)
+        data: str = factory.constructor(*args).data_in_transaction
+        return data
+
+    def send(self, tx: TxParams, *, timeout: float = RECEIPT_TIMEOUT) -> Sent:
+        """Estimate gas, sign with the next nonce, send raw, and wait for finality.
+
+        Raises `TransactionReverted` (at estimation, or after mining with status 0),
+        `TransactionTimeout` / `TransactionDropped` from waiting, `ChainUnavailable`.
+        """
+        tx_hash = self.submit(tx)
+        receipt = self.chain.wait_for_receipt(tx_hash, timeout=timeout)
+        if receipt["status"] != 1:
+            raise self._explain_failure(tx, receipt, tx_hash)
+        return Sent(tx_hash=tx_hash, receipt=receipt)
+
+    def submit(self, tx: TxParams) -> TxHash:
+        """Estimate, sign and broadcast `tx` without waiting; return its hash."""
+        tx = {**tx, "from": self.address, "chainId": self.chain.chain_id}
+        if "gas" not in tx:
+            tx["gas"] = self._estimate(tx)
+        tx.update(self.chain.fees().as_tx_fields())  # type: ignore[typeddict-item]
+        last_error: Exception | None = None
+        for _ in range(_SEND_ATTEMPTS):
+            with self.nonces.reserve() as nonce:
+                signed = self.account.sign_transaction({**tx, "nonce": nonce})  # type: ignore[arg-type]
+                try:
+                    raw_hash = self.chain._rpc(
+                        lambda: self.chain.w3.eth.send_raw_transaction(signed.raw_transaction)
+                    )
+                except Web3RPCError as exc:
+                    if "nonce" not in str(exc).lower():
+                        raise TransactionError(f"node refused transaction: {exc}") from exc
+                    last_error = exc  # the chain knows better: re-read the nonce and retry
+                    clash = True
+                else:
+                    clash = False
+            if not clash:
+                with self._count_lock:
+                    self.sent_count += 1
+                return TxHash("0x" + bytes(raw_hash).hex())
+            self.nonces.resync()
+        raise TransactionError(f"nonce kept clashing for {self.address}: {last_error}")
+
+    def _estimate(self, tx: TxParams) -> int:
+        try:
+            estimate = int(self.chain._rpc(lambda: self.chain.w3.eth.estimate_gas(tx)))
+        except ContractLogicError as exc:
+            raise self.errors.reverted(exc.data if isinstance(exc.data, str) else None) from exc
+        return int(estimate * self.gas_margin)
+
+    def _explain_failure(self, tx: TxParams, receipt: TxReceipt, tx_hash: TxHash) -> Exception:
+        """Replay a failed transaction as a call to read its revert data."""
+        call: TxParams = {k: v for k, v in tx.items() if k in ("to", "data", "value")}  # type: ignore[assignment]
+        call["from"] = self.address
+        block = receipt["blockNumber"]
+        try:
+            self.chain.w3.eth.call(call, block_identifier=max(block - 1, 0))
+        except ContractLogicError as exc:
+            return self.errors.reverted(
+                exc.data if isinstance(exc.data, str) else None, tx_hash=tx_hash
+            )
+        if receipt["gasUsed"] >= int(tx.get("gas", 0)):
+            return TransactionError(f"transaction {tx_hash} ran out of gas")
+        return self.errors.reverted(None, tx_hash=tx_hash)
