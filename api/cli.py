@@ -66,7 +66,9 @@ def serve(
 
     settings = _settings(env_file, host=host, port=port)
     _check_port_free(settings.host, settings.port)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     with console.status("starting chain, database and contracts"):
         try:
             runtime = Runtime.start(settings, redeploy=redeploy)
@@ -82,7 +84,9 @@ def serve(
         url = f"http://{settings.host}:{settings.port}"
         console.print(f"AutoLedger serving at [bold]{url}[/bold]  (API docs: {url}/v1/docs)")
         uvicorn.run(
-            create_app(runtime), host=settings.host, port=settings.port,
+            create_app(runtime),
+            host=settings.host,
+            port=settings.port,
             log_level=settings.log_level,
         )
     finally:
@@ -91,6 +95,7 @@ def serve(
 
 def _check_port_free(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
         try:
             sock.bind((host, port))
         except OSError as exc:
@@ -131,7 +136,7 @@ def compile_(env_file: EnvFile = None) -> None:
         artifacts = compile_contracts(
             settings.sources_dir,
             node_modules=settings.node_modules,
-            cache_dir=settings.var_dir / "build",
+            cache_dir=settings.build_cache,
             evm_version=settings.evm_version,
             optimizer_runs=settings.optimizer_runs,
         )

@@ -6,7 +6,13 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 
 from fastapi import FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
 from prometheus_client.registry import Collector
 
@@ -40,11 +46,15 @@ def install_metrics(app: FastAPI, runtime: Runtime) -> None:
     """Count requests per route and serve `GET /metrics` in Prometheus text format."""
     registry = CollectorRegistry()
     requests = Counter(
-        "autoledger_http_requests", "HTTP requests", ["method", "route", "status"],
+        "autoledger_http_requests",
+        "HTTP requests",
+        ["method", "route", "status"],
         registry=registry,
     )
     latency = Histogram(
-        "autoledger_http_request_seconds", "HTTP request latency", ["method", "route"],
+        "autoledger_http_request_seconds",
+        "HTTP request latency",
+        ["method", "route"],
         registry=registry,
     )
     registry.register(_RuntimeCollector(runtime))

@@ -33,7 +33,11 @@ _STATUS_OF: list[tuple[type[Exception], int]] = [
 
 
 def problem(
-    status: int, detail: str, *, title: str | None = None, type_: str = "about:blank",
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    type_: str = "about:blank",
     **extra: Any,
 ) -> JSONResponse:
     """A problem+json response."""
@@ -64,9 +68,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         shown = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
-        return problem(
-            422, f"invalid request: {shown}", instance=request.url.path, errors=errors
-        )
+        return problem(422, f"invalid request: {shown}", instance=request.url.path, errors=errors)
 
     @app.exception_handler(LedgerError)
     async def _ledger(request: Request, exc: LedgerError) -> JSONResponse:
@@ -79,8 +81,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
-        return problem(500, "internal error; the server log has the details",
-                       instance=request.url.path)
+        return problem(
+            500, "internal error; the server log has the details", instance=request.url.path
+        )
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

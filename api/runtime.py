@@ -63,7 +63,7 @@ class Runtime:
             artifacts = compile_contracts(
                 settings.sources_dir,
                 node_modules=settings.node_modules,
-                cache_dir=settings.var_dir / "build",
+                cache_dir=settings.build_cache,
                 evm_version=settings.evm_version,
                 optimizer_runs=settings.optimizer_runs,
             )
@@ -81,8 +81,14 @@ class Runtime:
                 node.stop()
             raise
         return cls(
-            settings=settings, chain=chain, engine=engine, artifacts=artifacts,
-            operator=operator, contracts=contracts, node=node, errors=errors,
+            settings=settings,
+            chain=chain,
+            engine=engine,
+            artifacts=artifacts,
+            operator=operator,
+            contracts=contracts,
+            node=node,
+            errors=errors,
         )
 
     def close(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         description="Where anvil, solc-js and OpenZeppelin are installed",
     )
     contracts_dir: Path | None = Field(default=None, description="Solidity sources (packaged)")
+    build_dir: Path | None = Field(
+        default=None, description="Compiler output cache; unset means var/build"
+    )
     finality_depth: int = Field(default=0, ge=0, description="Blocks after which a tx is final")
     gas_price: int | None = Field(
         default=None, ge=0, description="Force legacy transactions at this price (0 on QBFT)"
@@ -77,6 +80,11 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{(self.var_dir / 'autoledger.db').resolve()}"
 
     @property
+    def build_cache(self) -> Path:
+        """Where compiled contracts are cached."""
+        return self.build_dir or self.var_dir / "build"
+
+    @property
     def sources_dir(self) -> Path:
         """The Solidity sources: configured, packaged in the wheel, or the checkout's."""
         if self.contracts_dir is not None:
@@ -85,6 +93,6 @@ class Settings(BaseSettings):
         return packaged if packaged.is_dir() else project_root() / "contracts"
 
 
-def load_settings(env_file: Path | None = None, **overrides: object) -> Settings:
+def load_settings(env_file: Path | None = None, **overrides: Any) -> Settings:
     """Settings from the environment, an optional `env_file`, then explicit `overrides`."""
     return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]

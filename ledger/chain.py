@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NewType, cast
+from typing import Any, NewType, TypeAlias, TypeVar
 
+from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from requests.exceptions import RequestException
 from web3 import HTTPProvider, Web3
@@ -17,8 +19,10 @@ from ledger.errors import ChainUnavailable, TransactionDropped, TransactionTimeo
 TxHash = NewType("TxHash", str)
 """0x-prefixed hex hash of a transaction."""
 
-Address = NewType("Address", str)
+Address: TypeAlias = ChecksumAddress
 """EIP-55 checksummed account or contract address."""
+
+T = TypeVar("T")
 
 RECEIPT_TIMEOUT = 120.0
 """Seconds to wait for a transaction to be mined and reach the finality depth by default."""
@@ -73,12 +77,12 @@ class Chain:
     def chain_id(self) -> int:
         """The chain id reported by the node (asked once)."""
         if self._chain_id is None:
-            self._chain_id = int(self._rpc(lambda: self.w3.eth.chain_id))
+            self._chain_id = int(self.rpc(lambda: self.w3.eth.chain_id))
         return self._chain_id
 
     def latest_block(self) -> int:
         """Number of the newest block."""
-        return int(self._rpc(lambda: self.w3.eth.block_number))
+        return int(self.rpc(lambda: self.w3.eth.block_number))
 
     def final_block(self) -> int:
         """Number of the newest block deep enough to be final under `finality_depth`."""
@@ -93,10 +97,10 @@ class Chain:
         """
         if self.gas_price is not None:
             return Fees(gas_price=self.gas_price)
-        block = self._rpc(lambda: self.w3.eth.get_block("latest"))
+        block = self.rpc(lambda: self.w3.eth.get_block("latest"))
         base_fee = block.get("baseFeePerGas")
         if base_fee is None:
-            return Fees(gas_price=int(self._rpc(lambda: self.w3.eth.gas_price)))
+            return Fees(gas_price=int(self.rpc(lambda: self.w3.eth.gas_price)))
         try:
             tip = int(self.w3.eth.max_priority_fee)
         except (Web3Exception, ValueError):
@@ -119,7 +123,7 @@ class Chain:
                 if self.finality_depth == 0:
                     return receipt
                 if self.latest_block() >= receipt["blockNumber"] + self.finality_depth:
-                    block = self._rpc(lambda: self.w3.eth.get_block(receipt["blockNumber"]))
+                    block = self.rpc(self.w3.eth.get_block, receipt["blockNumber"])
                     if block["hash"] == receipt["blockHash"]:
                         return receipt
             if time.monotonic() > deadline:
@@ -131,18 +135,19 @@ class Chain:
 
     def _receipt_or_none(self, tx_hash: TxHash) -> TxReceipt | None:
         try:
-            return self._rpc(lambda: self.w3.eth.get_transaction_receipt(HexBytes(tx_hash)))
+            return self.rpc(self.w3.eth.get_transaction_receipt, HexBytes(tx_hash))
         except TransactionNotFound:
             return None
 
-    def _rpc(self, call: Any) -> Any:
-        """Run one JSON-RPC `call`, turning connection failures into `ChainUnavailable`."""
+    def rpc(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call `method(*args, **kwargs)` (a web3 request), turning connection failures into
+        `ChainUnavailable`."""
         try:
-            return call()
+            return method(*args, **kwargs)
         except (RequestException, ConnectionError) as exc:
             raise ChainUnavailable(f"chain node at {self.url} does not answer: {exc}") from exc
 
 
 def checksum(address: str) -> Address:
     """`address` in EIP-55 checksum form."""
-    return Address(cast(str, Web3.to_checksum_address(address)))
+    return Web3.to_checksum_address(address)

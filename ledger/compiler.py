@@ -99,7 +99,8 @@ def find_solc(*, node_modules: Path) -> Solc:
         found = _version_of(solcjs)
         if found != SOLC_VERSION:
             raise CompilerUnavailable(
-                f"solc-js in {node_modules} is {found}, expected {SOLC_VERSION}: run scripts/bootstrap"
+                f"solc-js in {node_modules} is {found}, expected {SOLC_VERSION}:"
+                " run scripts/bootstrap"
             )
         return Solc(path=solcjs, kind="solc-js", version=SOLC_VERSION)
     raise CompilerUnavailable(
@@ -111,7 +112,8 @@ def find_solc(*, node_modules: Path) -> Solc:
 def install_native() -> Path | None:
     """Try to install a native solc of the pinned version; None when it cannot be downloaded."""
     try:
-        return Path(solcx.install_solc(SOLC_VERSION))
+        solcx.install_solc(SOLC_VERSION)
+        return Path(solcx.install.get_executable(SOLC_VERSION))
     except Exception:  # any download failure means: use solc-js
         return None
 
@@ -204,20 +206,24 @@ def _source_hash(files: Mapping[str, Path], node_modules: Path, settings: Any) -
 def _run_solc(
     solc: Solc, standard_input: dict[str, Any], *, roots: list[Path], node_modules: Path
 ) -> dict[str, Any]:
-    paths = {
-        "base_path": roots[0].resolve(),
-        "include_path": [r.resolve() for r in [*roots[1:], node_modules]],
-    }
+    base_path = roots[0].resolve()
+    include_path = [r.resolve() for r in [*roots[1:], node_modules]]
     stdin = json.dumps(standard_input)
     if solc.kind == "native":
         try:
             stdout, stderr, _command, _proc = solcx.wrapper.solc_wrapper(
-                solc_binary=solc.path, stdin=stdin, standard_json=True, **paths
+                solc_binary=solc.path,
+                stdin=stdin,
+                standard_json=True,
+                base_path=base_path,
+                include_path=include_path,
             )
         except SolcError as exc:
             raise CompileError([f"solc failed: {exc}"]) from exc
     else:
-        stdout, stderr = _run_solcjs(solc.path, stdin, **paths)
+        stdout, stderr = _run_solcjs(
+            solc.path, stdin, base_path=base_path, include_path=include_path
+        )
     # solc-js may print a line starting with ">>>" before its JSON.
     text = "\n".join(line for line in stdout.splitlines() if not line.startswith(">>>"))
     try:
@@ -293,8 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.install_native:
         path = install_native()
-        message = f"native solc {SOLC_VERSION} at {path}" if path else (
-            f"no native solc {SOLC_VERSION} could be downloaded; solc-js will be used"
+        message = (
+            f"native solc {SOLC_VERSION} at {path}"
+            if path
+            else (f"no native solc {SOLC_VERSION} could be downloaded; solc-js will be used")
         )
         sys.stderr.write(message + "\n")
     return 0

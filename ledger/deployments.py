@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from ledger.chain import Address
+from ledger.chain import Address, checksum
 from ledger.compiler import Artifacts
 from ledger.errors import DeploymentMissing, DeploymentOutdated
 from ledger.logs import iter_logs
@@ -75,10 +75,12 @@ def ensure_deployed(
             if record is not None:
                 reuse = _check_recorded(record, sender, code_hash, redeploy=redeploy)
                 if reuse:
-                    addresses[spec.name] = Address(record.address)
+                    addresses[spec.name] = checksum(record.address)
                     result[spec.name] = Deployed(
-                        name=spec.name, address=Address(record.address),
-                        block_number=record.block_number, fresh=False,
+                        name=spec.name,
+                        address=checksum(record.address),
+                        block_number=record.block_number,
+                        fresh=False,
                     )
                     continue
                 record.active = False
@@ -86,10 +88,14 @@ def ensure_deployed(
             address, sent = sender.send_init_code(init_code)
             session.add(
                 Deployment(
-                    chain_id=chain_id, name=spec.name, address=address,
+                    chain_id=chain_id,
+                    name=spec.name,
+                    address=address,
                     block_number=sent.block_number,
                     block_hash="0x" + bytes(sent.receipt["blockHash"]).hex(),
-                    tx_hash=sent.tx_hash, code_hash=code_hash, compiler=artifacts.compiler,
+                    tx_hash=sent.tx_hash,
+                    code_hash=code_hash,
+                    compiler=artifacts.compiler,
                 )
             )
             session.commit()
@@ -103,8 +109,10 @@ def ensure_deployed(
 def _check_recorded(record: Deployment, sender: Sender, code_hash: str, *, redeploy: bool) -> bool:
     """True to reuse `record`; False to deploy anew; raises when that needs `redeploy`."""
     chain = sender.chain
-    code = chain._rpc(lambda: chain.w3.eth.get_code(record.address))
-    where = f"{record.name} at {record.address} (block {record.block_number}, chain {record.chain_id})"
+    code = chain.rpc(chain.w3.eth.get_code, checksum(record.address))
+    where = (
+        f"{record.name} at {record.address} (block {record.block_number}, chain {record.chain_id})"
+    )
     if len(code) == 0:
         if redeploy:
             return False

@@ -1,18 +1,18 @@
 """Exceptions raised by `ledger`.
 
-    LedgerError
-    ├── CompileError              solc rejected a source; `.problems` holds "file:line: message"
-    ├── CompilerUnavailable       neither a native solc nor solc-js of the pinned version found
-    ├── NodeError                 the embedded anvil node failed to start or answer
-    ├── ChainUnavailable          the JSON-RPC endpoint does not answer
-    ├── KeyMaterialError          a signing key could not be loaded (never carries the secret)
-    ├── DeploymentError
-    │   ├── DeploymentMissing     a recorded deployment is not on the chain
-    │   └── DeploymentOutdated    the code changed while the old deployment holds data
-    └── TransactionError
-        ├── TransactionReverted   the EVM reverted; `.error` / `.args` name the custom error
-        ├── TransactionDropped    a mined transaction vanished (reorg) and did not come back
-        └── TransactionTimeout    no receipt, or not final, within the allowed time
+LedgerError
+├── CompileError              solc rejected a source; `.problems` holds "file:line: message"
+├── CompilerUnavailable       neither a native solc nor solc-js of the pinned version found
+├── NodeError                 the embedded anvil node failed to start or answer
+├── ChainUnavailable          the JSON-RPC endpoint does not answer
+├── KeyMaterialError          a signing key could not be loaded (never carries the secret)
+├── DeploymentError
+│   ├── DeploymentMissing     a recorded deployment is not on the chain
+│   └── DeploymentOutdated    the code changed while the old deployment holds data
+└── TransactionError
+    ├── TransactionReverted   the EVM reverted; `.error` / `.args` name the custom error
+    ├── TransactionDropped    a mined transaction vanished (reorg) and did not come back
+    └── TransactionTimeout    no receipt, or not final, within the allowed time
 """
 
 from __future__ import annotations

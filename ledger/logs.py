@@ -43,7 +43,7 @@ def iter_logs(
         if topics is not None:
             params["topics"] = list(topics)
         try:
-            logs = chain._rpc(lambda p=params: chain.w3.eth.get_logs(p))
+            logs = chain.rpc(chain.w3.eth.get_logs, params)
         except Web3RPCError:
             if size <= MIN_CHUNK:
                 raise

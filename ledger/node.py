@@ -32,8 +32,12 @@ STOP_TIMEOUT = 15.0
 STATE_INTERVAL = 5
 """Seconds between anvil's state dumps, so a crash loses at most this much chain history."""
 
-_PLATFORMS = {("Linux", "x86_64"): "linux-amd64", ("Linux", "aarch64"): "linux-arm64",
-              ("Darwin", "x86_64"): "darwin-amd64", ("Darwin", "arm64"): "darwin-arm64"}
+_PLATFORMS = {
+    ("Linux", "x86_64"): "linux-amd64",
+    ("Linux", "aarch64"): "linux-arm64",
+    ("Darwin", "x86_64"): "darwin-amd64",
+    ("Darwin", "arm64"): "darwin-arm64",
+}
 
 
 def find_anvil(node_modules: Path) -> Path:
@@ -50,7 +54,9 @@ def find_anvil(node_modules: Path) -> Path:
     on_path = shutil.which("anvil")
     if on_path:
         return Path(on_path)
-    raise NodeError(f"no anvil binary in {node_modules}/@foundry-rs or on PATH: run scripts/bootstrap")
+    raise NodeError(
+        f"no anvil binary in {node_modules}/@foundry-rs or on PATH: run scripts/bootstrap"
+    )
 
 
 def free_port() -> int:
@@ -107,8 +113,14 @@ class EmbeddedNode:
             return self.url
         self.port = self.port or free_port()
         command = [
-            str(self.anvil), "--host", "127.0.0.1", "--port", str(self.port),
-            "--chain-id", str(self.chain_id), *self.extra_args,
+            str(self.anvil),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--chain-id",
+            str(self.chain_id),
+            *self.extra_args,
         ]
         if self.state_file is not None:
             self.state_file.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +129,10 @@ class EmbeddedNode:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(log_path, "ab") as log:
             self._process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 preexec_fn=_detach_but_die_with_parent,
             )
         deadline = time.monotonic() + START_TIMEOUT
@@ -130,7 +145,9 @@ class EmbeddedNode:
                 return self.url
             time.sleep(0.05)
         self.stop()
-        raise NodeError(f"anvil did not answer on {self.url} within {START_TIMEOUT}s: {self._tail()}")
+        raise NodeError(
+            f"anvil did not answer on {self.url} within {START_TIMEOUT}s: {self._tail()}"
+        )
 
     def stop(self) -> None:
         """Stop anvil (it dumps its state first); kill it if it does not stop in time."""

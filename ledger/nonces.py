@@ -47,3 +47,11 @@ def nonce_manager_for(endpoint: str, address: str, fetch: Callable[[], int]) -> 
         if manager is None:
             manager = _registry[key] = NonceManager(fetch)
         return manager
+
+
+def resync_all() -> None:
+    """Make every nonce manager re-read the chain: after a chain was reverted (tests, dev)."""
+    with _registry_lock:
+        managers = list(_registry.values())
+    for manager in managers:
+        manager.resync()

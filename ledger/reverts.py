@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_abi.exceptions import DecodingError
-from eth_utils import function_signature_to_4byte_selector
+from eth_utils.abi import function_signature_to_4byte_selector
+from eth_utils.address import to_checksum_address
 
 from ledger.errors import TransactionReverted
 
@@ -29,7 +30,7 @@ def _type_of(param: dict[str, Any]) -> str:
     kind: str = param["type"]
     if kind.startswith("tuple"):
         inner = ",".join(_type_of(c) for c in param.get("components", []))
-        return f"({inner}){kind[len('tuple'):]}"
+        return f"({inner}){kind[len('tuple') :]}"
     return kind
 
 
@@ -71,12 +72,18 @@ class ErrorDecoder:
             values = abi_decode(types, raw[4:])
         except DecodingError:
             return name, {"data": "0x" + raw[4:].hex()}
-        args = dict(zip(names, values, strict=True))
+        shown = [
+            to_checksum_address(v) if kind == "address" else v
+            for kind, v in zip(types, values, strict=True)
+        ]
+        args = dict(zip(names, shown, strict=True))
         if name == "Panic":
-            args["reason"] = _PANIC_CODES.get(args["code"], "unknown panic code")
+            args["reason"] = _PANIC_CODES.get(int(args["code"]), "unknown panic code")
         return name, args
 
-    def reverted(self, data: bytes | str | None, *, tx_hash: str | None = None) -> TransactionReverted:
+    def reverted(
+        self, data: bytes | str | None, *, tx_hash: str | None = None
+    ) -> TransactionReverted:
         """A `TransactionReverted` for revert `data`, ready to raise."""
         name, args = self.decode(data)
         raw = _as_bytes(data)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError, Web3RPCError
-from web3.types import TxParams, TxReceipt
+from web3.types import TxParams, TxReceipt, Wei
 
 from ledger.chain import RECEIPT_TIMEOUT, Address, Chain, TxHash, checksum
 from ledger.compiler import ContractArtifact
@@ -70,7 +70,8 @@ class Sender:
 
     def contract(self, address: str, abi: list[dict[str, Any]]) -> Contract:
         """A web3 contract object at `address` (for calls and building transactions)."""
-        return self.chain.w3.eth.contract(address=checksum(address), abi=abi)
+        contract: Contract = self.chain.w3.eth.contract(address=checksum(address), abi=abi)
+        return contract
 
     def transact(
         self, function: ContractFunction, *, value: int = 0, timeout: float = RECEIPT_TIMEOUT
@@ -78,11 +79,15 @@ class Sender:
         """Call a contract `function` in a transaction and wait until it is final."""
         tx: TxParams = {"to": function.address, "data": function._encode_transaction_data()}
         if value:
-            tx["value"] = value
+            tx["value"] = Wei(value)
         return self.send(tx, timeout=timeout)
 
     def deploy(
-        self, artifact: ContractArtifact, args: Sequence[Any] = (), *, timeout: float = RECEIPT_TIMEOUT
+        self,
+        artifact: ContractArtifact,
+        args: Sequence[Any] = (),
+        *,
+        timeout: float = RECEIPT_TIMEOUT,
     ) -> tuple[Address, Sent]:
         """Deploy `artifact` with constructor `args`; return its address and the transaction."""
         return self.send_init_code(self.init_code(artifact, args), timeout=timeout)
@@ -117,17 +122,17 @@ class Sender:
 
     def submit(self, tx: TxParams) -> TxHash:
         """Estimate, sign and broadcast `tx` without waiting; return its hash."""
-        tx = {**tx, "from": self.address, "chainId": self.chain.chain_id}
-        if "gas" not in tx:
-            tx["gas"] = self._estimate(tx)
-        tx.update(self.chain.fees().as_tx_fields())  # type: ignore[typeddict-item]
+        fields: dict[str, Any] = {**tx, "from": self.address, "chainId": self.chain.chain_id}
+        if "gas" not in fields:
+            fields["gas"] = self._estimate(cast(TxParams, fields))
+        fields.update(self.chain.fees().as_tx_fields())
         last_error: Exception | None = None
         for _ in range(_SEND_ATTEMPTS):
             with self.nonces.reserve() as nonce:
-                signed = self.account.sign_transaction({**tx, "nonce": nonce})  # type: ignore[arg-type]
+                signed = self.account.sign_transaction({**fields, "nonce": nonce})
                 try:
-                    raw_hash = self.chain._rpc(
-                        lambda: self.chain.w3.eth.send_raw_transaction(signed.raw_transaction)
+                    raw_hash = self.chain.rpc(
+                        self.chain.w3.eth.send_raw_transaction, signed.raw_transaction
                     )
                 except Web3RPCError as exc:
                     if "nonce" not in str(exc).lower():
@@ -145,7 +150,7 @@ class Sender:
 
     def _estimate(self, tx: TxParams) -> int:
         try:
-            estimate = int(self.chain._rpc(lambda: self.chain.w3.eth.estimate_gas(tx)))
+            estimate = int(self.chain.rpc(self.chain.w3.eth.estimate_gas, tx))
         except ContractLogicError as exc:
             raise self.errors.reverted(exc.data if isinstance(exc.data, str) else None) from exc
         return int(estimate * self.gas_margin)

@@ -38,6 +38,9 @@ def health(request: Request) -> JSONResponse:
         body["database"] = {"ok": True, "backend": backend_name(runtime.engine)}
     except Exception as exc:  # any database failure is reported, not raised
         body["status"] = "degraded"
-        body["database"] = {"ok": False, "backend": backend_name(runtime.engine),
-                            "error": type(exc).__name__}
+        body["database"] = {
+            "ok": False,
+            "backend": backend_name(runtime.engine),
+            "error": type(exc).__name__,
+        }
     return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)

@@ -1,0 +1,35 @@
+"""A started runtime on the session chain, and an HTTP client over its app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.runtime import Runtime
+from api.settings import Settings
+from ledger.chain import Chain
+from tests.conftest import BUILD_CACHE, NODE_MODULES
+
+
+@pytest.fixture
+def runtime(fresh_chain: Chain, database_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    settings = Settings(
+        rpc_url=fresh_chain.url,
+        dev=True,
+        var_dir=tmp_path,
+        database_url=database_url,
+        node_modules=NODE_MODULES,
+        build_dir=BUILD_CACHE,
+    )
+    with Runtime.start(settings) as runtime:
+        yield runtime
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
+        yield client

@@ -1,0 +1,52 @@
+"""Settings from AUTOLEDGER_* variables and files, with clear errors."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from api.settings import Settings, load_settings
+
+
+def test_embedded_defaults(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.embedded_node and settings.dev_mode
+    assert settings.effective_database_url == f"sqlite:///{tmp_path / 'var' / 'autoledger.db'}"
+    assert settings.finality_depth == 0 and settings.evm_version == "paris"
+    assert (settings.sources_dir / "Consortium.sol").is_file()
+
+
+def test_environment_variables(monkeypatch, tmp_path):
+    keystore = tmp_path / "k.json"
+    monkeypatch.setenv("AUTOLEDGER_RPC_URL", "http://node:8545")
+    monkeypatch.setenv("AUTOLEDGER_FINALITY_DEPTH", "12")
+    monkeypatch.setenv("AUTOLEDGER_GAS_PRICE", "0")
+    monkeypatch.setenv("AUTOLEDGER_KEYSTORE", str(keystore))
+    monkeypatch.setenv("AUTOLEDGER_KEYSTORE_PASSWORD", "s3cret")
+    monkeypatch.setenv("AUTOLEDGER_DATABASE_URL", "postgresql+psycopg://db/autoledger")
+    settings = Settings()
+    assert not settings.embedded_node and not settings.dev_mode
+    assert settings.finality_depth == 12 and settings.gas_price == 0
+    assert settings.effective_database_url == "postgresql+psycopg://db/autoledger"
+    assert "s3cret" not in repr(settings)
+
+
+def test_settings_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("AUTOLEDGER_RPC_URL", raising=False)
+    env = tmp_path / "autoledger.env"
+    env.write_text("AUTOLEDGER_PORT=9100\nAUTOLEDGER_FINALITY_DEPTH=2\n")
+    settings = load_settings(env)
+    assert settings.port == 9100 and settings.finality_depth == 2
+
+
+def test_production_needs_a_keystore(monkeypatch):
+    monkeypatch.setenv("AUTOLEDGER_RPC_URL", "http://node:8545")
+    with pytest.raises(ValidationError, match="AUTOLEDGER_KEYSTORE is required"):
+        Settings()
+
+
+def test_bad_values_name_the_setting(monkeypatch):
+    monkeypatch.setenv("AUTOLEDGER_FINALITY_DEPTH", "-1")
+    with pytest.raises(ValidationError, match="finality_depth"):
+        Settings()

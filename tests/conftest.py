@@ -1,0 +1,114 @@
+"""Shared fixtures: one real anvil per test session, real databases, compiled contracts."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from api.database import migrate
+from ledger.chain import Chain
+from ledger.compiler import Artifacts, compile_contracts
+from ledger.database import make_engine
+from ledger.keys import dev_account
+from ledger.node import EmbeddedNode, find_anvil
+from ledger.nonces import resync_all
+from ledger.reverts import ErrorDecoder
+from ledger.transactions import Sender
+
+ROOT = Path(__file__).resolve().parents[1]
+NODE_MODULES = ROOT / "node_modules"
+CONTRACTS = ROOT / "contracts"
+TEST_CONTRACTS = ROOT / "tests" / "contracts"
+BUILD_CACHE = ROOT / "var" / "test-build"
+PG_URL = os.environ.get("AUTOLEDGER_TEST_DATABASE_URL")
+
+DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Artifacts:
+    """The production contracts plus the test-only ones, compiled once (cached across runs)."""
+    return compile_contracts(
+        CONTRACTS, node_modules=NODE_MODULES, cache_dir=BUILD_CACHE, extra_sources=[TEST_CONTRACTS]
+    )
+
+
+@pytest.fixture(scope="session")
+def anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNode]:
+    """The session's anvil node (no state file: it starts empty)."""
+    log = tmp_path_factory.mktemp("anvil") / "anvil.log"
+    with EmbeddedNode(anvil=find_anvil(NODE_MODULES), log_file=log) as node:
+        yield node
+
+
+@pytest.fixture(scope="session")
+def chain(anvil: EmbeddedNode) -> Chain:
+    return Chain(anvil.url)
+
+
+@pytest.fixture(scope="session")
+def errors(artifacts: Artifacts) -> ErrorDecoder:
+    return ErrorDecoder(artifacts.all_abis())
+
+
+@pytest.fixture(scope="session")
+def operator(chain: Chain, errors: ErrorDecoder) -> Sender:
+    """Sends from anvil's account 0."""
+    return Sender(chain, dev_account(0), errors=errors)
+
+
+@pytest.fixture
+def fresh_chain(chain: Chain) -> Iterator[Chain]:
+    """The session chain, reverted to its state before the test when the test ends."""
+    snapshot = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    yield chain
+    chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+    resync_all()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A PostgreSQL database made for this session (None without AUTOLEDGER_TEST_DATABASE_URL)."""
+    if not PG_URL:
+        yield None
+        return
+    admin = make_engine(PG_URL).execution_options(isolation_level="AUTOCOMMIT")
+    name = f"autoledger_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_URL.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None
+) -> Iterator[str]:
+    """An empty database: a new SQLite file, or the session's PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    assert postgres_url is not None
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    yield postgres_url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database engine (SQLite, and PostgreSQL when configured)."""
+    engine = make_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()

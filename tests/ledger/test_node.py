@@ -1,0 +1,98 @@
+"""The embedded anvil: start, answer, persist state across restarts, leave no orphan."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from ledger.chain import Chain
+from ledger.errors import NodeError
+from ledger.keys import dev_account
+from ledger.node import EmbeddedNode, find_anvil
+from ledger.transactions import Sender
+from tests.conftest import NODE_MODULES
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); read its state.
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "State:\tZ" in status.read_text())
+
+
+def test_node_answers_and_stops(tmp_path: Path):
+    node = EmbeddedNode(anvil=find_anvil(NODE_MODULES), log_file=tmp_path / "anvil.log")
+    with node:
+        pid = node.pid
+        assert pid is not None and _alive(pid)
+        assert Chain(node.url).chain_id == 31337
+    assert not _alive(pid)
+
+
+def test_state_survives_a_restart(tmp_path: Path, artifacts, errors):
+    state = tmp_path / "state.json"
+    anvil = find_anvil(NODE_MODULES)
+    with EmbeddedNode(anvil=anvil, state_file=state, log_file=tmp_path / "a.log") as node:
+        sender = Sender(Chain(node.url), dev_account(5), errors=errors)
+        address, sent = sender.deploy(artifacts["Probe"], [50])
+        probe = sender.contract(address, artifacts["Probe"].abi)
+        sender.transact(probe.functions.bump(42))
+        block = sender.chain.latest_block()
+    assert state.is_file()
+    with EmbeddedNode(anvil=anvil, state_file=state, log_file=tmp_path / "b.log") as node:
+        chain = Chain(node.url)
+        assert chain.latest_block() >= block
+        assert (
+            chain.w3.eth.contract(address=address, abi=artifacts["Probe"].abi)
+            .functions.total()
+            .call()
+            == 42
+        )
+
+
+def test_node_dies_with_its_parent(tmp_path: Path):
+    """Even a parent killed with SIGKILL leaves no anvil behind."""
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from ledger.node import EmbeddedNode, find_anvil\n"
+        f"node = EmbeddedNode(anvil=find_anvil(Path({str(NODE_MODULES)!r})))\n"
+        "node.start()\n"
+        "print(node.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as parent:
+        assert parent.stdout is not None
+        pid = int(parent.stdout.readline())
+        assert _alive(pid)
+        parent.kill()
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(pid)
+
+
+def test_a_node_that_cannot_start_says_why(tmp_path: Path):
+    bad = EmbeddedNode(
+        anvil=find_anvil(NODE_MODULES),
+        log_file=tmp_path / "anvil.log",
+        extra_args=["--no-such-flag"],
+    )
+    with pytest.raises(NodeError, match="exited with code"):
+        bad.start()
+
+
+def test_missing_anvil_is_reported(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(NodeError, match="scripts/bootstrap"):
+        find_anvil(tmp_path)
