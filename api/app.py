@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Iterable
 
+from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from api.auth import Policy, policy_of
 from api.metrics import install_metrics
 from api.problems import install_problem_handlers
-from api.routes import health
+from api.routes import apikeys, consortium, health
 from api.runtime import Runtime
 from api.version import VERSION
 
@@ -24,5 +29,35 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     install_problem_handlers(app)
     install_metrics(app, runtime)
-    app.include_router(health.router)
+    require_policies(ROUTERS)
+    for router in ROUTERS:
+        app.include_router(router)
     return app
+
+
+ROUTERS: list[APIRouter] = [health.router, consortium.router, apikeys.router]
+"""Every router of the API; each of their routes must declare one access policy."""
+
+
+def route_policies(routers: Iterable[APIRouter]) -> dict[tuple[str, str], Policy | None]:
+    """The declared policy of every route and method (None where not exactly one)."""
+    found: dict[tuple[str, str], Policy | None] = {}
+    for router in routers:
+        for route in router.routes:
+            if not isinstance(route, APIRoute):
+                continue
+            declared = [p for d in _walk(route.dependant) if (p := policy_of(d.call)) is not None]
+            for method in route.methods or ():
+                found[(method, route.path)] = declared[0] if len(declared) == 1 else None
+    return found
+
+
+def require_policies(routers: Iterable[APIRouter]) -> None:
+    """Refuse routers in which a route lacks exactly one declared access policy."""
+    missing = [f"{m} {p}" for (m, p), policy in route_policies(routers).items() if policy is None]
+    if missing:
+        raise RuntimeError(f"routes without exactly one access policy: {', '.join(missing)}")
+
+
+def _walk(dependant: Dependant) -> list[Dependant]:
+    return [dependant, *(d for sub in dependant.dependencies for d in _walk(sub))]

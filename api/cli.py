@@ -4,16 +4,39 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.table import Table
 
+from api.errors import ApiError
 from api.settings import Settings, load_settings
 from api.version import VERSION
-from ledger.errors import LedgerError
+from ledger.consortium import DEFAULT_LIFETIME, ConsortiumClient, Member, Role
+from ledger.errors import LedgerError, TransactionReverted
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
+
+
+class ProposalKindName(StrEnum):
+    """Proposal kinds as typed on the command line."""
+
+    ADMIT = "admit"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+    REMOVE = "remove"
+    GRANT_ROLE = "grant-role"
+    REVOKE_ROLE = "revoke-role"
+    SET_QUORUM = "set-quorum"
+    ROTATE_KEY = "rotate-key"
+
 
 app = typer.Typer(
     name="autoledger",
@@ -81,6 +104,8 @@ def serve(
         for name, deployed in runtime.contracts.items():
             state = "deployed" if deployed.fresh else "reused"
             console.print(f"  {name}: {deployed.address} ({state}, block {deployed.block_number})")
+        if settings.dev_mode and not _demo_keys_file(settings).exists():
+            _print_demo(runtime)
         url = f"http://{settings.host}:{settings.port}"
         console.print(f"AutoLedger serving at [bold]{url}[/bold]  (API docs: {url}/v1/docs)")
         uvicorn.run(
@@ -146,3 +171,254 @@ def compile_(env_file: EnvFile = None) -> None:
         size = len(artifact.deployed_bytecode) // 2
         typer.echo(f"{name} {artifact.source} {size} bytes")
     typer.echo(f"compiled with {artifacts.compiler}")
+
+
+# -- runtime-backed commands -------------------------------------------------------------------
+
+
+@contextmanager
+def _runtime(env_file: Path | None) -> Iterator[Runtime]:
+    """A started runtime for one command; domain errors become a message and exit 1."""
+    from api.runtime import Runtime
+
+    settings = _settings(env_file)
+    try:
+        with Runtime.start(settings) as runtime:
+            yield runtime
+    except (LedgerError, ApiError) as exc:
+        raise _fail(exc) from exc
+
+
+def _demo_keys_file(settings: Settings) -> Path:
+    return settings.var_dir / "demo-keys.txt"
+
+
+def _print_demo(runtime: Runtime) -> None:
+    from api.demo import run_demo
+
+    with console.status("admitting the demo consortium") as status:
+        demo = run_demo(runtime, progress=lambda text: status.update(text))
+    path = _demo_keys_file(runtime.settings)
+    table = Table(title=f"Demo consortium: one API key per member (also in {path})")
+    for column in ("id", "member", "roles", "address", "API key"):
+        table.add_column(column, overflow="fold")
+    lines = []
+    for entry in demo:
+        m = entry.member
+        roles = ", ".join(r.value for r in m.roles)
+        table.add_row(str(m.id), m.name, roles, m.address, entry.token)
+        lines.append(f"{m.id}\t{m.name}\t{roles}\t{m.address}\t{entry.token}")
+    console.print(table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("id\tmember\troles\taddress\tapi_key\n" + "\n".join(lines) + "\n")
+    path.chmod(0o600)
+
+
+@app.command()
+def demo(env_file: EnvFile = None) -> None:
+    """Admit the demo consortium (2 lenders, 3 dealers, ...) and print an API key per member."""
+    with _runtime(env_file) as runtime:
+        if not runtime.settings.dev_mode:
+            console.print("[red]error:[/red] the demo runs in dev mode only (AUTOLEDGER_DEV=1)")
+            raise typer.Exit(2)
+        _print_demo(runtime)
+
+
+apikey_app = typer.Typer(help="API keys: one member each, shown once, stored as hashes.")
+consortium_app = typer.Typer(help="Consortium members, roles and governance proposals.")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(consortium_app, name="consortium")
+
+MemberRef = Annotated[str, typer.Argument(help="Member id or address")]
+AsMember = Annotated[
+    str | None,
+    typer.Option("--as", help="Act as this member (id or address); default: the operator"),
+]
+
+
+def _member(runtime: Runtime, ref: str) -> Member:
+    reference: str | int = int(ref) if ref.isdigit() else ref
+    return runtime.consortium.member(reference)
+
+
+def _client_as(runtime: Runtime, ref: str | None) -> ConsortiumClient:
+    if ref is None:
+        return runtime.consortium
+    return runtime.consortium.as_sender(runtime.sender_for(_member(runtime, ref).address))
+
+
+@apikey_app.command("create")
+def apikey_create(
+    member: MemberRef,
+    label: Annotated[str, typer.Option(help="What the key is for")] = "",
+    env_file: EnvFile = None,
+) -> None:
+    """Make an API key for a member and print it (it is not shown again)."""
+    from api.apikeys import create_api_key
+
+    with _runtime(env_file) as runtime:
+        found = _member(runtime, member)
+        key, token = create_api_key(runtime.engine, member_id=found.id, label=label)
+        console.print(f"API key {key.key_id} for member {found.id} ({found.name}):")
+        typer.echo(token)
+
+
+@apikey_app.command("list")
+def apikey_list(
+    member: Annotated[str | None, typer.Option(help="Only this member's keys")] = None,
+    env_file: EnvFile = None,
+) -> None:
+    """List API keys (never their secrets)."""
+    from api.apikeys import list_api_keys
+
+    with _runtime(env_file) as runtime:
+        member_id = _member(runtime, member).id if member else None
+        table = Table()
+        for column in ("key id", "member", "label", "created", "last used", "revoked"):
+            table.add_column(column)
+        for key in list_api_keys(runtime.engine, member_id=member_id):
+            table.add_row(
+                key.key_id,
+                str(key.member_id),
+                key.label,
+                f"{key.created_at:%Y-%m-%d %H:%M}",
+                f"{key.last_used_at:%Y-%m-%d %H:%M}" if key.last_used_at else "",
+                f"{key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "",
+            )
+        Console().print(table)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: str, env_file: EnvFile = None) -> None:
+    """Revoke an API key at once."""
+    from api.apikeys import revoke_api_key
+
+    with _runtime(env_file) as runtime:
+        key = revoke_api_key(runtime.engine, key_id)
+        typer.echo(f"revoked {key.key_id} of member {key.member_id}")
+
+
+@consortium_app.command("members")
+def consortium_members(env_file: EnvFile = None) -> None:
+    """List every member with status and roles."""
+    with _runtime(env_file) as runtime:
+        table = Table()
+        for column in ("id", "name", "status", "roles", "address", "joined at block"):
+            table.add_column(column)
+        for m in runtime.consortium.members():
+            table.add_row(
+                str(m.id),
+                m.name,
+                m.status.name.lower(),
+                ", ".join(r.value for r in m.roles),
+                m.address,
+                str(m.joined_at_block),
+            )
+        Console().print(table)
+
+
+@consortium_app.command("show")
+def consortium_show(ref: MemberRef, env_file: EnvFile = None) -> None:
+    """Show one member (by id or address)."""
+    with _runtime(env_file) as runtime:
+        m = _member(runtime, ref)
+        previous = runtime.consortium.previous_addresses(m.id)
+        typer.echo(f"member {m.id}: {m.name}")
+        typer.echo(f"  status:   {m.status.name.lower()}")
+        typer.echo(f"  address:  {m.address}")
+        typer.echo(f"  roles:    {', '.join(r.value for r in m.roles) or '-'}")
+        typer.echo(f"  joined:   block {m.joined_at_block}")
+        if previous:
+            typer.echo(f"  previous: {', '.join(previous)}")
+
+
+@consortium_app.command("proposals")
+def consortium_proposals(env_file: EnvFile = None) -> None:
+    """List governance proposals."""
+    with _runtime(env_file) as runtime:
+        for p in runtime.consortium.proposals():
+            state = "executed" if p.executed else f"{p.approvals} approval(s)"
+            typer.echo(f"{p.id}\t{p.kind.name.lower()}\t{p.target or p.value}\t{state}")
+
+
+@consortium_app.command("propose")
+def consortium_propose(
+    kind: Annotated[ProposalKindName, typer.Argument(help="What to change")],
+    address: Annotated[str | None, typer.Option(help="Member (or new member) address")] = None,
+    name: Annotated[str | None, typer.Option(help="Organization name (admit)")] = None,
+    role: Annotated[list[Role] | None, typer.Option(help="Role(s) (admit, grant, revoke)")] = None,
+    new_address: Annotated[str | None, typer.Option(help="New key (rotate-key)")] = None,
+    quorum: Annotated[int | None, typer.Option(help="New quorum (set-quorum)")] = None,
+    lifetime: Annotated[int, typer.Option(help="Seconds the proposal stays open")] = (
+        DEFAULT_LIFETIME
+    ),
+    as_member: AsMember = None,
+    env_file: EnvFile = None,
+) -> None:
+    """Propose a change to the consortium; your vote is counted."""
+    roles = role or []
+
+    def need(value: object, option: str) -> None:
+        if value is None or value == []:
+            console.print(f"[red]error:[/red] a {kind.value} proposal needs --{option}")
+            raise typer.Exit(2)
+
+    table: dict[str, list[tuple[object, str]]] = {
+        "admit": [(address, "address"), (name, "name"), (roles, "role")],
+        "grant-role": [(address, "address"), (roles, "role")],
+        "revoke-role": [(address, "address"), (roles, "role")],
+        "set-quorum": [(quorum, "quorum")],
+        "rotate-key": [(address, "address"), (new_address, "new-address")],
+    }
+    for value, option in table.get(kind.value, [(address, "address")]):
+        need(value, option)
+    with _runtime(env_file) as runtime:
+        client = _client_as(runtime, as_member)
+        target, life = address or "", lifetime
+        try:
+            match kind.value:
+                case "admit":
+                    pid = client.propose_admit(target, name or "", roles, lifetime=life)
+                case "suspend":
+                    pid = client.propose_suspend(target, lifetime=life)
+                case "reinstate":
+                    pid = client.propose_reinstate(target, lifetime=life)
+                case "remove":
+                    pid = client.propose_remove(target, lifetime=life)
+                case "grant-role":
+                    pid = client.propose_grant(target, roles[0], lifetime=life)
+                case "revoke-role":
+                    pid = client.propose_revoke(target, roles[0], lifetime=life)
+                case "set-quorum":
+                    pid = client.propose_quorum(quorum or 0, lifetime=life)
+                case _:
+                    pid = client.propose_rotate(target, new_address or "", lifetime=life)
+        except TransactionReverted as exc:
+            raise _fail(exc) from exc
+        approvals, needed = client.current_approvals(pid), client.quorum()
+        typer.echo(f"proposal {pid}: {approvals} of {needed} approvals")
+
+
+@consortium_app.command("vote")
+def consortium_vote(proposal: int, as_member: AsMember = None, env_file: EnvFile = None) -> None:
+    """Approve a proposal."""
+    with _runtime(env_file) as runtime:
+        client = _client_as(runtime, as_member)
+        try:
+            client.vote(proposal)
+        except TransactionReverted as exc:
+            raise _fail(exc) from exc
+        approvals, needed = client.current_approvals(proposal), client.quorum()
+        typer.echo(f"proposal {proposal}: {approvals} of {needed} approvals")
+
+
+@consortium_app.command("execute")
+def consortium_execute(proposal: int, as_member: AsMember = None, env_file: EnvFile = None) -> None:
+    """Carry out a proposal that has reached the quorum."""
+    with _runtime(env_file) as runtime:
+        client = _client_as(runtime, as_member)
+        try:
+            sent = client.execute(proposal)
+        except TransactionReverted as exc:
+            raise _fail(exc) from exc
+        typer.echo(f"proposal {proposal} executed in block {sent.block_number}")

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.errors import ApiError
 from ledger.errors import (
     ChainUnavailable,
     DeploymentError,
@@ -69,6 +70,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         shown = "; ".join(f"{e['location']}: {e['message']}" for e in errors)
         return problem(422, f"invalid request: {shown}", instance=request.url.path, errors=errors)
+
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, exc: ApiError) -> JSONResponse:
+        response = problem(exc.status, exc.detail, instance=request.url.path)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="autoledger"'
+        return response
 
     @app.exception_handler(LedgerError)
     async def _ledger(request: Request, exc: LedgerError) -> JSONResponse:

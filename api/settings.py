@@ -14,6 +14,10 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[1]
 
 
+DEV_KEYRING_PASSWORD = "autoledger-dev-keyring"
+"""Public on purpose: dev keyrings hold keys of a local throwaway chain only."""
+
+
 class Settings(BaseSettings):
     """Everything a deployment can configure. Unset values are the embedded defaults."""
 
@@ -49,6 +53,10 @@ class Settings(BaseSettings):
     )
     keystore: Path | None = Field(default=None, description="eth-account keystore JSON file")
     keystore_password: SecretStr | None = Field(default=None)
+    keyring_password: SecretStr | None = Field(
+        default=None,
+        description="Password of the member keys this service holds (var/keys); dev has one",
+    )
     host: str = Field(default="127.0.0.1")
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -68,6 +76,13 @@ class Settings(BaseSettings):
     def dev_mode(self) -> bool:
         """Dev mode: the chain is local and anvil's public accounts may sign."""
         return self.rpc_url is None if self.dev is None else self.dev
+
+    @property
+    def keyring_secret(self) -> str | None:
+        """The keyring password; dev mode falls back to a fixed, public one."""
+        if self.keyring_password is not None:
+            return self.keyring_password.get_secret_value()
+        return DEV_KEYRING_PASSWORD if self.dev_mode else None
 
     @property
     def embedded_node(self) -> bool:

@@ -47,9 +47,15 @@ def load_keystore(path: Path, password: str) -> LocalAccount:
     return account
 
 
-def write_keystore(account: LocalAccount, path: Path, password: str) -> None:
-    """Encrypt `account` into a keystore JSON file at `path` (mode 0600)."""
-    document = Account.encrypt(account.key, password)
+def write_keystore(
+    account: LocalAccount, path: Path, password: str, *, work_factor: int | None = None
+) -> None:
+    """Encrypt `account` into a keystore JSON file at `path` (mode 0600).
+
+    `work_factor` is scrypt's N (default eth-account's 2**18, about a second per key);
+    dev keyrings use less so a demo of a dozen members starts quickly.
+    """
+    document = Account.encrypt(account.key, password, kdf="scrypt", iterations=work_factor)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(document))
     path.chmod(0o600)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.auth import public
 from api.runtime import Runtime
 from api.version import VERSION
 from ledger.database import backend_name
@@ -16,7 +17,7 @@ from ledger.errors import LedgerError
 router = APIRouter(prefix="/v1", tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", dependencies=[Depends(public())])
 def health(request: Request) -> JSONResponse:
     """Chain id, latest block, contract addresses, database status and version."""
     runtime: Runtime = request.app.state.runtime

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.demo import run_demo
 from api.runtime import Runtime
 from api.settings import Settings
 from ledger.chain import Chain
+from ledger.consortium import Member
 from tests.conftest import BUILD_CACHE, NODE_MODULES
 
 
@@ -33,3 +36,36 @@ def runtime(fresh_chain: Chain, database_url: str, tmp_path: Path) -> Iterator[R
 def client(runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
         yield client
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A demo member and its API key."""
+
+    member: Member
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def demo(runtime: Runtime) -> dict[str, Caller]:
+    """The demo consortium, keyed by a short name per member: operator, lender, lender2,
+    dealer, dealer2, dealer3, collector, legal, regulator, notary, bank."""
+    names = [
+        "operator",
+        "lender",
+        "lender2",
+        "dealer",
+        "dealer2",
+        "dealer3",
+        "collector",
+        "legal",
+        "regulator",
+        "notary",
+        "bank",
+    ]
+    members = run_demo(runtime)
+    return {n: Caller(m.member, m.token) for n, m in zip(names, members, strict=True)}

@@ -120,7 +120,8 @@ def test_nonce_manager_recovers_when_the_key_was_used_elsewhere(fresh_chain, err
 def test_legacy_gas_price_zero_on_a_chain_without_base_fee(tmp_path, artifacts, errors):
     """Consortium chains often run pre-London fee rules with gas price 0."""
     node = EmbeddedNode(
-        anvil=find_anvil(NODE_MODULES), log_file=tmp_path / "anvil.log",
+        anvil=find_anvil(NODE_MODULES),
+        log_file=tmp_path / "anvil.log",
         extra_args=["--hardfork", "berlin", "--gas-price", "0", "--base-fee", "0"],
     )
     with node:
