@@ -763,6 +763,7 @@ contract Consortium is IConsortium, AccessControl {
         Member storage m = _members[p.targetId];
         account = m.account;
         Status status = m.status;
+        if (status == Status.Removed) revert ConsortiumMemberAlreadyRemoved(account);
         if (kind == ProposalKind.Suspend) {
             if (status != Status.Active) revert ConsortiumMemberNotActive(account);
             if (hasRole(GOVERNOR, account)) _checkGovernorLoss();
@@ -772,7 +773,6 @@ contract Consortium is IConsortium, AccessControl {
             if (status != Status.Suspended) revert ConsortiumMemberNotSuspended(account);
             return account;
         }
-        if (status == Status.Removed) revert ConsortiumMemberAlreadyRemoved(account);
         if (kind == ProposalKind.Remove) {
             if (status == Status.Active && hasRole(GOVERNOR, account)) _checkGovernorLoss();
         } else if (kind == ProposalKind.RotateKey) {

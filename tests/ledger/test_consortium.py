@@ -482,8 +482,10 @@ def test_removed_member_loses_every_role_for_good(council, lender):
         a.propose_remove(account)
     with reverts("ConsortiumMemberAlreadyRemoved", account=account):
         a.propose_grant(account, Role.LENDER)
-    with reverts("ConsortiumMemberNotSuspended", account=account):
+    with reverts("ConsortiumMemberAlreadyRemoved", account=account):
         a.propose_reinstate(account)
+    with reverts("ConsortiumMemberAlreadyRemoved", account=account):
+        a.propose_suspend(account)
     with reverts("ConsortiumAlreadyMember", account=account):
         a.propose_admit(account, LENDER_NAME, [Role.LENDER])
 
