@@ -94,6 +94,10 @@ class TransactionDropped(TransactionError):
     """A transaction that had been mined is no longer in the canonical chain."""
 
 
+class NonceConsumed(TransactionError):
+    """The node refused a signed transaction's nonce as used: it can never be mined."""
+
+
 class TransactionTimeout(TransactionError):
     """The transaction was not mined, or not final, in time."""
 

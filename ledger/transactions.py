@@ -15,7 +15,7 @@ from web3.types import TxParams, TxReceipt, Wei
 
 from ledger.chain import RECEIPT_TIMEOUT, Address, Chain, TxHash, checksum
 from ledger.compiler import ContractArtifact
-from ledger.errors import TransactionError
+from ledger.errors import NonceConsumed, TransactionError
 from ledger.nonces import NonceManager, nonce_manager_for
 from ledger.reverts import ErrorDecoder
 
@@ -37,6 +37,15 @@ class Sent:
     def block_number(self) -> int:
         """The block the transaction is in."""
         return int(self.receipt["blockNumber"])
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignedTx:
+    """A signed transaction that was not necessarily sent."""
+
+    raw: bytes
+    tx_hash: TxHash
+    nonce: int
 
 
 class Sender:
@@ -121,32 +130,57 @@ class Sender:
         return Sent(tx_hash=tx_hash, receipt=receipt)
 
     def submit(self, tx: TxParams) -> TxHash:
-        """Estimate, sign and broadcast `tx` without waiting; return its hash."""
+        """Estimate, sign and broadcast `tx` without waiting; return its hash.
+
+        A nonce clash (the key was used elsewhere) re-reads the nonce and signs again.
+        """
+        last_error: Exception | None = None
+        for _ in range(_SEND_ATTEMPTS):
+            try:
+                return self.broadcast(self.sign(tx))
+            except NonceConsumed as exc:
+                last_error = exc
+        raise TransactionError(f"nonce kept clashing for {self.address}: {last_error}")
+
+    def sign(self, tx: TxParams) -> SignedTx:
+        """Estimate, take the next nonce and sign `tx` without sending it.
+
+        For outboxes: store the result durably, then `broadcast` it; after a crash the same
+        bytes can be broadcast again and are mined at most once. The nonce counts as used
+        from here on; if the transaction is never broadcast, call `nonces.resync()`.
+        """
         fields: dict[str, Any] = {**tx, "from": self.address, "chainId": self.chain.chain_id}
         if "gas" not in fields:
             fields["gas"] = self._estimate(cast(TxParams, fields))
         fields.update(self.chain.fees().as_tx_fields())
-        last_error: Exception | None = None
-        for _ in range(_SEND_ATTEMPTS):
-            with self.nonces.reserve() as nonce:
-                signed = self.account.sign_transaction({**fields, "nonce": nonce})
-                try:
-                    raw_hash = self.chain.rpc(
-                        self.chain.w3.eth.send_raw_transaction, signed.raw_transaction
-                    )
-                except Web3RPCError as exc:
-                    if "nonce" not in str(exc).lower():
-                        raise TransactionError(f"node refused transaction: {exc}") from exc
-                    last_error = exc  # the chain knows better: re-read the nonce and retry
-                    clash = True
-                else:
-                    clash = False
-            if not clash:
-                with self._count_lock:
-                    self.sent_count += 1
-                return TxHash("0x" + bytes(raw_hash).hex())
-            self.nonces.resync()
-        raise TransactionError(f"nonce kept clashing for {self.address}: {last_error}")
+        with self.nonces.reserve() as nonce:
+            signed = self.account.sign_transaction({**fields, "nonce": nonce})
+        return SignedTx(
+            raw=bytes(signed.raw_transaction),
+            tx_hash=TxHash("0x" + bytes(signed.hash).hex()),
+            nonce=nonce,
+        )
+
+    def broadcast(self, signed: SignedTx) -> TxHash:
+        """Send signed bytes; a node that already has them is not an error.
+
+        Raises `NonceConsumed` when the node refuses the nonce as used (another transaction
+        took it; these bytes can never be mined), `TransactionError` for other refusals.
+        """
+        try:
+            self.chain.rpc(self.chain.w3.eth.send_raw_transaction, signed.raw)
+        except Web3RPCError as exc:
+            text = str(exc).lower()
+            if "already known" in text or "already imported" in text:
+                return signed.tx_hash
+            if "nonce" in text:
+                self.nonces.resync()
+                raise NonceConsumed(f"nonce {signed.nonce} of {self.address}: {exc}") from exc
+            self.nonces.resync()  # this nonce stays unused: let the next one take it
+            raise TransactionError(f"node refused transaction {signed.tx_hash}: {exc}") from exc
+        with self._count_lock:
+            self.sent_count += 1
+        return signed.tx_hash
 
     def _estimate(self, tx: TxParams) -> int:
         try:

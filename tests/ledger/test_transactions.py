@@ -9,7 +9,7 @@ import pytest
 
 from ledger.chain import Chain
 from ledger.compiler import Artifacts
-from ledger.errors import TransactionReverted
+from ledger.errors import NonceConsumed, TransactionReverted
 from ledger.keys import dev_account
 from ledger.node import EmbeddedNode, find_anvil
 from ledger.reverts import ErrorDecoder
@@ -156,3 +156,31 @@ def test_waiting_honours_the_finality_depth(anvil, errors, artifacts, fresh_chai
     receipt = deep.wait_for_receipt(tx_hash, timeout=30)
     miner.join()
     assert deep.latest_block() >= receipt["blockNumber"] + 3
+
+
+def test_signed_bytes_can_be_stored_and_broadcast_later(fresh_chain, errors, artifacts):
+    """The outbox pattern: sign, keep the bytes, broadcast (again) after a crash."""
+    sender = Sender(fresh_chain, dev_account(6), errors=errors)
+    address, _ = sender.deploy(artifacts["Probe"], [100])
+    probe = sender.contract(address, artifacts["Probe"].abi)
+    call = probe.functions.bump(5)
+    signed = sender.sign({"to": address, "data": call._encode_transaction_data()})
+    assert probe.functions.total().call() == 0, "signing sends nothing"
+    assert sender.broadcast(signed) == signed.tx_hash
+    fresh_chain.wait_for_receipt(signed.tx_hash)
+    assert probe.functions.total().call() == 5
+    with pytest.raises(NonceConsumed):
+        sender.broadcast(signed)  # mined already: the nonce is used, nothing runs twice
+    assert probe.functions.total().call() == 5
+
+
+def test_signed_bytes_whose_nonce_was_taken_are_refused(fresh_chain, errors, artifacts):
+    sender = Sender(fresh_chain, dev_account(6), errors=errors)
+    address, _ = sender.deploy(artifacts["Probe"], [100])
+    probe = sender.contract(address, artifacts["Probe"].abi)
+    stale = sender.sign({"to": address, "data": probe.functions.bump(1)._encode_transaction_data()})
+    sender.nonces.resync()  # as after a crash: the chain says the nonce is free
+    sender.transact(probe.functions.bump(2))  # takes the same nonce
+    with pytest.raises(NonceConsumed, match=f"nonce {stale.nonce}"):
+        sender.broadcast(stale)
+    assert probe.functions.total().call() == 2
