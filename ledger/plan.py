@@ -27,4 +27,5 @@ def deployment_plan(
         members, names = [operator], ["AutoLedger operator"]
     return [
         ContractSpec(name="Consortium", args=lambda _: (members, names, quorum)),
+        ContractSpec(name="EvidenceRegistry", args=lambda seen: (seen["Consortium"],)),
     ]

@@ -200,6 +200,12 @@ class Sender:
             return self.errors.reverted(
                 exc.data if isinstance(exc.data, str) else None, tx_hash=tx_hash
             )
-        if receipt["gasUsed"] >= int(tx.get("gas", 0)):
-            return TransactionError(f"transaction {tx_hash} ran out of gas")
-        return self.errors.reverted(None, tx_hash=tx_hash)
+        gas_limit = int(self.chain.rpc(self.chain.w3.eth.get_transaction, tx_hash)["gas"])
+        if receipt["gasUsed"] >= gas_limit:
+            return TransactionError(f"transaction {tx_hash} ran out of gas ({gas_limit})")
+        # The replay ran on the state before the block; the revert depended on the block itself.
+        return TransactionError(
+            f"transaction {tx_hash} reverted in block {block}; replaying it before that block"
+            " succeeds, so the cause depended on the block (its number, time or hash, or a"
+            " transaction before it in the block)"
+        )

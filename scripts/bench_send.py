@@ -25,12 +25,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=20)
     args = parser.parse_args()
     artifacts = compile_contracts(
-        ROOT / "contracts", node_modules=ROOT / "node_modules",
-        cache_dir=ROOT / "var" / "test-build", extra_sources=[ROOT / "tests" / "contracts"],
+        ROOT / "contracts",
+        node_modules=ROOT / "node_modules",
+        cache_dir=ROOT / "var" / "test-build",
+        extra_sources=[ROOT / "tests" / "contracts"],
     )
-    with tempfile.TemporaryDirectory() as tmp, EmbeddedNode(
-        anvil=find_anvil(ROOT / "node_modules"), log_file=Path(tmp) / "anvil.log"
-    ) as node:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmbeddedNode(
+            anvil=find_anvil(ROOT / "node_modules"), log_file=Path(tmp) / "anvil.log"
+        ) as node,
+    ):
         chain = Chain(node.url)
         sender = Sender(chain, dev_account(0), errors=ErrorDecoder(artifacts.all_abis()))
         address, _ = sender.deploy(artifacts["Probe"], [10**9])
@@ -55,8 +60,10 @@ def main() -> None:
     print(f"all mined:    {total == len(latencies)} (counter {total})")
     print(f"elapsed:      {elapsed:.2f} s")
     print(f"rate:         {len(latencies) / elapsed:.0f} tx/s")
-    print(f"latency:      median {statistics.median(latencies) * 1000:.1f} ms,"
-          f" p95 {latencies[int(len(latencies) * 0.95) - 1] * 1000:.1f} ms")
+    print(
+        f"latency:      median {statistics.median(latencies) * 1000:.1f} ms,"
+        f" p95 {latencies[int(len(latencies) * 0.95) - 1] * 1000:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,88 @@
+"""Tables owned by `notary`: evidence items and the batches that anchor them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from ledger.models import utcnow
+
+
+class ItemStatus(StrEnum):
+    """pending → anchored → final (after the finality depth)."""
+
+    PENDING = "pending"
+    ANCHORED = "anchored"
+    FINAL = "final"
+
+
+class BatchStatus(StrEnum):
+    """prepared (items assigned) → signed (transaction stored) → anchored → final."""
+
+    PREPARED = "prepared"
+    SIGNED = "signed"
+    ANCHORED = "anchored"
+    FINAL = "final"
+
+
+class EvidenceItem(SQLModel, table=True):
+    """One submitted document (or digest) and the record the notary attests for it."""
+
+    __tablename__ = "evidence_item"
+    __table_args__ = (
+        UniqueConstraint("submitter_id", "idempotency_key"),
+        UniqueConstraint("submitter_id", "fingerprint"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=40, unique=True, index=True)
+    submitter_id: int = Field(index=True, sa_type=BigInteger)
+    submitter_address: str = Field(max_length=42)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    fingerprint: str = Field(max_length=64, description="hash of the submission sans time")
+    record_json: str = Field(sa_type=Text, description="canonical JCS bytes of the record")
+    leaf_hash: str = Field(max_length=64, index=True)
+    document_digest: str = Field(max_length=64, index=True)
+    evidence_type: str = Field(max_length=40, index=True)
+    case_commitment: str = Field(max_length=64, index=True)
+    contact_time: datetime | None = Field(default=None, index=True)
+    channel: str | None = Field(default=None, max_length=40)
+    device_id: str | None = Field(default=None, max_length=100, index=True)
+    device_seq: int | None = Field(default=None, sa_type=BigInteger)
+    media_type: str = Field(max_length=100)
+    size: int | None = Field(default=None, sa_type=BigInteger)
+    file_name: str | None = Field(default=None, max_length=300)
+    stored: bool = Field(default=False, description="the encrypted file is in the blob store")
+    status: str = Field(default=ItemStatus.PENDING, max_length=10, index=True)
+    batch_id: int | None = Field(default=None, foreign_key="anchor_batch.id", index=True)
+    leaf_index: int | None = None
+    submitted_at: datetime = Field(default_factory=utcnow, index=True)
+    forgotten_at: datetime | None = None
+    superseded_by: str | None = Field(default=None, max_length=40)
+    supersede_reason: int | None = None
+
+
+class AnchorBatch(SQLModel, table=True):
+    """A Merkle batch of items and the transaction that anchors its root (the outbox)."""
+
+    __tablename__ = "anchor_batch"
+
+    id: int | None = Field(default=None, primary_key=True)
+    sequence: int = Field(sa_type=BigInteger, index=True)
+    notary_address: str = Field(max_length=42)
+    root: str = Field(max_length=64, unique=True)
+    size: int
+    status: str = Field(default=BatchStatus.PREPARED, max_length=10, index=True)
+    recent_block_number: int | None = Field(default=None, sa_type=BigInteger)
+    recent_block_hash: str | None = Field(default=None, max_length=66)
+    tx_hash: str | None = Field(default=None, max_length=66)
+    raw_tx: str | None = Field(default=None, sa_type=Text)
+    block_number: int | None = Field(default=None, sa_type=BigInteger)
+    block_hash: str | None = Field(default=None, max_length=66)
+    block_time: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    anchored_at: datetime | None = None
+    final_at: datetime | None = None

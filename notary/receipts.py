@@ -1,0 +1,762 @@
+"""Receipts, version 1: the notary's signed proof that a record is in an anchored Merkle root.
+
+Consensus-critical: the format and `verify_receipt`'s rules are frozen for version 1 (see
+docs/receipt.md); every v1 receipt ever issued must keep verifying. No web3 and no database:
+the chain checks use plain JSON-RPC over `urllib`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
+from http.client import HTTPException
+from pathlib import Path
+from typing import Any, TypeVar
+
+from eth_account import Account
+from eth_account.messages import encode_defunct
+
+from notary.digests import Sha256Digest, parse_digest, sha256_bytes, sha256_file
+from notary.errors import (
+    CanonicalizationError,
+    FormatError,
+    ReceiptError,
+    RecordError,
+    SigningError,
+)
+from notary.merkle import leaf_hash, root_from_inclusion
+from notary.records import (
+    MAX_SAFE_INTEGER,
+    Address,
+    EvidenceRecord,
+    Timestamp,
+    canonicalize,
+    format_timestamp,
+    leaf_data,
+    normalize_address,
+    parse_json,
+    parse_timestamp,
+)
+
+RECEIPT_VERSION = 1
+"""The receipt format this module writes and verifies; frozen (docs/receipt.md)."""
+
+SIGNATURE_SCHEME = "eip191-personal-sign"
+"""The v1 signature: EIP-191 personal_sign (secp256k1) over the receipt's canonical bytes
+without its `signature` member."""
+
+CHECKS = (
+    "digest",
+    "leaf",
+    "inclusion",
+    "signature",
+    "chain_id",
+    "transaction",
+    "anchored_root",
+    "block_time",
+)
+"""The checks of a `VerificationReport`, in order; the last four need a JSON-RPC URL."""
+
+RPC_TIMEOUT = 10.0
+"""Seconds allowed for each JSON-RPC request: a node that is up answers these in milliseconds."""
+
+MAX_RPC_RESPONSE = 32 << 20
+"""Bytes read from one JSON-RPC response; a receipt's logs are far smaller, and the bound keeps
+a hostile endpoint from filling memory."""
+
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_HASH32 = re.compile(r"0x[0-9a-fA-F]{64}")
+_SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")
+
+T = TypeVar("T")
+
+
+# ------------------------------------------------------------------ the format
+
+
+@dataclass(frozen=True, kw_only=True)
+class Anchor:
+    """Where a root was anchored: the transaction that logged it and its block.
+
+    Hashes and addresses are stored 0x-prefixed lowercase; the constructor normalizes case,
+    `Receipt.from_json` accepts only the stored form. Raises `ReceiptError` naming the field.
+    """
+
+    chain_id: int
+    contract: Address
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    block_time: Timestamp
+
+    def __post_init__(self) -> None:
+        _positive_int("anchor.chain_id", self.chain_id, minimum=1)
+        _positive_int("anchor.block_number", self.block_number, minimum=0)
+        with _field("anchor.contract"):
+            object.__setattr__(self, "contract", normalize_address(self.contract))
+        object.__setattr__(self, "tx_hash", _hash32("anchor.tx_hash", self.tx_hash))
+        object.__setattr__(self, "block_hash", _hash32("anchor.block_hash", self.block_hash))
+        with _field("anchor.block_time"):
+            parse_timestamp(self.block_time)
+
+    def to_object(self) -> dict[str, Any]:
+        """The anchor as a JSON object."""
+        return {
+            "chain_id": self.chain_id,
+            "contract": self.contract,
+            "tx_hash": self.tx_hash,
+            "block_number": self.block_number,
+            "block_hash": self.block_hash,
+            "block_time": self.block_time,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiptSignature:
+    """The notary's signature: `value` is r || s || v (65 bytes, v = 27 or 28) in 0x hex."""
+
+    signer: Address
+    value: str
+    scheme: str = SIGNATURE_SCHEME
+
+    def __post_init__(self) -> None:
+        with _field("signature.signer"):
+            object.__setattr__(self, "signer", normalize_address(self.signer))
+        if not isinstance(self.value, str) or _SIGNATURE.fullmatch(self.value) is None:
+            raise ReceiptError(f"signature.value: {self.value!r} is not 65 bytes in 0x hex")
+        object.__setattr__(self, "value", self.value.lower())
+        if not isinstance(self.scheme, str) or not self.scheme:
+            raise ReceiptError(f"signature.scheme: {self.scheme!r} is not a scheme name")
+
+    def to_object(self) -> dict[str, Any]:
+        """The signature as a JSON object."""
+        return {"signer": self.signer, "scheme": self.scheme, "value": self.value}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Envelope:
+    """A receipt's members other than the record, validated (the record may still be bad)."""
+
+    leaf_index: int
+    tree_size: int
+    audit_path: tuple[Sha256Digest, ...]
+    root: Sha256Digest
+    anchor: Anchor
+    signature: ReceiptSignature | None = None
+    version: int = RECEIPT_VERSION
+
+    def __post_init__(self) -> None:
+        _validate_envelope(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Receipt:
+    """A v1 receipt: `record` is leaf `leaf_index` of the tree of `tree_size` leaves whose
+    `root` was logged by the `anchor` transaction; `signature` is the notary's, or None
+    before `sign`.
+
+    `audit_path` and `root` are bare lowercase hex like every SHA-256 value here (the
+    constructor normalizes case and a 0x prefix). The constructor checks forms, not truth:
+    that is `verify_receipt`'s job. Raises `ReceiptError` naming the field.
+    """
+
+    record: EvidenceRecord
+    leaf_index: int
+    tree_size: int
+    audit_path: tuple[Sha256Digest, ...]
+    root: Sha256Digest
+    anchor: Anchor
+    signature: ReceiptSignature | None = None
+    version: int = RECEIPT_VERSION
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.record, EvidenceRecord):
+            raise ReceiptError(f"record: {type(self.record).__name__} is not an EvidenceRecord")
+        _validate_envelope(self)
+
+    def to_object(self) -> dict[str, Any]:
+        """The receipt as a JSON object (without `signature` when unsigned)."""
+        obj = _envelope_object(self)
+        obj["record"] = self.record.to_object()
+        return {key: obj[key] for key in _RECEIPT_FIELDS if key in obj}
+
+    def to_json(self) -> str:
+        """The receipt as indented JSON text, ending with a newline (for files)."""
+        return json.dumps(self.to_object(), indent=2, ensure_ascii=False) + "\n"
+
+    def signing_payload(self) -> bytes:
+        """The bytes the notary signs: the canonical JSON of the receipt without `signature`."""
+        return _signing_payload(self.to_object())
+
+    @classmethod
+    def from_json(cls, data: str | bytes | Mapping[str, Any]) -> Receipt:
+        """Read a receipt from JSON text or a parsed JSON object.
+
+        Strict: every member of its version present, no others, each in its stored spelling,
+        so what is read is exactly what was signed. Raises `ReceiptError` naming the field,
+        including for a bad record, and for versions other than 1.
+        """
+        obj = _receipt_object(data)
+        envelope = _read_envelope(obj)
+        try:
+            record = EvidenceRecord.from_json(obj["record"])
+        except RecordError as exc:
+            raise ReceiptError(f"receipt {exc}") from exc
+        return cls(record=record, **{f.name: getattr(envelope, f.name) for f in fields(envelope)})
+
+
+_RECEIPT_FIELDS: dict[str, type] = {
+    "version": int,
+    "record": dict,
+    "leaf_index": int,
+    "tree_size": int,
+    "audit_path": list,
+    "root": str,
+    "anchor": dict,
+    "signature": dict,
+}
+_ANCHOR_FIELDS: dict[str, type] = {
+    "chain_id": int,
+    "contract": str,
+    "tx_hash": str,
+    "block_number": int,
+    "block_hash": str,
+    "block_time": str,
+}
+_SIGNATURE_FIELDS: dict[str, type] = {"signer": str, "scheme": str, "value": str}
+
+
+def sign(receipt: Receipt, private_key: str | bytes) -> Receipt:
+    """`receipt` signed by the notary key `private_key` (32 bytes, or hex with or without 0x).
+
+    Any signature already on `receipt` is replaced. Raises `SigningError` for an unusable
+    key; the message never contains the key.
+    """
+    unsigned = replace(receipt, signature=None)
+    try:
+        account = Account.from_key(private_key)
+        signed = account.sign_message(encode_defunct(primitive=unsigned.signing_payload()))
+    except (ValueError, TypeError) as exc:
+        raise SigningError(f"the notary key is unusable ({type(exc).__name__})") from None
+    signature = ReceiptSignature(signer=account.address, value="0x" + bytes(signed.signature).hex())
+    return replace(unsigned, signature=signature)
+
+
+# ------------------------------------------------------------------ verification
+
+
+@dataclass(frozen=True, kw_only=True)
+class Check:
+    """One verification step: `ok` when it passed; `skipped` when its input was not given
+    (then `ok` is False too); `detail` says what was compared, or what failed and why."""
+
+    name: str
+    ok: bool
+    detail: str
+    skipped: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerificationReport:
+    """The outcome of every check of `CHECKS`, in that order."""
+
+    checks: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every check that ran passed (see `skipped` for those that did not run)."""
+        return all(check.ok for check in self.checks if not check.skipped)
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        """Names of the checks that ran and failed."""
+        return tuple(c.name for c in self.checks if not c.ok and not c.skipped)
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """Names of the checks that did not run (no document, or no JSON-RPC URL)."""
+        return tuple(c.name for c in self.checks if c.skipped)
+
+    def __getitem__(self, name: str) -> Check:
+        for check in self.checks:
+            if check.name == name:
+                return check
+        raise KeyError(name)
+
+
+def verify_receipt(
+    receipt: Receipt | str | bytes | Mapping[str, Any],
+    *,
+    document: Path | bytes | None = None,
+    rpc_url: str | None = None,
+    expected_signer: str | None = None,
+    rpc_timeout: float = RPC_TIMEOUT,
+) -> VerificationReport:
+    """Check a receipt independently; each check is reported, none raises.
+
+    `receipt` is a `Receipt` or its JSON (text or parsed). Checks, in order:
+
+    - `digest`: `document` (a file path, or the bytes) hashes to the record's digest;
+      skipped without `document`.
+    - `leaf`: the record is a valid v1 record; its canonical JCS bytes are the leaf.
+    - `inclusion`: the audit path leads from that leaf at `leaf_index` to `root`.
+    - `signature`: the signature recovers to `signature.signer` over the canonical receipt
+      without `signature`, and that signer is `expected_signer` when given.
+    - with `rpc_url` (otherwise skipped): `chain_id`, the node's chain id is the anchor's;
+      `transaction`, the transaction exists, succeeded, was sent to the anchor's contract and
+      is in the stated block, whose hash is the stated one on the node's chain;
+      `anchored_root`, a log of that transaction emitted by the contract holds the root as a
+      topic or as a 32-byte data word (v1 accepts any event layout); `block_time`, the
+      block's timestamp is the anchor's `block_time`.
+
+    Network and node errors fail the checks that needed them, with the error as detail;
+    each JSON-RPC request may take `rpc_timeout` seconds. Only http(s) URLs are used.
+    Raises only for a receipt whose envelope cannot be read (`ReceiptError`), an invalid
+    `expected_signer` (`AddressError`), or a `document` that is neither a Path nor bytes.
+    """
+    obj: Mapping[str, Any]
+    if isinstance(receipt, Receipt):
+        obj = receipt.to_object()
+        envelope: Receipt | _Envelope = receipt
+        record: EvidenceRecord | None = receipt.record
+        record_error = ""
+    else:
+        obj = _receipt_object(receipt)
+        envelope = _read_envelope(obj)
+        try:
+            record, record_error = EvidenceRecord.from_json(obj["record"]), ""
+        except RecordError as exc:
+            record, record_error = None, str(exc)
+    if document is not None and not isinstance(document, Path | bytes | bytearray):
+        raise TypeError(f"document must be a Path or bytes, got {type(document).__name__}")
+    signer = normalize_address(expected_signer) if expected_signer is not None else None
+
+    checks = [
+        _check_digest(record, document),
+        _check_leaf(record, record_error),
+        _check_inclusion(record, envelope),
+        _check_signature(obj, envelope.signature, signer),
+    ]
+    if rpc_url is None:
+        checks += [
+            Check(name=name, ok=False, skipped=True, detail="no JSON-RPC URL given")
+            for name in CHECKS[len(checks) :]
+        ]
+    else:
+        checks += _chain_checks(envelope, rpc_url, rpc_timeout)
+    return VerificationReport(checks=tuple(checks))
+
+
+def _check_digest(record: EvidenceRecord | None, document: Path | bytes | None) -> Check:
+    name = "digest"
+    if document is None:
+        return Check(name=name, ok=False, skipped=True, detail="no document given")
+    if record is None:
+        return Check(name=name, ok=False, detail="no valid record to compare with (see leaf)")
+    try:
+        if isinstance(document, Path):
+            digest = sha256_file(document)
+        else:
+            digest = sha256_bytes(bytes(document))
+    except OSError as exc:
+        return Check(name=name, ok=False, detail=f"cannot read the document: {exc}")
+    if digest != record.document_digest:
+        return Check(
+            name=name,
+            ok=False,
+            detail=f"document hashes to {digest}, record says {record.document_digest}",
+        )
+    return Check(name=name, ok=True, detail=f"document hashes to {digest}")
+
+
+def _check_leaf(record: EvidenceRecord | None, error: str) -> Check:
+    if record is None:
+        return Check(name="leaf", ok=False, detail=f"not a valid v1 record: {error}")
+    leaf = leaf_data(record)
+    return Check(
+        name="leaf",
+        ok=True,
+        detail=f"leaf hash {leaf_hash(leaf).hex()} over {len(leaf)} canonical bytes",
+    )
+
+
+def _check_inclusion(record: EvidenceRecord | None, envelope: Receipt | _Envelope) -> Check:
+    name = "inclusion"
+    if record is None:
+        return Check(name=name, ok=False, detail="no valid record to place (see leaf)")
+    index, size, path = envelope.leaf_index, envelope.tree_size, envelope.audit_path
+    computed = root_from_inclusion(leaf_data(record), index, size, [bytes.fromhex(p) for p in path])
+    if computed is None:
+        return Check(
+            name=name,
+            ok=False,
+            detail=f"an audit path of {len(path)} hashes cannot place leaf {index} "
+            f"in a tree of {size}",
+        )
+    if computed.hex() != envelope.root:
+        return Check(
+            name=name,
+            ok=False,
+            detail=f"the audit path leads to {computed.hex()}, not to root {envelope.root}",
+        )
+    return Check(name=name, ok=True, detail=f"leaf {index} of {size} leads to root {envelope.root}")
+
+
+def _check_signature(
+    obj: Mapping[str, Any], signature: ReceiptSignature | None, expected: Address | None
+) -> Check:
+    name = "signature"
+    if signature is None:
+        return Check(name=name, ok=False, detail="the receipt is not signed")
+    if signature.scheme != SIGNATURE_SCHEME:
+        return Check(name=name, ok=False, detail=f"unknown signature scheme {signature.scheme!r}")
+    raw = bytes.fromhex(signature.value[2:])
+    r, s, v = int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:64], "big"), raw[64]
+    # One valid spelling per signature: v 27/28 and the low s of EIP-2, as eth-account signs.
+    if v not in (27, 28) or not 0 < r < _SECP256K1_N or not 0 < s <= _SECP256K1_N // 2:
+        return Check(name=name, ok=False, detail="signature is not canonical (v 27/28, low s)")
+    try:
+        payload = _signing_payload(obj)
+        recovered = Account.recover_message(encode_defunct(primitive=payload), signature=raw)
+    except CanonicalizationError as exc:
+        return Check(name=name, ok=False, detail=f"receipt has no canonical form: {exc}")
+    except Exception as exc:  # eth-keys raises BadSignature and ValueError subclasses
+        return Check(name=name, ok=False, detail=f"signature does not recover: {exc}")
+    if recovered.lower() != signature.signer:
+        return Check(
+            name=name,
+            ok=False,
+            detail=f"signature recovers to {recovered.lower()}, not to signer {signature.signer}",
+        )
+    if expected is not None and signature.signer != expected:
+        return Check(
+            name=name,
+            ok=False,
+            detail=f"signed by {signature.signer}, not by the expected notary {expected}",
+        )
+    return Check(name=name, ok=True, detail=f"signed by {signature.signer}")
+
+
+# ------------------------------------------------------------------ chain checks
+
+
+class _RpcFailure(Exception):
+    """A JSON-RPC request failed; the message says how (never the URL, which may hold keys)."""
+
+
+class _Rpc:
+    """Plain JSON-RPC 2.0 over HTTP(S) with `urllib`; each result is fetched once."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        self.url = url
+        self.timeout = timeout
+        self._results: dict[str, Any] = {}
+        self._next_id = 0
+
+    def call(self, method: str, *params: Any) -> Any:
+        key = json.dumps([method, params])
+        if key not in self._results:
+            try:
+                self._results[key] = self._request(method, list(params))
+            except _RpcFailure as exc:
+                self._results[key] = exc
+        result = self._results[key]
+        if isinstance(result, _RpcFailure):
+            raise result
+        return result
+
+    def _request(self, method: str, params: list[Any]) -> Any:
+        if not self.url.lower().startswith(("http://", "https://")):
+            raise _RpcFailure("the JSON-RPC URL must start with http:// or https://")
+        self._next_id += 1
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": params}
+        )
+        request = urllib.request.Request(
+            self.url,
+            data=body.encode(),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                raw = response.read(MAX_RPC_RESPONSE + 1)
+        except (urllib.error.URLError, HTTPException, OSError, ValueError) as exc:
+            raise _RpcFailure(f"{method} failed: {exc}") from exc
+        if len(raw) > MAX_RPC_RESPONSE:
+            raise _RpcFailure(f"{method} answer exceeds {MAX_RPC_RESPONSE} bytes")
+        try:
+            answer = json.loads(raw)
+        except ValueError as exc:
+            raise _RpcFailure(f"{method} answered with invalid JSON: {exc}") from exc
+        if not isinstance(answer, dict):
+            raise _RpcFailure(f"{method} answered with {type(answer).__name__}, not an object")
+        if answer.get("error") is not None:
+            raise _RpcFailure(f"{method} returned an error: {answer['error']}")
+        if "result" not in answer:
+            raise _RpcFailure(f"{method} answer has no result")
+        return answer["result"]
+
+
+def _chain_checks(envelope: Receipt | _Envelope, url: str, timeout: float) -> list[Check]:
+    rpc = _Rpc(url, timeout)
+    anchor, root = envelope.anchor, envelope.root
+    return [
+        _chain_check("chain_id", lambda: _check_chain_id(rpc, anchor)),
+        _chain_check("transaction", lambda: _check_transaction(rpc, anchor)),
+        _chain_check("anchored_root", lambda: _check_anchored_root(rpc, anchor, root)),
+        _chain_check("block_time", lambda: _check_block_time(rpc, anchor)),
+    ]
+
+
+def _chain_check(name: str, run: Callable[[], tuple[bool, str]]) -> Check:
+    try:
+        ok, detail = run()
+    except _RpcFailure as exc:
+        return Check(name=name, ok=False, detail=str(exc))
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        return Check(name=name, ok=False, detail=f"unexpected JSON-RPC answer: {exc!r}")
+    return Check(name=name, ok=ok, detail=detail)
+
+
+def _check_chain_id(rpc: _Rpc, anchor: Anchor) -> tuple[bool, str]:
+    chain_id = _quantity(rpc.call("eth_chainId"))
+    if chain_id != anchor.chain_id:
+        return False, f"the node is on chain {chain_id}, the receipt says {anchor.chain_id}"
+    return True, f"chain {chain_id}"
+
+
+def _check_transaction(rpc: _Rpc, anchor: Anchor) -> tuple[bool, str]:
+    tx = _transaction_receipt(rpc, anchor)
+    problems = []
+    if _quantity(tx["status"]) != 1:
+        problems.append("it failed (status 0)")
+    to = (tx.get("to") or "").lower()
+    if to != anchor.contract:
+        problems.append(f"it was sent to {to or 'no address'}, not to {anchor.contract}")
+    if _quantity(tx["blockNumber"]) != anchor.block_number:
+        problems.append(f"it is in block {_quantity(tx['blockNumber'])}, not {anchor.block_number}")
+    if str(tx["blockHash"]).lower() != anchor.block_hash:
+        problems.append(
+            f"its block hash is {str(tx['blockHash']).lower()}, not {anchor.block_hash}"
+        )
+    block = _block(rpc, anchor)
+    if str(block["hash"]).lower() != anchor.block_hash:
+        problems.append(
+            f"block {anchor.block_number} of the node's chain is {str(block['hash']).lower()}, "
+            f"not {anchor.block_hash}"
+        )
+    if problems:
+        return False, f"transaction {anchor.tx_hash}: " + "; ".join(problems)
+    return True, f"transaction {anchor.tx_hash} succeeded in block {anchor.block_number}"
+
+
+def _check_anchored_root(rpc: _Rpc, anchor: Anchor, root: Sha256Digest) -> tuple[bool, str]:
+    tx = _transaction_receipt(rpc, anchor)
+    wanted = "0x" + root
+    for log in tx["logs"]:
+        if str(log["address"]).lower() != anchor.contract or log.get("removed"):
+            continue
+        data = str(log["data"]).lower().removeprefix("0x")
+        words = [str(topic).lower() for topic in log["topics"]]
+        words += ["0x" + data[i : i + 64] for i in range(0, len(data) - 63, 64)]
+        if wanted in words:
+            index = log.get("logIndex")
+            where = f"log {_quantity(index)}" if index is not None else "a log"
+            return True, f"root {root} is in {where} of {anchor.contract}"
+    return False, f"no log of {anchor.contract} in transaction {anchor.tx_hash} holds root {root}"
+
+
+def _check_block_time(rpc: _Rpc, anchor: Anchor) -> tuple[bool, str]:
+    block = _block(rpc, anchor)
+    seconds = _quantity(block["timestamp"])
+    block_time = format_timestamp(datetime.fromtimestamp(seconds, UTC))
+    if block_time != anchor.block_time:
+        return False, f"block {anchor.block_number} is from {block_time}, not {anchor.block_time}"
+    return True, f"block {anchor.block_number} is from {block_time}"
+
+
+def _transaction_receipt(rpc: _Rpc, anchor: Anchor) -> dict[str, Any]:
+    tx = rpc.call("eth_getTransactionReceipt", anchor.tx_hash)
+    if tx is None:
+        raise _RpcFailure(f"transaction {anchor.tx_hash} is not on the node's chain")
+    if not isinstance(tx, dict):
+        raise TypeError(f"transaction receipt is {type(tx).__name__}")
+    return tx
+
+
+def _block(rpc: _Rpc, anchor: Anchor) -> dict[str, Any]:
+    block = rpc.call("eth_getBlockByNumber", hex(anchor.block_number), False)
+    if block is None:
+        raise _RpcFailure(f"block {anchor.block_number} is not on the node's chain")
+    if not isinstance(block, dict):
+        raise TypeError(f"block is {type(block).__name__}")
+    return block
+
+
+def _quantity(value: object) -> int:
+    """A JSON-RPC quantity ("0x1a") as an int."""
+    if not isinstance(value, str) or not value.lower().startswith("0x"):
+        raise ValueError(f"{value!r} is not a hex quantity")
+    return int(value, 16)
+
+
+# ------------------------------------------------------------------ reading and validation
+
+
+def _receipt_object(data: str | bytes | Mapping[str, Any]) -> Mapping[str, Any]:
+    parsed: object = data
+    if isinstance(data, str | bytes | bytearray):
+        try:
+            parsed = parse_json(data)
+        except FormatError as exc:
+            raise ReceiptError(f"receipt: {exc}") from exc
+    if not isinstance(parsed, Mapping):
+        raise ReceiptError(f"a receipt must be a JSON object, got {type(parsed).__name__}")
+    return parsed
+
+
+def _read_envelope(obj: Mapping[str, Any]) -> _Envelope:
+    """Validate everything but the record, strictly (stored spellings only)."""
+    version = obj.get("version")
+    if not _is_int(version) or version != RECEIPT_VERSION:
+        raise ReceiptError(f"unsupported receipt version {version!r}; this reads version 1")
+    _exact_members("receipt", obj, _RECEIPT_FIELDS, optional={"signature"})
+    audit_path = obj["audit_path"]
+    for i, item in enumerate(audit_path):
+        if not isinstance(item, str):
+            raise ReceiptError(f"audit_path[{i}]: {item!r} is not a hex string")
+    anchor = _strict(
+        "anchor", obj["anchor"], _ANCHOR_FIELDS, lambda o: Anchor(**o), Anchor.to_object
+    )
+    signature = None
+    if "signature" in obj:
+        signature = _strict(
+            "signature",
+            obj["signature"],
+            _SIGNATURE_FIELDS,
+            lambda o: ReceiptSignature(**o),
+            ReceiptSignature.to_object,
+        )
+    envelope = _Envelope(
+        leaf_index=obj["leaf_index"],
+        tree_size=obj["tree_size"],
+        audit_path=tuple(audit_path),
+        root=obj["root"],
+        anchor=anchor,
+        signature=signature,
+    )
+    stored = _envelope_object(envelope)
+    for name in ("audit_path", "root"):
+        if obj[name] != stored[name]:
+            raise ReceiptError(f"{name}: {obj[name]!r} is not in its stored form {stored[name]!r}")
+    return envelope
+
+
+def _validate_envelope(target: Receipt | _Envelope) -> None:
+    """Check and normalize the members every receipt has, in place (frozen dataclasses)."""
+    if not _is_int(target.version) or target.version != RECEIPT_VERSION:
+        raise ReceiptError(f"unsupported receipt version {target.version!r}")
+    _positive_int("leaf_index", target.leaf_index, minimum=0)
+    _positive_int("tree_size", target.tree_size, minimum=1)
+    if isinstance(target.audit_path, str | bytes) or not isinstance(target.audit_path, Sequence):
+        raise ReceiptError(f"audit_path: {target.audit_path!r} is not a list of hashes")
+    path = []
+    for i, item in enumerate(target.audit_path):
+        with _field(f"audit_path[{i}]"):
+            path.append(parse_digest(item))
+    object.__setattr__(target, "audit_path", tuple(path))
+    with _field("root"):
+        object.__setattr__(target, "root", parse_digest(target.root))
+    if not isinstance(target.anchor, Anchor):
+        raise ReceiptError(f"anchor: {type(target.anchor).__name__} is not an Anchor")
+    if target.signature is not None and not isinstance(target.signature, ReceiptSignature):
+        raise ReceiptError(f"signature: {type(target.signature).__name__} is not a signature")
+
+
+def _envelope_object(envelope: Receipt | _Envelope) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "version": envelope.version,
+        "leaf_index": envelope.leaf_index,
+        "tree_size": envelope.tree_size,
+        "audit_path": list(envelope.audit_path),
+        "root": envelope.root,
+        "anchor": envelope.anchor.to_object(),
+    }
+    if envelope.signature is not None:
+        obj["signature"] = envelope.signature.to_object()
+    return obj
+
+
+def _signing_payload(obj: Mapping[str, Any]) -> bytes:
+    return canonicalize({key: value for key, value in obj.items() if key != "signature"})
+
+
+def _strict(
+    where: str,
+    value: object,
+    members: Mapping[str, type],
+    build: Callable[[dict[str, Any]], T],
+    unbuild: Callable[[T], dict[str, Any]],
+) -> T:
+    """Build an object from a JSON object holding exactly `members`, in stored form only."""
+    if not isinstance(value, Mapping):
+        raise ReceiptError(f"{where}: {value!r} is not a JSON object")
+    _exact_members(where, value, members)
+    built = build(dict(value))
+    stored = unbuild(built)
+    for name in members:
+        if value[name] != stored[name]:
+            raise ReceiptError(
+                f"{where}.{name}: {value[name]!r} is not in its stored form {stored[name]!r}"
+            )
+    return built
+
+
+def _exact_members(
+    where: str,
+    obj: Mapping[str, Any],
+    members: Mapping[str, type],
+    optional: frozenset[str] | set[str] = frozenset(),
+) -> None:
+    for name in members:
+        if name not in obj and name not in optional:
+            raise ReceiptError(f"{where} is missing member {name!r}")
+    for name in obj:
+        if name not in members:
+            raise ReceiptError(f"{where} has unknown member {name!r}")
+    for name, kind in members.items():
+        if name in obj and (not isinstance(obj[name], kind) or isinstance(obj[name], bool)):
+            raise ReceiptError(f"{where}.{name}: {obj[name]!r} has the wrong JSON type")
+
+
+def _positive_int(name: str, value: object, *, minimum: int) -> None:
+    if not (isinstance(value, int) and not isinstance(value, bool)) or not (
+        minimum <= value <= MAX_SAFE_INTEGER
+    ):
+        raise ReceiptError(f"{name}: {value!r} is not an integer from {minimum} to 2**53 - 1")
+
+
+def _hash32(name: str, value: object) -> str:
+    if not isinstance(value, str) or _HASH32.fullmatch(value) is None:
+        raise ReceiptError(f"{name}: {value!r} is not a 32-byte hash in 0x hex")
+    return value.lower()
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@contextmanager
+def _field(name: str) -> Iterator[None]:
+    """Turn a `FormatError` raised inside into a `ReceiptError` naming the member."""
+    try:
+        yield
+    except FormatError as exc:
+        raise ReceiptError(f"{name}: {exc}") from exc
