@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -57,6 +58,18 @@ class Settings(BaseSettings):
         default=None,
         description="Password of the member keys this service holds (var/keys); dev has one",
     )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="64 hex characters wrapping evidence data keys; dev mode keeps one in var/",
+    )
+    batch_size: int = Field(default=1000, ge=1, le=100_000, description="Items per anchor batch")
+    batch_interval: float = Field(
+        default=2.0, gt=0, description="Seconds an item waits for its batch to fill"
+    )
+    max_upload_bytes: int = Field(
+        default=1 << 30, ge=1, description="Largest evidence file accepted by upload"
+    )
+    workers: bool = Field(default=True, description="Run the background workers in `serve`")
     host: str = Field(default="127.0.0.1")
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -67,6 +80,14 @@ class Settings(BaseSettings):
             raise ValueError(
                 "AUTOLEDGER_KEYSTORE is required when not in dev mode"
                 " (set AUTOLEDGER_DEV=1 to use anvil's public test keys)"
+            )
+        if self.master_key is not None and not re.fullmatch(
+            r"[0-9a-fA-F]{64}", self.master_key.get_secret_value().strip()
+        ):
+            raise ValueError("AUTOLEDGER_MASTER_KEY must be 64 hex characters (32 bytes)")
+        if not self.dev_mode and self.master_key is None:
+            raise ValueError(
+                "AUTOLEDGER_MASTER_KEY (64 hex characters) is required when not in dev mode"
             )
         if self.keystore is not None and self.keystore_password is None:
             raise ValueError("AUTOLEDGER_KEYSTORE_PASSWORD is required with AUTOLEDGER_KEYSTORE")
@@ -83,6 +104,14 @@ class Settings(BaseSettings):
         if self.keyring_password is not None:
             return self.keyring_password.get_secret_value()
         return DEV_KEYRING_PASSWORD if self.dev_mode else None
+
+    def master_key_bytes(self) -> bytes:
+        """The evidence master key: configured, or (dev mode) kept in var/master.key."""
+        if self.master_key is not None:
+            return bytes.fromhex(self.master_key.get_secret_value().strip())
+        from notary.blobs import load_or_create_master_key
+
+        return load_or_create_master_key(self.var_dir / "master.key")
 
     @property
     def embedded_node(self) -> bool:

@@ -117,7 +117,7 @@ class Chain:
         deadline = time.monotonic() + timeout
         seen_mined = False
         while True:
-            receipt = self._receipt_or_none(tx_hash)
+            receipt = self.receipt(tx_hash)
             if receipt is not None:
                 seen_mined = True
                 if self.finality_depth == 0:
@@ -133,7 +133,8 @@ class Chain:
                 raise TransactionTimeout(f"transaction {tx_hash} not {state} after {timeout}s")
             time.sleep(self.poll_interval)
 
-    def _receipt_or_none(self, tx_hash: TxHash) -> TxReceipt | None:
+    def receipt(self, tx_hash: TxHash) -> TxReceipt | None:
+        """The receipt of `tx_hash` if it is mined (at any depth), else None."""
         try:
             return self.rpc(self.w3.eth.get_transaction_receipt, HexBytes(tx_hash))
         except TransactionNotFound:

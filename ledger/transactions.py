@@ -126,7 +126,7 @@ class Sender:
         tx_hash = self.submit(tx)
         receipt = self.chain.wait_for_receipt(tx_hash, timeout=timeout)
         if receipt["status"] != 1:
-            raise self._explain_failure(tx, receipt, tx_hash)
+            raise self.explain_failure(tx_hash, receipt)
         return Sent(tx_hash=tx_hash, receipt=receipt)
 
     def submit(self, tx: TxParams) -> TxHash:
@@ -189,10 +189,13 @@ class Sender:
             raise self.errors.reverted(exc.data if isinstance(exc.data, str) else None) from exc
         return int(estimate * self.gas_margin)
 
-    def _explain_failure(self, tx: TxParams, receipt: TxReceipt, tx_hash: TxHash) -> Exception:
-        """Replay a failed transaction as a call to read its revert data."""
-        call: TxParams = {k: v for k, v in tx.items() if k in ("to", "data", "value")}  # type: ignore[assignment]
-        call["from"] = self.address
+    def explain_failure(self, tx_hash: TxHash, receipt: TxReceipt) -> TransactionError:
+        """Why mined transaction `tx_hash` failed: its custom error, read by replaying it as a
+        call on the state before its block, or out-of-gas."""
+        tx = self.chain.rpc(self.chain.w3.eth.get_transaction, tx_hash)
+        call: TxParams = {"from": tx["from"], "to": tx["to"], "data": tx["input"]}
+        if tx.get("value"):
+            call["value"] = tx["value"]
         block = receipt["blockNumber"]
         try:
             self.chain.w3.eth.call(call, block_identifier=max(block - 1, 0))
@@ -200,7 +203,7 @@ class Sender:
             return self.errors.reverted(
                 exc.data if isinstance(exc.data, str) else None, tx_hash=tx_hash
             )
-        gas_limit = int(self.chain.rpc(self.chain.w3.eth.get_transaction, tx_hash)["gas"])
+        gas_limit = int(tx["gas"])
         if receipt["gasUsed"] >= gas_limit:
             return TransactionError(f"transaction {tx_hash} ran out of gas ({gas_limit})")
         # The replay ran on the state before the block; the revert depended on the block itself.

@@ -86,6 +86,7 @@ class EvidenceType(StrEnum):
     SIGNED_AGREEMENT = "signed_agreement"
     VISIT_PHOTO = "visit_photo"
     MESSAGE_LOG = "message_log"
+    AUDIT_PHOTO = "audit_photo"
     OTHER = "other"
 
 

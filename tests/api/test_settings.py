@@ -25,7 +25,9 @@ def test_environment_variables(monkeypatch, tmp_path):
     monkeypatch.setenv("AUTOLEDGER_KEYSTORE", str(keystore))
     monkeypatch.setenv("AUTOLEDGER_KEYSTORE_PASSWORD", "s3cret")
     monkeypatch.setenv("AUTOLEDGER_DATABASE_URL", "postgresql+psycopg://db/autoledger")
+    monkeypatch.setenv("AUTOLEDGER_MASTER_KEY", "ab" * 32)
     settings = Settings()
+    assert settings.master_key_bytes() == b"\xab" * 32
     assert not settings.embedded_node and not settings.dev_mode
     assert settings.finality_depth == 12 and settings.gas_price == 0
     assert settings.effective_database_url == "postgresql+psycopg://db/autoledger"
@@ -44,6 +46,24 @@ def test_production_needs_a_keystore(monkeypatch):
     monkeypatch.setenv("AUTOLEDGER_RPC_URL", "http://node:8545")
     with pytest.raises(ValidationError, match="AUTOLEDGER_KEYSTORE is required"):
         Settings()
+
+
+def test_production_needs_a_master_key_of_32_bytes(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUTOLEDGER_RPC_URL", "http://node:8545")
+    monkeypatch.setenv("AUTOLEDGER_KEYSTORE", str(tmp_path / "k.json"))
+    monkeypatch.setenv("AUTOLEDGER_KEYSTORE_PASSWORD", "pw")
+    with pytest.raises(ValidationError, match="AUTOLEDGER_MASTER_KEY .*is required"):
+        Settings()
+    monkeypatch.setenv("AUTOLEDGER_MASTER_KEY", "abc")
+    with pytest.raises(ValidationError, match="must be 64 hex characters"):
+        Settings()
+
+
+def test_dev_master_key_is_created_once(tmp_path):
+    settings = Settings(var_dir=tmp_path)
+    first = settings.master_key_bytes()
+    assert len(first) == 32 and settings.master_key_bytes() == first
+    assert (tmp_path / "master.key").stat().st_mode & 0o777 == 0o600
 
 
 def test_bad_values_name_the_setting(monkeypatch):

@@ -1,0 +1,313 @@
+"""The batcher: pending items → one Merkle root per batch → one anchoring transaction.
+
+Crash safety comes from the order of durable steps, each committed before the next starts:
+
+1. *prepared*: items are assigned to the batch (and so to no other batch) with their leaf
+   indexes; the root is fixed.
+2. *signed*: the signed transaction's bytes and hash are stored (the outbox).
+3. broadcast; *anchored* once its receipt is seen; *final* after the finality depth.
+
+A process killed anywhere resumes the one unfinished batch: it looks the stored transaction up
+on chain, re-broadcasts the same bytes, or (when its nonce was taken or it reverted for a
+stale block hash) signs it again. The contract refuses a root it has seen and a batch number
+out of sequence, so no item is ever anchored in two batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select, update
+
+from ledger.chain import Chain, TxHash
+from ledger.errors import NonceConsumed, TransactionReverted
+from ledger.evidence import EvidenceRegistryClient
+from ledger.transactions import SignedTx
+from notary.merkle import MerkleTree
+from notary.models import AnchorBatch, BatchStatus, EvidenceItem, ItemStatus
+
+log = logging.getLogger("autoledger.anchoring")
+
+DEFAULT_BATCH_SIZE = 1000
+"""Items per batch: the anchoring transaction costs about 66k gas whatever the size, so large
+batches make it cheap per item; receipts' audit paths grow only with log2 of the size."""
+
+DEFAULT_INTERVAL = 2.0
+"""Seconds an item may wait for a batch to fill before it is anchored anyway."""
+
+RECEIPT_POLL = 0.05
+"""Seconds between receipt look-ups while a batch transaction is in flight."""
+
+RECEIPT_TIMEOUT = 120.0
+"""Seconds to wait for a batch transaction before re-broadcasting it."""
+
+_RESIGN_ERRORS = {"EvidenceRegistryStaleBlockHash", "EvidenceRegistryBatchOutOfSequence"}
+
+
+class Anchorer:
+    """Moves pending items into batches and batches onto the chain, one batch at a time.
+
+    `registry` must act as a NOTARY member. `step` is called after each durable step with
+    its name (``prepared``, ``signed``, ``broadcast``, ``anchored``), for progress and for
+    crash tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        registry: EvidenceRegistryClient,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        step: Callable[[str], None] = lambda _: None,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.engine = engine
+        self.registry = registry
+        self.sender = registry.sender
+        self.chain: Chain = registry.sender.chain
+        self.batch_size = batch_size
+        self.step = step
+
+    # -- one round ----------------------------------------------------------------------------
+
+    def anchor_next(self) -> AnchorBatch | None:
+        """Carry the unfinished batch, or a new one of pending items, until it is anchored.
+
+        Returns the anchored batch, or None when nothing was pending.
+        """
+        batch = self._unfinished() or self._prepare()
+        if batch is None:
+            return None
+        while batch.status in (BatchStatus.PREPARED, BatchStatus.SIGNED):
+            if batch.status == BatchStatus.PREPARED:
+                batch = self._sign(batch)
+            else:
+                batch = self._send(batch)
+        return batch
+
+    def anchor_all(self) -> list[AnchorBatch]:
+        """Anchor until nothing is pending; then finalize what is deep enough."""
+        done = []
+        while (batch := self.anchor_next()) is not None:
+            done.append(batch)
+        self.finalize()
+        return done
+
+    def pending(self) -> tuple[int, datetime | None]:
+        """How many items wait for a batch, and when the oldest of them was submitted."""
+        with Session(self.engine) as session:
+            count, oldest = session.exec(
+                select(func.count(), func.min(EvidenceItem.submitted_at)).where(
+                    col(EvidenceItem.batch_id).is_(None)
+                )
+            ).one()
+        return int(count), oldest
+
+    def finalize(self) -> int:
+        """Mark anchored batches final once `finality_depth` blocks follow their block.
+
+        A batch whose block was replaced by a reorg goes back to *signed*: its stored bytes
+        are broadcast again. Returns how many batches became final.
+        """
+        latest = self.chain.latest_block()
+        depth = self.chain.finality_depth
+        finalized = 0
+        with Session(self.engine) as session:
+            batches = session.exec(
+                select(AnchorBatch).where(AnchorBatch.status == BatchStatus.ANCHORED)
+            ).all()
+            for batch in batches:
+                assert batch.block_number is not None
+                if batch.block_number + depth > latest:
+                    continue
+                block = self.chain.rpc(self.chain.w3.eth.get_block, batch.block_number)
+                if "0x" + bytes(block["hash"]).hex() != batch.block_hash:
+                    log.warning(
+                        "batch %s: block %s was replaced", batch.sequence, batch.block_number
+                    )
+                    batch.status = BatchStatus.SIGNED
+                    self._set_items(session, batch, ItemStatus.PENDING)
+                else:
+                    batch.status = BatchStatus.FINAL
+                    batch.final_at = datetime.now(UTC)
+                    self._set_items(session, batch, ItemStatus.FINAL)
+                    finalized += 1
+                session.add(batch)
+            session.commit()
+        return finalized
+
+    # -- the worker ---------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event, *, interval: float = DEFAULT_INTERVAL) -> None:
+        """Anchor whenever `batch_size` items wait or the oldest waited `interval` seconds."""
+        while not stop.is_set():
+            try:
+                count, oldest = self.pending()
+                waited = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+                if (
+                    self._unfinished() is not None
+                    or count >= self.batch_size
+                    or (count and waited >= interval)
+                ):
+                    self.anchor_next()
+                    continue
+                self.finalize()
+            except Exception:  # keep the worker alive; the next round retries
+                log.exception("anchoring round failed")
+                stop.wait(interval)
+            stop.wait(min(interval, 0.2))
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def _unfinished(self) -> AnchorBatch | None:
+        with Session(self.engine) as session:
+            return session.exec(
+                select(AnchorBatch)
+                .where(col(AnchorBatch.status).in_([BatchStatus.PREPARED, BatchStatus.SIGNED]))
+                .order_by(col(AnchorBatch.id))
+            ).first()
+
+    def _prepare(self) -> AnchorBatch | None:
+        with Session(self.engine) as session:
+            items = session.exec(
+                select(EvidenceItem)
+                .where(col(EvidenceItem.batch_id).is_(None))
+                .order_by(col(EvidenceItem.id))
+                .limit(self.batch_size)
+            ).all()
+            if not items:
+                return None
+            tree = MerkleTree([item.record_json.encode() for item in items])
+            batch = AnchorBatch(
+                sequence=0,  # taken from the contract when signing
+                notary_address=self.sender.address,
+                root=tree.root.hex(),
+                size=len(items),
+            )
+            session.add(batch)
+            session.flush()
+            for index, item in enumerate(items):
+                item.batch_id = batch.id
+                item.leaf_index = index
+                session.add(item)
+            session.commit()
+            session.refresh(batch)
+        self.step("prepared")
+        return batch
+
+    def _sign(self, batch: AnchorBatch) -> AnchorBatch:
+        existing = self.registry.anchor_of(bytes.fromhex(batch.root))
+        if existing is not None:
+            return self._adopt(batch)
+        sequence = self.registry.next_sequence(self.sender.address)
+        recent_number, recent_hash = self.registry.recent_block()
+        function = self.registry.contract.functions.anchorBatch(
+            bytes.fromhex(batch.root), batch.size, sequence, recent_number, recent_hash
+        )
+        signed = self.sender.sign(
+            {"to": self.registry.address, "data": function._encode_transaction_data()}
+        )
+        with Session(self.engine) as session:
+            batch = session.get_one(AnchorBatch, batch.id)
+            batch.sequence = sequence
+            batch.recent_block_number = recent_number
+            batch.recent_block_hash = "0x" + recent_hash.hex()
+            batch.tx_hash = signed.tx_hash
+            batch.raw_tx = signed.raw.hex()
+            batch.status = BatchStatus.SIGNED
+            session.add(batch)
+            session.commit()
+            session.refresh(batch)
+        self.step("signed")
+        return batch
+
+    def _send(self, batch: AnchorBatch) -> AnchorBatch:
+        assert batch.tx_hash is not None and batch.raw_tx is not None
+        tx_hash = TxHash(batch.tx_hash)
+        receipt = self.chain.receipt(tx_hash)
+        if receipt is None:
+            signed = SignedTx(raw=bytes.fromhex(batch.raw_tx), tx_hash=tx_hash, nonce=-1)
+            try:
+                self.sender.broadcast(signed)
+            except NonceConsumed:
+                receipt = self.chain.receipt(tx_hash)
+                if receipt is None:  # another transaction took the nonce: sign anew
+                    return self._back_to_prepared(batch, "its nonce was taken")
+            self.step("broadcast")
+        deadline = time.monotonic() + RECEIPT_TIMEOUT
+        while receipt is None:
+            if time.monotonic() > deadline:
+                log.warning(
+                    "batch %s: no receipt for %s yet; broadcasting again", batch.sequence, tx_hash
+                )
+                return batch
+            time.sleep(RECEIPT_POLL)
+            receipt = self.chain.receipt(tx_hash)
+        if receipt["status"] != 1:
+            failure = self.sender.explain_failure(tx_hash, receipt)
+            name = failure.error if isinstance(failure, TransactionReverted) else ""
+            if self.registry.anchor_of(bytes.fromhex(batch.root)) is not None:
+                return self._adopt(batch)
+            if name in _RESIGN_ERRORS or not isinstance(failure, TransactionReverted):
+                return self._back_to_prepared(batch, str(failure))
+            raise failure
+        return self._record_anchor(batch, receipt["blockNumber"], tx_hash)
+
+    def _record_anchor(self, batch: AnchorBatch, block_number: int, tx_hash: str) -> AnchorBatch:
+        block = self.chain.rpc(self.chain.w3.eth.get_block, block_number)
+        with Session(self.engine) as session:
+            batch = session.get_one(AnchorBatch, batch.id)
+            batch.tx_hash = tx_hash
+            batch.block_number = block_number
+            batch.block_hash = "0x" + bytes(block["hash"]).hex()
+            batch.block_time = datetime.fromtimestamp(int(block["timestamp"]), UTC)
+            batch.anchored_at = datetime.now(UTC)
+            batch.status = BatchStatus.ANCHORED
+            session.add(batch)
+            self._set_items(session, batch, ItemStatus.ANCHORED)
+            session.commit()
+            session.refresh(batch)
+        self.step("anchored")
+        return batch
+
+    def _adopt(self, batch: AnchorBatch) -> AnchorBatch:
+        """The root is already on chain (an earlier attempt landed): record that anchoring."""
+        event = self.registry.contract.events.BatchAnchored()
+        anchor = self.registry.anchor_of(bytes.fromhex(batch.root))
+        assert anchor is not None
+        logs = event.get_logs(
+            from_block=anchor.block_number,
+            to_block=anchor.block_number,
+            argument_filters={"root": bytes.fromhex(batch.root)},
+        )
+        if not logs:
+            raise RuntimeError(f"root {batch.root} is anchored but its event is missing")
+        return self._record_anchor(
+            batch, anchor.block_number, "0x" + bytes(logs[0]["transactionHash"]).hex()
+        )
+
+    def _back_to_prepared(self, batch: AnchorBatch, why: str) -> AnchorBatch:
+        log.warning("batch of root %s is signed again: %s", batch.root, why)
+        self.sender.nonces.resync()
+        with Session(self.engine) as session:
+            batch = session.get_one(AnchorBatch, batch.id)
+            batch.status = BatchStatus.PREPARED
+            batch.tx_hash = batch.raw_tx = None
+            session.add(batch)
+            session.commit()
+            session.refresh(batch)
+        return batch
+
+    @staticmethod
+    def _set_items(session: Session, batch: AnchorBatch, status: ItemStatus) -> None:
+        session.exec(
+            update(EvidenceItem)
+            .where(col(EvidenceItem.batch_id) == batch.id)
+            .values(status=status.value)
+        )

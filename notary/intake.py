@@ -1,0 +1,279 @@
+"""Accepting evidence: store the file encrypted, build the record, queue it for anchoring."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO, cast
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from notary.blobs import BlobStore
+from notary.digests import Sha256Digest, parse_digest
+from notary.errors import NotaryError
+from notary.merkle import leaf_hash
+from notary.models import EvidenceItem
+from notary.records import (
+    Address,
+    Commitment,
+    EvidenceRecord,
+    EvidenceType,
+    canonical_bytes,
+    canonicalize,
+    commit,
+    format_timestamp,
+)
+
+CHANNELS = frozenset({"phone", "sms", "app", "email", "visit", "letter", "other"})
+"""How a collection contact happened."""
+
+
+class SubmissionError(NotaryError):
+    """A submission is malformed; the message names the field."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Submitter:
+    """The consortium member submitting evidence."""
+
+    member_id: int
+    address: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Submission:
+    """What a submitter says about a document besides its bytes.
+
+    Give the case as `case_reference` (the service commits to it with its case salt, so the
+    reference never leaves the service) or as a `case_commitment` made by the submitter.
+    """
+
+    evidence_type: str
+    media_type: str = "application/octet-stream"
+    case_reference: str | None = None
+    case_commitment: str | None = None
+    contact_time: datetime | None = None
+    channel: str | None = None
+    device_id: str | None = None
+    device_seq: int | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    idempotency_key: str | None = None
+    file_name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Accepted:
+    """The answer to a submission: its id, and whether this call created it."""
+
+    public_id: str
+    status: str
+    document_digest: str
+    created: bool
+
+
+class Intake:
+    """Turns submissions into pending evidence items.
+
+    Idempotent: the same `idempotency_key`, or the same document and metadata, from the same
+    submitter returns the first submission's id. `case_salt` is the service's secret salt for
+    case commitments (see `case_salt_from`).
+    """
+
+    def __init__(self, *, engine: Engine, blobs: BlobStore, case_salt: bytes) -> None:
+        self.engine = engine
+        self.blobs = blobs
+        self.case_salt = case_salt
+
+    def submit_file(
+        self, submitter: Submitter, source: BinaryIO | Path, submission: Submission
+    ) -> Accepted:
+        """Store the document encrypted (streamed) and queue its record for anchoring."""
+        known = self._by_idempotency_key(submitter, submission.idempotency_key)
+        if known is not None:
+            return known
+        stored = self.blobs.put(source)
+        return self._accept(submitter, submission, stored.digest, stored.size, stored=True)
+
+    def submit_digest(
+        self, submitter: Submitter, digest: str, submission: Submission, *, size: int | None = None
+    ) -> Accepted:
+        """Queue a record for a document that stays with the submitter (digest only)."""
+        known = self._by_idempotency_key(submitter, submission.idempotency_key)
+        if known is not None:
+            return known
+        try:
+            parsed = parse_digest(digest)
+        except NotaryError as exc:
+            raise SubmissionError(f"document_digest: {exc}") from exc
+        return self._accept(submitter, submission, parsed, size, stored=False)
+
+    def case_commitment(self, case_reference: str) -> str:
+        """The commitment this service makes to `case_reference` (for search by case)."""
+        return commit(case_reference, self.case_salt)
+
+    def _accept(
+        self,
+        submitter: Submitter,
+        submission: Submission,
+        digest: str,
+        size: int | None,
+        *,
+        stored: bool,
+    ) -> Accepted:
+        record = self._record(submitter, submission, digest, size)
+        record_bytes = canonical_bytes(record)
+        fingerprint = _fingerprint(record)
+        item = EvidenceItem(
+            public_id="ev_" + secrets.token_hex(12),
+            submitter_id=submitter.member_id,
+            submitter_address=record.submitter,
+            idempotency_key=submission.idempotency_key,
+            fingerprint=fingerprint,
+            record_json=record_bytes.decode(),
+            leaf_hash=leaf_hash(record_bytes).hex(),
+            document_digest=digest,
+            evidence_type=record.evidence_type,
+            case_commitment=record.case_commitment,
+            contact_time=submission.contact_time,
+            channel=submission.channel,
+            device_id=submission.device_id,
+            device_seq=submission.device_seq,
+            media_type=record.media_type,
+            size=size,
+            file_name=submission.file_name,
+            stored=stored,
+        )
+        with Session(self.engine) as session:
+            known = session.exec(
+                select(EvidenceItem).where(
+                    EvidenceItem.submitter_id == submitter.member_id,
+                    EvidenceItem.fingerprint == fingerprint,
+                )
+            ).first()
+            if known is not None:
+                return _accepted(known, created=False)
+            session.add(item)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()  # a concurrent twin won the race: answer with its id
+                twin = self._by_idempotency_key(submitter, submission.idempotency_key)
+                if twin is None:
+                    twin = _accepted(
+                        self._by_fingerprint(session, submitter, fingerprint), created=False
+                    )
+                return twin
+            return _accepted(item, created=True)
+
+    def _record(
+        self, submitter: Submitter, submission: Submission, digest: str, size: int | None
+    ) -> EvidenceRecord:
+        if (submission.case_reference is None) == (submission.case_commitment is None):
+            raise SubmissionError("give exactly one of case_reference and case_commitment")
+        case = submission.case_commitment or self.case_commitment(submission.case_reference or "")
+        if submission.channel is not None and submission.channel not in CHANNELS:
+            raise SubmissionError(
+                f"channel: {submission.channel!r} is not one of {', '.join(sorted(CHANNELS))}"
+            )
+        if submission.device_seq is not None and submission.device_id is None:
+            raise SubmissionError("device_seq needs device_id")
+        metadata = dict(submission.metadata)
+        reserved = {"contact_time", "channel", "device_id", "device_seq"} & set(metadata)
+        if reserved:
+            raise SubmissionError(
+                f"metadata: {', '.join(sorted(reserved))} are fields of their own"
+            )
+        if submission.contact_time is not None:
+            metadata["contact_time"] = format_timestamp(submission.contact_time)
+        if submission.channel is not None:
+            metadata["channel"] = submission.channel
+        if submission.device_id is not None:
+            metadata["device_id"] = submission.device_id
+        if submission.device_seq is not None:
+            metadata["device_seq"] = str(submission.device_seq)
+        try:
+            return EvidenceRecord(
+                # the record validates and normalizes each of these itself
+                document_digest=cast(Sha256Digest, digest),
+                evidence_type=cast(EvidenceType, submission.evidence_type),
+                case_commitment=cast(Commitment, case),
+                submitter=cast(Address, submitter.address),
+                submitted_at=format_timestamp(datetime.now(UTC)),
+                media_type=submission.media_type,
+                size=size,
+                metadata=metadata,
+            )
+        except NotaryError as exc:
+            raise SubmissionError(str(exc)) from exc
+
+    def _by_idempotency_key(self, submitter: Submitter, key: str | None) -> Accepted | None:
+        if key is None:
+            return None
+        with Session(self.engine) as session:
+            known = session.exec(
+                select(EvidenceItem).where(
+                    EvidenceItem.submitter_id == submitter.member_id,
+                    EvidenceItem.idempotency_key == key,
+                )
+            ).first()
+            return _accepted(known, created=False) if known is not None else None
+
+    @staticmethod
+    def _by_fingerprint(session: Session, submitter: Submitter, fingerprint: str) -> EvidenceItem:
+        return session.exec(
+            select(EvidenceItem).where(
+                EvidenceItem.submitter_id == submitter.member_id,
+                EvidenceItem.fingerprint == fingerprint,
+            )
+        ).one()
+
+
+def case_salt_from(master_key: bytes) -> bytes:
+    """The service's case-commitment salt, derived from its master key (nothing to store)."""
+    return hmac.new(master_key, b"autoledger case commitment salt v1", hashlib.sha256).digest()
+
+
+def device_gaps(engine: Engine, device_id: str) -> list[tuple[int, int]]:
+    """Missing runs in a device's sequence numbers, as (first missing, last missing)."""
+    with Session(engine) as session:
+        numbers = session.exec(
+            select(EvidenceItem.device_seq)
+            .where(EvidenceItem.device_id == device_id, col(EvidenceItem.device_seq).is_not(None))
+            .order_by(col(EvidenceItem.device_seq))
+        ).all()
+    gaps = []
+    previous: int | None = None
+    for number in numbers:
+        assert number is not None
+        if previous is not None and number > previous + 1:
+            gaps.append((previous + 1, number - 1))
+        previous = number
+    return gaps
+
+
+def _fingerprint(record: EvidenceRecord) -> str:
+    """Identity of a submission for idempotency: the record without its submission time."""
+    obj = record.to_object()
+    del obj["submitted_at"]
+    return hashlib.sha256(canonicalize(obj)).hexdigest()
+
+
+def _accepted(item: EvidenceItem, *, created: bool) -> Accepted:
+    return Accepted(
+        public_id=item.public_id,
+        status=item.status,
+        document_digest=item.document_digest,
+        created=created,
+    )
+
+
+def leaf_of(item: EvidenceItem) -> bytes:
+    """The Merkle leaf data of an item: its record's canonical bytes."""
+    return item.record_json.encode()

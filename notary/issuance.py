@@ -1,0 +1,93 @@
+"""Receipts for anchored items, signed by the notary, built from what the database holds."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from notary.merkle import MerkleTree
+from notary.models import AnchorBatch, EvidenceItem, ItemStatus
+from notary.receipts import Anchor, Receipt, sign
+from notary.records import EvidenceRecord, format_timestamp
+
+TREE_CACHE = 64
+"""Batches whose Merkle trees stay in memory: receipts of one batch are usually asked for
+together, and an anchored batch never changes."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ItemReceipt:
+    """An item's status and, once anchored, its signed receipt."""
+
+    public_id: str
+    status: str
+    receipt: Receipt | None
+
+
+class ReceiptIssuer:
+    """Builds and signs receipts; `notary_key` is the private key that signs them."""
+
+    def __init__(
+        self, *, engine: Engine, notary_key: bytes, chain_id: int, contract: str
+    ) -> None:
+        self.engine = engine
+        self._key = notary_key
+        self.chain_id = chain_id
+        self.contract = contract
+        self._trees: OrderedDict[int, MerkleTree] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def for_item(self, item: EvidenceItem) -> ItemReceipt:
+        """The receipt of `item` (None while it is pending or its batch is not anchored)."""
+        if item.status == ItemStatus.PENDING or item.batch_id is None:
+            return ItemReceipt(public_id=item.public_id, status=item.status, receipt=None)
+        with Session(self.engine) as session:
+            batch = session.get_one(AnchorBatch, item.batch_id)
+        assert item.leaf_index is not None and batch.tx_hash is not None
+        assert batch.block_number is not None and batch.block_hash is not None
+        assert batch.block_time is not None
+        tree = self._tree(batch)
+        receipt = Receipt(
+            record=EvidenceRecord.from_json(item.record_json),
+            leaf_index=item.leaf_index,
+            tree_size=batch.size,
+            audit_path=tuple(h.hex() for h in tree.inclusion_proof(item.leaf_index)),  # type: ignore[misc]
+            root=batch.root,  # type: ignore[arg-type]
+            anchor=Anchor(
+                chain_id=self.chain_id,
+                contract=self.contract,  # type: ignore[arg-type]
+                tx_hash=batch.tx_hash,
+                block_number=batch.block_number,
+                block_hash=batch.block_hash,
+                block_time=format_timestamp(batch.block_time),
+            ),
+        )
+        return ItemReceipt(
+            public_id=item.public_id, status=item.status, receipt=sign(receipt, self._key)
+        )
+
+    def _tree(self, batch: AnchorBatch) -> MerkleTree:
+        assert batch.id is not None
+        with self._lock:
+            tree = self._trees.get(batch.id)
+            if tree is not None:
+                self._trees.move_to_end(batch.id)
+                return tree
+        with Session(self.engine) as session:
+            leaves = session.exec(
+                select(EvidenceItem.record_json)
+                .where(EvidenceItem.batch_id == batch.id)
+                .order_by(col(EvidenceItem.leaf_index))
+            ).all()
+        tree = MerkleTree([leaf.encode() for leaf in leaves])
+        if tree.root.hex() != batch.root:
+            raise RuntimeError(f"batch {batch.id}: stored items no longer give root {batch.root}")
+        with self._lock:
+            self._trees[batch.id] = tree
+            while len(self._trees) > TREE_CACHE:
+                self._trees.popitem(last=False)
+        return tree
