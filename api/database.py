@@ -15,6 +15,7 @@ def all_models() -> None:
     """Import every module that defines tables, so SQLModel.metadata knows them all."""
     import api.models  # noqa: F401
     import ledger.models  # noqa: F401
+    import notary.models  # noqa: F401
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 
@@ -17,16 +19,21 @@ from api.errors import Conflict
 from api.settings import Settings
 from ledger.chain import Chain, checksum
 from ledger.compiler import Artifacts, compile_contracts
-from ledger.consortium import ConsortiumClient
+from ledger.consortium import ConsortiumClient, Role
 from ledger.database import make_engine
 from ledger.deployments import Deployed, ensure_deployed
 from ledger.errors import LedgerError
+from ledger.evidence import EvidenceRegistryClient
 from ledger.keyring import DEV_WORK_FACTOR, Keyring
 from ledger.keys import dev_account, load_keystore
 from ledger.node import EmbeddedNode, find_anvil
 from ledger.plan import deployment_plan
 from ledger.reverts import ErrorDecoder
 from ledger.transactions import Sender
+from notary.anchoring import Anchorer
+from notary.blobs import BlobStore
+from notary.intake import Intake, case_salt_from
+from notary.issuance import ReceiptIssuer
 
 log = logging.getLogger("autoledger")
 
@@ -44,6 +51,8 @@ class Runtime:
     contracts: dict[str, Deployed]
     keyring: Keyring | None
     node: EmbeddedNode | None = None
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
     def start(cls, settings: Settings, *, redeploy: bool = False) -> Runtime:
@@ -87,7 +96,7 @@ class Runtime:
                 secret,
                 work_factor=DEV_WORK_FACTOR if settings.dev_mode else None,
             )
-        return cls(
+        runtime = cls(
             settings=settings,
             chain=chain,
             engine=engine,
@@ -98,6 +107,67 @@ class Runtime:
             keyring=keyring,
             node=node,
         )
+        if settings.dev_mode:
+            try:
+                _grant_dev_roles(runtime)
+            except BaseException:
+                runtime.close()
+                raise
+        return runtime
+
+    @cached_property
+    def registry(self) -> EvidenceRegistryClient:
+        """The EvidenceRegistry contract, acting as the operator (the notary)."""
+        return EvidenceRegistryClient(
+            self.operator,
+            address=self.contracts["EvidenceRegistry"].address,
+            abi=self.artifacts["EvidenceRegistry"].abi,
+        )
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        """The encrypted evidence store under var/blobs."""
+        return BlobStore(self.settings.var_dir / "blobs", master_key=self._master_key)
+
+    @cached_property
+    def intake(self) -> Intake:
+        """Evidence intake (storing files and queuing records)."""
+        return Intake(
+            engine=self.engine, blobs=self.blobs, case_salt=case_salt_from(self._master_key)
+        )
+
+    @cached_property
+    def anchorer(self) -> Anchorer:
+        """The batcher that anchors pending evidence."""
+        return Anchorer(
+            engine=self.engine, registry=self.registry, batch_size=self.settings.batch_size
+        )
+
+    @cached_property
+    def issuer(self) -> ReceiptIssuer:
+        """Signs receipts with the notary (operator) key."""
+        return ReceiptIssuer(
+            engine=self.engine,
+            notary_key=bytes(self.operator.account.key),
+            chain_id=self.chain.chain_id,
+            contract=self.registry.address,
+        )
+
+    @cached_property
+    def _master_key(self) -> bytes:
+        return self.settings.master_key_bytes()
+
+    def start_workers(self) -> None:
+        """Run the background workers (the anchoring batcher) in threads until `close`."""
+        thread = threading.Thread(
+            target=self.anchorer.run,
+            args=(self._stop,),
+            kwargs={"interval": self.settings.batch_interval},
+            name="anchoring",
+            daemon=True,
+        )
+        thread.start()
+        self._threads.append(thread)
 
     @property
     def consortium(self) -> ConsortiumClient:
@@ -122,7 +192,10 @@ class Runtime:
         return Sender(self.chain, account, errors=self.errors)
 
     def close(self) -> None:
-        """Release the database and stop the embedded node (which saves its state)."""
+        """Stop the workers, release the database, stop the embedded node (it saves state)."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
         self.engine.dispose()
         if self.node is not None:
             _release(self.node, self.settings)
@@ -145,6 +218,24 @@ def operator_account(settings: Settings) -> LocalAccount:
         assert settings.keystore_password is not None
         return load_keystore(settings.keystore, settings.keystore_password.get_secret_value())
     return dev_account(0)
+
+
+DEV_OPERATOR_ROLES = (Role.NOTARY,)
+"""Roles the operator grants itself on a dev chain, so the embedded service can anchor."""
+
+
+def _grant_dev_roles(runtime: Runtime) -> None:
+    """On a dev chain whose quorum is 1, give the operator the roles the workers need."""
+    consortium = runtime.consortium
+    for role in DEV_OPERATOR_ROLES:
+        if role in consortium.member(runtime.operator.address).roles:
+            continue
+        if consortium.quorum() != 1:
+            log.warning("operator lacks %s and the quorum is not 1: anchoring will fail", role)
+            continue
+        proposal = consortium.propose_grant(runtime.operator.address, role)
+        consortium.execute(proposal)
+        log.info("granted %s to the operator (dev chain)", role)
 
 
 def _node_file(settings: Settings) -> Path:

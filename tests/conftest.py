@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import Engine, text
 
 from api.database import migrate
+from api.runtime import Runtime
+from api.settings import Settings
 from ledger.chain import Chain
 from ledger.compiler import Artifacts, compile_contracts
 from ledger.database import make_engine
@@ -112,3 +114,17 @@ def engine(database_url: str) -> Iterator[Engine]:
     migrate(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def runtime(fresh_chain: Chain, database_url: str, tmp_path: Path) -> Iterator[Runtime]:
+    settings = Settings(
+        rpc_url=fresh_chain.url,
+        dev=True,
+        var_dir=tmp_path,
+        database_url=database_url,
+        node_modules=NODE_MODULES,
+        build_dir=BUILD_CACHE,
+    )
+    with Runtime.start(settings) as runtime:
+        yield runtime

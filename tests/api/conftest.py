@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,24 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.demo import run_demo
 from api.runtime import Runtime
-from api.settings import Settings
-from ledger.chain import Chain
 from ledger.consortium import Member
-from tests.conftest import BUILD_CACHE, NODE_MODULES
-
-
-@pytest.fixture
-def runtime(fresh_chain: Chain, database_url: str, tmp_path: Path) -> Iterator[Runtime]:
-    settings = Settings(
-        rpc_url=fresh_chain.url,
-        dev=True,
-        var_dir=tmp_path,
-        database_url=database_url,
-        node_modules=NODE_MODULES,
-        build_dir=BUILD_CACHE,
-    )
-    with Runtime.start(settings) as runtime:
-        yield runtime
 
 
 @pytest.fixture

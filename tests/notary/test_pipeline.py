@@ -1,0 +1,121 @@
+"""Intake → batch → anchor → final → receipt that verifies on the real chain."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlmodel import Session, select
+
+from notary.anchoring import Anchorer
+from notary.intake import Submission, SubmissionError, Submitter, device_gaps
+from notary.models import AnchorBatch, EvidenceItem
+from notary.receipts import verify_receipt
+
+
+@pytest.fixture
+def collector(runtime):
+    """The operator acting as submitter (it holds NOTARY on the dev chain)."""
+    member = runtime.consortium.member(runtime.operator.address)
+    return Submitter(member_id=member.id, address=member.address)
+
+
+def _call(case: str = "CASE-2026-001", **extra) -> Submission:
+    return Submission(
+        evidence_type="call_recording", media_type="audio/mpeg", case_reference=case, **extra
+    )
+
+
+def test_file_to_final_receipt_that_verifies_on_chain(runtime, collector, anvil):
+    recording = b"ID3" + bytes(range(256)) * 40
+    accepted = runtime.intake.submit_file(collector, io.BytesIO(recording), _call())
+    assert accepted.created and accepted.status == "pending"
+    batches = runtime.anchorer.anchor_all()
+    assert len(batches) == 1 and batches[0].size == 1
+    with Session(runtime.engine) as session:
+        item = session.exec(
+            select(EvidenceItem).where(EvidenceItem.public_id == accepted.public_id)
+        ).one()
+    assert item.status == "final"
+    issued = runtime.issuer.for_item(item)
+    assert issued.receipt is not None
+    report = verify_receipt(
+        issued.receipt,
+        document=recording,
+        rpc_url=anvil.url,
+        expected_signer=runtime.operator.address,
+    )
+    assert report.ok and not report.failed, report
+    assert "anchored_root" not in report.skipped
+    tampered = verify_receipt(issued.receipt, document=recording[:-1] + b"!", rpc_url=anvil.url)
+    assert tampered.failed == ("digest",)
+    assert runtime.blobs.read_bytes(item.document_digest) == recording
+
+
+def test_many_items_share_one_batch_and_each_receipt_verifies(runtime, collector, anvil):
+    ids = [
+        runtime.intake.submit_digest(collector, f"{i:064x}", _call(case=f"C{i}")).public_id
+        for i in range(1, 26)
+    ]
+    runtime.anchorer.batch_size = 10
+    batches = runtime.anchorer.anchor_all()
+    assert [b.size for b in batches] == [10, 10, 5]
+    assert [b.sequence for b in batches] == [1, 2, 3]
+    with Session(runtime.engine) as session:
+        items = session.exec(select(EvidenceItem).where(EvidenceItem.public_id.in_(ids))).all()
+    assert {i.status for i in items} == {"final"}
+    for item in items[:3] + items[-3:]:
+        receipt = runtime.issuer.for_item(item).receipt
+        assert receipt is not None
+        assert verify_receipt(receipt, rpc_url=anvil.url).failed == ()
+
+
+def test_resubmission_is_idempotent(runtime, collector):
+    first = runtime.intake.submit_digest(collector, "ab" * 32, _call())
+    again = runtime.intake.submit_digest(collector, "ab" * 32, _call())
+    assert again.public_id == first.public_id and not again.created
+    keyed = runtime.intake.submit_digest(collector, "cd" * 32, _call(idempotency_key="k-1"))
+    replay = runtime.intake.submit_digest(collector, "ef" * 32, _call(idempotency_key="k-1"))
+    assert replay.public_id == keyed.public_id, "the idempotency key wins over the content"
+    other_case = runtime.intake.submit_digest(collector, "ab" * 32, _call(case="OTHER"))
+    assert other_case.public_id != first.public_id
+
+
+def test_bad_submissions_name_the_field(runtime, collector):
+    with pytest.raises(SubmissionError, match="evidence_type"):
+        runtime.intake.submit_digest(
+            collector, "ab" * 32, Submission(evidence_type="selfie", case_reference="C")
+        )
+    with pytest.raises(SubmissionError, match="document_digest"):
+        runtime.intake.submit_digest(collector, "xyz", _call())
+    with pytest.raises(SubmissionError, match="case_reference and case_commitment"):
+        runtime.intake.submit_digest(collector, "ab" * 32, Submission(evidence_type="other"))
+    with pytest.raises(SubmissionError, match="personal data"):
+        runtime.intake.submit_digest(
+            collector, "ab" * 32, _call(metadata={"borrower_phone": "13800000000"})
+        )
+    with Session(runtime.engine) as session:
+        assert session.exec(select(EvidenceItem)).all() == []
+
+
+def test_device_sequence_gaps_are_reported(runtime, collector):
+    for seq in (1, 2, 5, 6, 9):
+        runtime.intake.submit_digest(
+            collector, f"{seq:064x}", _call(device_id="recorder-7", device_seq=seq)
+        )
+    assert device_gaps(runtime.engine, "recorder-7") == [(3, 4), (7, 8)]
+
+
+def test_a_batch_is_never_anchored_twice(runtime, collector):
+    """Anchoring the same prepared batch again finds it on chain instead."""
+    runtime.intake.submit_digest(collector, "12" * 32, _call())
+    (batch,) = runtime.anchorer.anchor_all()
+    with Session(runtime.engine) as session:
+        stored = session.get_one(AnchorBatch, batch.id)
+        stored.status = "prepared"  # as if the record of the anchoring were lost
+        stored.tx_hash = stored.raw_tx = None
+        session.add(stored)
+        session.commit()
+    (again,) = Anchorer(engine=runtime.engine, registry=runtime.registry).anchor_all()
+    assert again.tx_hash == batch.tx_hash and again.block_number == batch.block_number
+    assert runtime.registry.next_sequence(runtime.operator.address) == 2
