@@ -108,6 +108,8 @@ def serve(
             _print_demo(runtime)
         url = f"http://{settings.host}:{settings.port}"
         console.print(f"AutoLedger serving at [bold]{url}[/bold]  (API docs: {url}/v1/docs)")
+        if settings.workers:
+            runtime.start_workers()
         uvicorn.run(
             create_app(runtime),
             host=settings.host,
@@ -422,3 +424,213 @@ def consortium_execute(proposal: int, as_member: AsMember = None, env_file: EnvF
         except TransactionReverted as exc:
             raise _fail(exc) from exc
         typer.echo(f"proposal {proposal} executed in block {sent.block_number}")
+
+
+# -- evidence ----------------------------------------------------------------------------------
+
+
+@app.command()
+def stamp(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories (recursed)")],
+    evidence_type: Annotated[str, typer.Option("--type", help="Evidence type")] = "other",
+    case: Annotated[str, typer.Option(help="Case reference (committed, never stored in clear)")] = (
+        "unassigned"
+    ),
+    digest_only: Annotated[
+        bool, typer.Option("--digest", help="Submit digests only; files stay here")
+    ] = False,
+    wait: Annotated[bool, typer.Option(help="Anchor now and write FILE.receipt.json")] = True,
+    as_member: AsMember = None,
+    env_file: EnvFile = None,
+) -> None:
+    """Notarize files: store (or just hash) them, anchor them, write FILE.receipt.json each."""
+    from rich.progress import Progress
+
+    from notary.digests import sha256_file
+    from notary.intake import Submission, SubmissionError, Submitter
+
+    files = _evidence_files(paths)
+    if not files:
+        console.print("[red]error:[/red] no files to stamp")
+        raise typer.Exit(2)
+    with _runtime(env_file) as runtime:
+        member = (
+            _member(runtime, as_member)
+            if as_member
+            else runtime.consortium.member(runtime.operator.address)
+        )
+        submitter = Submitter(member_id=member.id, address=member.address)
+        accepted: dict[Path, str] = {}
+        with Progress(console=console) as progress:
+            task = progress.add_task("submitting", total=len(files))
+            for path in files:
+                submission = Submission(
+                    evidence_type=evidence_type,
+                    case_reference=case,
+                    media_type=_media_type(path),
+                    file_name=path.name,
+                )
+                try:
+                    if digest_only:
+                        result = runtime.intake.submit_digest(
+                            submitter, sha256_file(path), submission, size=path.stat().st_size
+                        )
+                    else:
+                        result = runtime.intake.submit_file(submitter, path, submission)
+                except SubmissionError as exc:
+                    raise _fail(exc) from exc
+                accepted[path] = result.public_id
+                progress.advance(task)
+            if not wait:
+                for path, public_id in accepted.items():
+                    typer.echo(f"{public_id}\t{path}")
+                return
+            anchoring = progress.add_task("anchoring", total=None)
+            runtime.anchorer.anchor_all()
+            progress.update(anchoring, total=1, completed=1)
+        _write_receipts(runtime, accepted)
+
+
+def _write_receipts(runtime: Runtime, accepted: dict[Path, str]) -> None:
+    from sqlmodel import Session, col, select
+
+    from notary.models import EvidenceItem
+
+    with Session(runtime.engine) as session:
+        items = {
+            i.public_id: i
+            for i in session.exec(
+                select(EvidenceItem).where(col(EvidenceItem.public_id).in_(accepted.values()))
+            )
+        }
+    for path, public_id in accepted.items():
+        issued = runtime.issuer.for_item(items[public_id])
+        if issued.receipt is None:
+            typer.echo(f"{public_id}\t{issued.status}\t{path}")
+            continue
+        target = path.with_name(path.name + ".receipt.json")
+        target.write_text(issued.receipt.to_json())
+        typer.echo(f"{public_id}\t{issued.status}\t{target}")
+
+
+def _evidence_files(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and not p.name.endswith(".receipt.json")
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            console.print(f"[red]error:[/red] {path}: no such file or directory")
+            raise typer.Exit(2)
+    return found
+
+
+def _media_type(path: Path) -> str:
+    import mimetypes
+
+    guessed, _ = mimetypes.guess_type(path.name)
+    return guessed or "application/octet-stream"
+
+
+@app.command()
+def verify(
+    file: Annotated[Path, typer.Argument(help="The document")],
+    receipt: Annotated[
+        Path | None, typer.Argument(help="Its receipt (default: FILE.receipt.json)")
+    ] = None,
+    rpc: Annotated[
+        str | None, typer.Option(help="JSON-RPC URL of a node of the chain, for the chain checks")
+    ] = None,
+    signer: Annotated[str | None, typer.Option(help="The notary address you expect")] = None,
+) -> None:
+    """Verify a document against its receipt, with no service or database: exit 1 naming the
+    failed checks."""
+    import json
+
+    from notary.errors import NotaryError
+    from notary.receipts import verify_receipt
+
+    receipt = receipt or file.with_name(file.name + ".receipt.json")
+    if not file.is_file():
+        console.print(f"[red]error:[/red] {file}: no such file")
+        raise typer.Exit(2)
+    try:
+        document = json.loads(receipt.read_text())
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]error:[/red] cannot read receipt {receipt}: {exc}")
+        raise typer.Exit(2) from exc
+    if isinstance(document, dict) and "receipt" in document and "record" not in document:
+        document = document["receipt"]  # the API's answer wraps the receipt
+    try:
+        report = verify_receipt(document, document=file, rpc_url=rpc, expected_signer=signer)
+    except NotaryError as exc:
+        console.print(f"[red]error:[/red] {receipt}: {exc}")
+        raise typer.Exit(1) from exc
+    for check in report.checks:
+        mark = "skipped" if check.skipped else ("ok" if check.ok else "FAILED")
+        typer.echo(f"{mark:>8}  {check.name}: {check.detail}")
+    if report.failed:
+        console.print(f"[red]verification failed:[/red] {', '.join(report.failed)}")
+        raise typer.Exit(1)
+    if report.skipped:
+        console.print(f"not checked: {', '.join(report.skipped)} (give --rpc URL for the chain)")
+    console.print("[green]verified[/green]")
+
+
+@app.command("receipt")
+def receipt_(
+    public_id: Annotated[str, typer.Argument(help="Evidence item id (ev_...)")],
+    output: Annotated[Path | None, typer.Option("-o", help="Write it to this file")] = None,
+    env_file: EnvFile = None,
+) -> None:
+    """Print (or write) the signed receipt of an evidence item; exit 3 while it is pending."""
+    from sqlmodel import Session, select
+
+    from notary.models import EvidenceItem
+
+    with _runtime(env_file) as runtime:
+        with Session(runtime.engine) as session:
+            item = session.exec(
+                select(EvidenceItem).where(EvidenceItem.public_id == public_id)
+            ).first()
+        if item is None:
+            console.print(f"[red]error:[/red] no evidence item {public_id!r}")
+            raise typer.Exit(1)
+        issued = runtime.issuer.for_item(item)
+        if issued.receipt is None:
+            console.print(f"{public_id} is {issued.status}: no receipt yet")
+            raise typer.Exit(3)
+        text = issued.receipt.to_json()
+        if output is not None:
+            output.write_text(text)
+            console.print(f"{issued.status} receipt written to {output}")
+        else:
+            typer.echo(text, nl=False)
+
+
+worker_app = typer.Typer(help="Background workers, each as its own process.")
+app.add_typer(worker_app, name="worker")
+
+
+@worker_app.command("anchoring")
+def worker_anchoring(env_file: EnvFile = None) -> None:
+    """Run the anchoring batcher until interrupted."""
+    import signal
+    import threading
+
+    with _runtime(env_file) as runtime:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        console.print(
+            f"anchoring every {runtime.settings.batch_interval}s or"
+            f" {runtime.settings.batch_size} items; Ctrl-C stops"
+        )
+        try:
+            runtime.anchorer.run(stop, interval=runtime.settings.batch_interval)
+        except KeyboardInterrupt:
+            stop.set()

@@ -19,6 +19,9 @@ from ledger.errors import (
     TransactionReverted,
     TransactionTimeout,
 )
+from notary.blobs import BlobKeyDestroyed, BlobNotFound, BlobTooLarge
+from notary.errors import FormatError, NotaryError, RecordError
+from notary.intake import SubmissionError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("autoledger.api")
@@ -30,6 +33,16 @@ _STATUS_OF: list[tuple[type[Exception], int]] = [
     (ChainUnavailable, 503),
     (DeploymentError, 503),
     (LedgerError, 502),
+]
+
+
+_NOTARY_STATUS: list[tuple[type[Exception], int]] = [
+    (SubmissionError, 422),
+    (FormatError, 422),
+    (RecordError, 422),
+    (BlobKeyDestroyed, 410),
+    (BlobNotFound, 404),
+    (BlobTooLarge, 413),
 ]
 
 
@@ -85,6 +98,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         if isinstance(exc, TransactionReverted):
             extra = {"error": exc.error, "arguments": _jsonable(exc.arguments)}
         return problem(status, str(exc), instance=request.url.path, **extra)
+
+    @app.exception_handler(NotaryError)
+    async def _notary(request: Request, exc: NotaryError) -> JSONResponse:
+        status = next((code for kind, code in _NOTARY_STATUS if isinstance(exc, kind)), 500)
+        if status == 500:
+            log.error("notary error on %s: %s", request.url.path, exc)
+        return problem(status, str(exc), instance=request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

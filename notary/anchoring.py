@@ -193,9 +193,17 @@ class Anchorer:
             session.add(batch)
             session.flush()
             for index, item in enumerate(items):
-                item.batch_id = batch.id
-                item.leaf_index = index
-                session.add(item)
+                # Claim each item only if still unclaimed: another anchoring process may be
+                # preparing a batch from the same pending items at this moment.
+                claimed = session.exec(
+                    update(EvidenceItem)
+                    .where(col(EvidenceItem.id) == item.id, col(EvidenceItem.batch_id).is_(None))
+                    .values(batch_id=batch.id, leaf_index=index)
+                )
+                if claimed.rowcount != 1:
+                    session.rollback()
+                    log.info("pending items were claimed by another batcher; trying again")
+                    return None
             session.commit()
             session.refresh(batch)
         self.step("prepared")

@@ -1,0 +1,124 @@
+"""Evidence benchmark: documents/s end to end, gas per document, SHA-256 MB/s, receipts/s."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from api.runtime import Runtime
+from api.settings import Settings
+from notary.digests import sha256_file
+from notary.intake import Submission, Submitter
+from notary.models import AnchorBatch, EvidenceItem
+from notary.receipts import verify_receipt
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--documents", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--hash-mb", type=int, default=200)
+    parser.add_argument("--mode", choices=["file", "digest"], default="file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        var = Path(tmp) / "var"
+        end_to_end(var, args.documents, args.batch_size, args.mode)
+        hashing(Path(tmp) / "big.bin", args.hash_mb)
+
+
+def end_to_end(var: Path, count: int, batch_size: int, mode: str) -> None:
+    settings = Settings(
+        var_dir=var,
+        batch_size=batch_size,
+        build_dir=ROOT / "var" / "build",
+        node_modules=ROOT / "node_modules",
+    )
+    with Runtime.start(settings) as runtime:
+        member = runtime.consortium.member(runtime.operator.address)
+        submitter = Submitter(member_id=member.id, address=member.address)
+        documents = [os.urandom(1024) for _ in range(count)]
+        started = time.perf_counter()
+        ids = []
+        for index, document in enumerate(documents):
+            submission = Submission(
+                evidence_type="call_recording",
+                case_reference=f"CASE-{index % 97}",
+                media_type="audio/mpeg",
+            )
+            if mode == "file":
+                accepted = runtime.intake.submit_file(submitter, io.BytesIO(document), submission)
+            else:
+                digest = sha256_file_bytes(document)
+                accepted = runtime.intake.submit_digest(submitter, digest, submission, size=1024)
+            ids.append(accepted.public_id)
+        submitted = time.perf_counter()
+        batches = runtime.anchorer.anchor_all()
+        anchored = time.perf_counter()
+        with Session(runtime.engine) as session:
+            items = session.exec(select(EvidenceItem)).all()
+            stored_batches = session.exec(select(AnchorBatch)).all()
+        receipts = [runtime.issuer.for_item(item).receipt for item in items]
+        finished = time.perf_counter()
+        gas = sum(
+            int(runtime.chain.w3.eth.get_transaction_receipt(b.tx_hash)["gasUsed"])
+            for b in stored_batches
+        )
+        assert all(r is not None for r in receipts) and len(receipts) == count
+        elapsed = finished - started
+        print(f"end to end ({mode} mode): {count} documents of 1 KiB, batches of {batch_size}")
+        print(f"  submit:              {count / (submitted - started):8.0f} documents/s")
+        print(f"  anchor ({len(batches)} batches): {anchored - submitted:8.2f} s")
+        print(f"  sign receipts:       {count / (finished - anchored):8.0f} receipts/s")
+        print(f"  submit → final receipt: {count / elapsed:8.0f} documents/s ({elapsed:.2f} s)")
+        print(f"  transactions used:   {len(stored_batches)}")
+        print(
+            f"  gas per document:    {gas / count:8.1f}"
+            f" (gas per batch {gas / len(stored_batches):.0f})"
+        )
+        sample = receipts[: min(2000, count)]
+        started = time.perf_counter()
+        for receipt in sample:
+            assert receipt is not None
+            verify_receipt(receipt)
+        took = time.perf_counter() - started
+        print(f"offline verification:  {len(sample) / took:8.0f} receipts/s")
+
+
+def sha256_file_bytes(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def hashing(path: Path, megabytes: int) -> None:
+    with open(path, "wb") as out:
+        block = os.urandom(1 << 20)
+        for _ in range(megabytes):
+            out.write(block)
+    sha256_file(path)  # warm the page cache
+    started = time.perf_counter()
+    ours = sha256_file(path)
+    took = time.perf_counter() - started
+    tool = shutil.which("sha256sum")
+    print(f"SHA-256 of {megabytes} MB:  {megabytes / took:8.0f} MB/s (notary.sha256_file)")
+    if tool:
+        started = time.perf_counter()
+        out = subprocess.run([tool, str(path)], capture_output=True, text=True, check=True)
+        theirs_took = time.perf_counter() - started
+        assert out.stdout.split()[0] == ours
+        print(f"                       {megabytes / theirs_took:8.0f} MB/s (sha256sum)")
+        print(f"  ratio:               {took / theirs_took:8.2f}x sha256sum's time")
+
+
+if __name__ == "__main__":
+    main()
