@@ -1,0 +1,127 @@
+"""`autoledger stamp`, `verify` and `receipt`: notarize files, then check them with nothing but
+the file, its receipt and a JSON-RPC URL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from tests.conftest import BUILD_CACHE, NODE_MODULES
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(fresh_chain, database_url, tmp_path, monkeypatch):
+    for name, value in {
+        "AUTOLEDGER_RPC_URL": fresh_chain.url,
+        "AUTOLEDGER_DEV": "1",
+        "AUTOLEDGER_VAR_DIR": str(tmp_path / "var"),
+        "AUTOLEDGER_DATABASE_URL": database_url,
+        "AUTOLEDGER_BUILD_DIR": str(BUILD_CACHE),
+        "AUTOLEDGER_NODE_MODULES": str(NODE_MODULES),
+        "COLUMNS": "200",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+@pytest.fixture
+def stamped(cli_env):
+    folder = cli_env / "evidence"
+    (folder / "calls").mkdir(parents=True)
+    (folder / "agreement.pdf").write_bytes(b"%PDF-1.7 signed repayment agreement")
+    (folder / "calls" / "call-1.mp3").write_bytes(b"ID3" + os.urandom(4096))
+    result = runner.invoke(app, ["stamp", str(folder), "--type", "other", "--case", "CASE-77"])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def _verify(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `autoledger verify` as a new process with no AutoLedger settings at all."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOLEDGER_")}
+    cli = Path(sys.executable).parent / "autoledger"
+    return subprocess.run(
+        [str(cli), "verify", *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+def test_stamp_writes_receipts_that_verify_against_the_chain(stamped, fresh_chain):
+    for document in (stamped / "agreement.pdf", stamped / "calls" / "call-1.mp3"):
+        receipt = document.with_name(document.name + ".receipt.json")
+        assert receipt.is_file()
+        result = _verify(str(document), "--rpc", fresh_chain.url)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "verified" in result.stderr
+        assert result.stdout.count("      ok  ") == 8
+
+
+@pytest.mark.parametrize(
+    ("tamper", "step"),
+    [
+        ("document", "digest"),
+        ("audit_path", "inclusion"),
+        ("root", "inclusion"),
+        ("chain_id", "chain_id"),
+        ("contract", "transaction"),
+        ("block_number", "transaction"),
+    ],
+)
+def test_tampering_fails_naming_the_step(stamped, fresh_chain, tamper, step):
+    document = stamped / "agreement.pdf"
+    receipt_path = document.with_name(document.name + ".receipt.json")
+    receipt = json.loads(receipt_path.read_text())
+    if tamper == "document":
+        data = bytearray(document.read_bytes())
+        data[5] ^= 1
+        document.write_bytes(bytes(data))
+    elif tamper == "audit_path":
+        receipt["audit_path"] = [("0" * 63 + "1")] + receipt["audit_path"][1:] or ["0" * 64]
+    elif tamper == "root":
+        receipt["root"] = "f" * 64
+    else:
+        receipt["anchor"][tamper] = (
+            receipt["anchor"][tamper] + 1
+            if isinstance(receipt["anchor"][tamper], int)
+            else "0x" + "12" * 20
+        )
+    receipt_path.write_text(json.dumps(receipt))
+    result = _verify(str(document), "--rpc", fresh_chain.url)
+    assert result.returncode == 1
+    assert "verification failed" in result.stderr and step in result.stderr
+
+
+def test_verify_offline_says_what_it_did_not_check(stamped):
+    result = _verify(str(stamped / "agreement.pdf"))
+    assert result.returncode == 0
+    assert "not checked: chain_id, transaction, anchored_root, block_time" in result.stderr
+
+
+def test_verify_without_a_receipt_is_a_usage_error(tmp_path):
+    lonely = tmp_path / "lonely.txt"
+    lonely.write_text("x")
+    result = _verify(str(lonely))
+    assert result.returncode == 2 and "cannot read receipt" in result.stderr
+
+
+def test_receipt_command_prints_the_receipt(stamped, cli_env):
+    again = ["stamp", str(stamped / "agreement.pdf"), "--type", "other", "--case", "CASE-77"]
+    listed = runner.invoke(app, [*again, "--no-wait"])
+    public_id = listed.stdout.split()[0]
+    assert public_id.startswith("ev_"), listed.output
+    printed = runner.invoke(app, ["receipt", public_id])
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.stdout)["record"]["document_digest"]
+    missing = runner.invoke(app, ["receipt", "ev_nope"])
+    assert missing.exit_code == 1
+    (stamped / "new.txt").write_text("not anchored yet")
+    fresh = runner.invoke(app, ["stamp", str(stamped / "new.txt"), "--no-wait"])
+    pending = runner.invoke(app, ["receipt", fresh.stdout.split()[0]])
+    assert pending.exit_code == 3 and "pending" in pending.output
