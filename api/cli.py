@@ -429,6 +429,10 @@ def consortium_execute(proposal: int, as_member: AsMember = None, env_file: EnvF
 # -- evidence ----------------------------------------------------------------------------------
 
 
+STAMP_GROUP = 200
+"""Files submitted per database transaction by `stamp`."""
+
+
 @app.command()
 def stamp(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories (recursed)")],
@@ -463,24 +467,35 @@ def stamp(
         accepted: dict[Path, str] = {}
         with Progress(console=console) as progress:
             task = progress.add_task("submitting", total=len(files))
-            for path in files:
-                submission = Submission(
-                    evidence_type=evidence_type,
-                    case_reference=case,
-                    media_type=_media_type(path),
-                    file_name=path.name,
-                )
+            for start in range(0, len(files), STAMP_GROUP):
+                group = files[start : start + STAMP_GROUP]
+                submissions = [
+                    Submission(
+                        evidence_type=evidence_type,
+                        case_reference=case,
+                        media_type=_media_type(path),
+                        file_name=path.name,
+                    )
+                    for path in group
+                ]
                 try:
                     if digest_only:
-                        result = runtime.intake.submit_digest(
-                            submitter, sha256_file(path), submission, size=path.stat().st_size
+                        results = runtime.intake.submit_digests(
+                            submitter,
+                            [
+                                (sha256_file(p), p.stat().st_size, s)
+                                for p, s in zip(group, submissions, strict=True)
+                            ],
                         )
                     else:
-                        result = runtime.intake.submit_file(submitter, path, submission)
+                        results = runtime.intake.submit_files(
+                            submitter, list(zip(group, submissions, strict=True))
+                        )
                 except SubmissionError as exc:
                     raise _fail(exc) from exc
-                accepted[path] = result.public_id
-                progress.advance(task)
+                for path, result in zip(group, results, strict=True):
+                    accepted[path] = result.public_id
+                progress.advance(task, len(group))
             if not wait:
                 for path, public_id in accepted.items():
                     typer.echo(f"{public_id}\t{path}")

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, bindparam, func
 from sqlmodel import Session, col, select, update
 
 from ledger.chain import Chain, TxHash
@@ -192,18 +192,26 @@ class Anchorer:
             )
             session.add(batch)
             session.flush()
-            for index, item in enumerate(items):
-                # Claim each item only if still unclaimed: another anchoring process may be
-                # preparing a batch from the same pending items at this moment.
-                claimed = session.exec(
-                    update(EvidenceItem)
-                    .where(col(EvidenceItem.id) == item.id, col(EvidenceItem.batch_id).is_(None))
-                    .values(batch_id=batch.id, leaf_index=index)
-                )
-                if claimed.rowcount != 1:
-                    session.rollback()
-                    log.info("pending items were claimed by another batcher; trying again")
-                    return None
+            ids = [item.id for item in items]
+            # Claim the items only if still unclaimed: another anchoring process may be
+            # preparing a batch from the same pending items at this moment.
+            claimed = session.exec(
+                update(EvidenceItem)
+                .where(col(EvidenceItem.id).in_(ids), col(EvidenceItem.batch_id).is_(None))
+                .values(batch_id=batch.id)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount != len(ids):
+                session.rollback()
+                log.info("pending items were claimed by another batcher; trying again")
+                return None
+            table = EvidenceItem.__table__  # type: ignore[attr-defined]
+            session.connection().execute(
+                table.update()
+                .where(table.c.id == bindparam("item_id"))
+                .values(leaf_index=bindparam("leaf_index")),
+                [{"item_id": item_id, "leaf_index": i} for i, item_id in enumerate(ids)],
+            )
             session.commit()
             session.refresh(batch)
         self.step("prepared")
@@ -318,4 +326,5 @@ class Anchorer:
             update(EvidenceItem)
             .where(col(EvidenceItem.batch_id) == batch.id)
             .values(status=status.value)
+            .execution_options(synchronize_session=False)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,6 +118,32 @@ class Intake:
         """The commitment this service makes to `case_reference` (for search by case)."""
         return commit(case_reference, self.case_salt)
 
+    def submit_files(
+        self, submitter: Submitter, files: Sequence[tuple[BinaryIO | Path, Submission]]
+    ) -> list[Accepted]:
+        """Store many documents and queue them in one database transaction (bulk stamping).
+
+        Same rules as `submit_file`; a bad submission raises before anything is queued.
+        """
+        entries = []
+        for source, submission in files:
+            stored = self.blobs.put(source)
+            entries.append(_Entry(submission, stored.digest, stored.size, stored=True))
+        return self._accept_many(submitter, entries)
+
+    def submit_digests(
+        self, submitter: Submitter, digests: Sequence[tuple[str, int | None, Submission]]
+    ) -> list[Accepted]:
+        """Queue many digest-only submissions in one database transaction."""
+        entries = []
+        for digest, size, submission in digests:
+            try:
+                parsed = parse_digest(digest)
+            except NotaryError as exc:
+                raise SubmissionError(f"document_digest: {exc}") from exc
+            entries.append(_Entry(submission, parsed, size, stored=False))
+        return self._accept_many(submitter, entries)
+
     def _accept(
         self,
         submitter: Submitter,
@@ -127,18 +153,76 @@ class Intake:
         *,
         stored: bool,
     ) -> Accepted:
-        record = self._record(submitter, submission, digest, size)
+        (accepted,) = self._accept_many(submitter, [_Entry(submission, digest, size, stored)])
+        return accepted
+
+    def _accept_many(self, submitter: Submitter, entries: Sequence[_Entry]) -> list[Accepted]:
+        items = [self._item(submitter, entry) for entry in entries]
+        with Session(self.engine, expire_on_commit=False) as session:
+            prior = self._known(session, submitter, items)
+            answers: list[Accepted | EvidenceItem] = []
+            new: dict[str, EvidenceItem] = {}
+            for item in items:
+                known = (
+                    prior.get(("key", item.idempotency_key or ""))
+                    or prior.get(("fingerprint", item.fingerprint))
+                    or new.get(item.fingerprint)
+                )
+                if known is not None:
+                    answers.append(_accepted(known, created=False))
+                else:
+                    new[item.fingerprint] = item
+                    answers.append(item)
+            session.add_all(new.values())
+            try:
+                session.commit()
+            except IntegrityError:
+                # A concurrent twin won a race: answer each from what is stored now.
+                session.rollback()
+                prior = self._known(session, submitter, items)
+                return [
+                    _accepted(
+                        prior.get(("key", item.idempotency_key or ""))
+                        or prior[("fingerprint", item.fingerprint)],
+                        created=False,
+                    )
+                    for item in items
+                ]
+        return [a if isinstance(a, Accepted) else _accepted(a, created=True) for a in answers]
+
+    @staticmethod
+    def _known(
+        session: Session, submitter: Submitter, items: Sequence[EvidenceItem]
+    ) -> dict[tuple[str, str], EvidenceItem]:
+        """Stored items of `submitter` with the same idempotency key or fingerprint."""
+        keys = [i.idempotency_key for i in items if i.idempotency_key]
+        fingerprints = [i.fingerprint for i in items]
+        found: dict[tuple[str, str], EvidenceItem] = {}
+        mine = EvidenceItem.submitter_id == submitter.member_id
+        for row in session.exec(
+            select(EvidenceItem).where(mine, col(EvidenceItem.fingerprint).in_(fingerprints))
+        ):
+            found[("fingerprint", row.fingerprint)] = row
+        if keys:
+            for row in session.exec(
+                select(EvidenceItem).where(mine, col(EvidenceItem.idempotency_key).in_(keys))
+            ):
+                found[("key", row.idempotency_key or "")] = row
+        return found
+
+    def _item(self, submitter: Submitter, entry: _Entry) -> EvidenceItem:
+        submission = entry.submission
+        record = self._record(submitter, submission, entry.digest, entry.size)
         record_bytes = canonical_bytes(record)
-        fingerprint = _fingerprint(record)
-        item = EvidenceItem(
+        return EvidenceItem(
             public_id="ev_" + secrets.token_hex(12),
             submitter_id=submitter.member_id,
             submitter_address=record.submitter,
             idempotency_key=submission.idempotency_key,
-            fingerprint=fingerprint,
+            fingerprint=_fingerprint(record),
             record_json=record_bytes.decode(),
             leaf_hash=leaf_hash(record_bytes).hex(),
-            document_digest=digest,
+            document_digest=entry.digest,
             evidence_type=record.evidence_type,
             case_commitment=record.case_commitment,
             contact_time=submission.contact_time,
@@ -146,31 +230,10 @@ class Intake:
             device_id=submission.device_id,
             device_seq=submission.device_seq,
             media_type=record.media_type,
-            size=size,
+            size=entry.size,
             file_name=submission.file_name,
-            stored=stored,
+            stored=entry.stored,
         )
-        with Session(self.engine) as session:
-            known = session.exec(
-                select(EvidenceItem).where(
-                    EvidenceItem.submitter_id == submitter.member_id,
-                    EvidenceItem.fingerprint == fingerprint,
-                )
-            ).first()
-            if known is not None:
-                return _accepted(known, created=False)
-            session.add(item)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()  # a concurrent twin won the race: answer with its id
-                twin = self._by_idempotency_key(submitter, submission.idempotency_key)
-                if twin is None:
-                    twin = _accepted(
-                        self._by_fingerprint(session, submitter, fingerprint), created=False
-                    )
-                return twin
-            return _accepted(item, created=True)
 
     def _record(
         self, submitter: Submitter, submission: Submission, digest: str, size: int | None
@@ -225,14 +288,15 @@ class Intake:
             ).first()
             return _accepted(known, created=False) if known is not None else None
 
-    @staticmethod
-    def _by_fingerprint(session: Session, submitter: Submitter, fingerprint: str) -> EvidenceItem:
-        return session.exec(
-            select(EvidenceItem).where(
-                EvidenceItem.submitter_id == submitter.member_id,
-                EvidenceItem.fingerprint == fingerprint,
-            )
-        ).one()
+
+@dataclass(frozen=True)
+class _Entry:
+    """One submission on its way in: what was said, and the document's digest and size."""
+
+    submission: Submission
+    digest: str
+    size: int | None
+    stored: bool
 
 
 def case_salt_from(master_key: bytes) -> bytes:

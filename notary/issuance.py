@@ -6,11 +6,13 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from notary.merkle import MerkleTree
-from notary.models import AnchorBatch, EvidenceItem, ItemStatus
+from notary.models import AnchorBatch, BatchStatus, EvidenceItem, ItemStatus
 from notary.receipts import Anchor, Receipt, sign
 from notary.records import EvidenceRecord, format_timestamp
 
@@ -31,22 +33,20 @@ class ItemReceipt:
 class ReceiptIssuer:
     """Builds and signs receipts; `notary_key` is the private key that signs them."""
 
-    def __init__(
-        self, *, engine: Engine, notary_key: bytes, chain_id: int, contract: str
-    ) -> None:
+    def __init__(self, *, engine: Engine, notary_key: bytes, chain_id: int, contract: str) -> None:
         self.engine = engine
-        self._key = notary_key
+        self._account: LocalAccount = Account.from_key(notary_key)
         self.chain_id = chain_id
         self.contract = contract
         self._trees: OrderedDict[int, MerkleTree] = OrderedDict()
+        self._batches: OrderedDict[int, AnchorBatch] = OrderedDict()
         self._lock = threading.Lock()
 
     def for_item(self, item: EvidenceItem) -> ItemReceipt:
         """The receipt of `item` (None while it is pending or its batch is not anchored)."""
         if item.status == ItemStatus.PENDING or item.batch_id is None:
             return ItemReceipt(public_id=item.public_id, status=item.status, receipt=None)
-        with Session(self.engine) as session:
-            batch = session.get_one(AnchorBatch, item.batch_id)
+        batch = self._batch(item.batch_id)
         assert item.leaf_index is not None and batch.tx_hash is not None
         assert batch.block_number is not None and batch.block_hash is not None
         assert batch.block_time is not None
@@ -67,8 +67,23 @@ class ReceiptIssuer:
             ),
         )
         return ItemReceipt(
-            public_id=item.public_id, status=item.status, receipt=sign(receipt, self._key)
+            public_id=item.public_id, status=item.status, receipt=sign(receipt, self._account)
         )
+
+    def _batch(self, batch_id: int) -> AnchorBatch:
+        """An anchored batch (cached while final: a final batch never changes)."""
+        with self._lock:
+            cached = self._batches.get(batch_id)
+        if cached is not None:
+            return cached
+        with Session(self.engine, expire_on_commit=False) as session:
+            batch = session.get_one(AnchorBatch, batch_id)
+        if batch.status == BatchStatus.FINAL:
+            with self._lock:
+                self._batches[batch_id] = batch
+                while len(self._batches) > TREE_CACHE:
+                    self._batches.popitem(last=False)
+        return batch
 
     def _tree(self, batch: AnchorBatch) -> MerkleTree:
         assert batch.id is not None

@@ -17,10 +17,11 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from http.client import HTTPException
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
+from eth_account.signers.local import LocalAccount
 
 from notary.digests import Sha256Digest, parse_digest, sha256_bytes, sha256_file
 from notary.errors import (
@@ -232,19 +233,23 @@ _ANCHOR_FIELDS: dict[str, type] = {
 _SIGNATURE_FIELDS: dict[str, type] = {"signer": str, "scheme": str, "value": str}
 
 
-def sign(receipt: Receipt, private_key: str | bytes) -> Receipt:
-    """`receipt` signed by the notary key `private_key` (32 bytes, or hex with or without 0x).
+def sign(receipt: Receipt, private_key: str | bytes | LocalAccount) -> Receipt:
+    """`receipt` signed by the notary key `private_key` (32 bytes, hex with or without 0x, or
+    an eth-account `LocalAccount`, which saves deriving the public key on every call).
 
     Any signature already on `receipt` is replaced. Raises `SigningError` for an unusable
     key; the message never contains the key.
     """
     unsigned = replace(receipt, signature=None)
     try:
-        account = Account.from_key(private_key)
+        account: LocalAccount = (
+            private_key if isinstance(private_key, LocalAccount) else Account.from_key(private_key)
+        )
         signed = account.sign_message(encode_defunct(primitive=unsigned.signing_payload()))
     except (ValueError, TypeError) as exc:
         raise SigningError(f"the notary key is unusable ({type(exc).__name__})") from None
-    signature = ReceiptSignature(signer=account.address, value="0x" + bytes(signed.signature).hex())
+    signer = cast(Address, account.address)  # the constructor normalizes it
+    signature = ReceiptSignature(signer=signer, value="0x" + bytes(signed.signature).hex())
     return replace(unsigned, signature=signature)
 
 

@@ -374,3 +374,30 @@ def test_timestamps():
     for bad in ("2026-11-22T13:05:00z", "2026-11-22T13:05Z", "2026-11-22T24:00:00Z", "x"):
         with pytest.raises(FormatError):
             parse_timestamp(bad)
+
+
+_json_scalars = st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text()
+_json_values = st.recursive(
+    _json_scalars,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_json_values)
+def test_fast_canonicalization_equals_the_reference_transcription(value):
+    """The C-encoder fast path must give exactly RFC 8785's bytes, for any JSON value,
+    including control characters, non-BMP text and keys that sort differently in UTF-16."""
+    from notary.records import canonicalize_reference
+
+    assert canonicalize(value) == canonicalize_reference(value)
+
+
+def test_keys_outside_the_bmp_sort_by_utf16_code_units():
+    """U+10000 sorts before U+FF61 in UTF-16 (surrogates D800..) but after it by code point."""
+    from notary.records import canonicalize_reference
+
+    value = {"\U00010000": 1, "\uff61": 2}
+    assert canonicalize(value) == canonicalize_reference(value)
+    assert canonicalize(value) == '{"\U00010000":1,"\uff61":2}'.encode()
