@@ -236,12 +236,20 @@ def _run_solc(
 def _run_solcjs(
     solcjs: Path, stdin: str, *, base_path: Path, include_path: list[Path]
 ) -> tuple[str, str]:
-    """Run solc-js with its output in a file: it exits before a pipe is drained (64 KiB cut)."""
+    """Run solc-js with files for stdin and stdout: it exits before an output pipe is drained
+    (cutting the JSON at 64 KiB) and can fail reading a large input pipe."""
     command = [str(solcjs), "--standard-json", "--base-path", str(base_path)]
     for path in include_path:
         command += ["--include-path", str(path)]
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        subprocess.run(command, input=stdin.encode(), stdout=out, stderr=err, check=False)
+    with (
+        tempfile.TemporaryFile("w+") as source,
+        tempfile.TemporaryFile("w+") as out,
+        tempfile.TemporaryFile("w+") as err,
+    ):
+        # A file, not a pipe, for stdin too: node reading a large pipe fails with EAGAIN.
+        source.write(stdin)
+        source.seek(0)
+        subprocess.run(command, stdin=source, stdout=out, stderr=err, check=False)
         out.seek(0)
         err.seek(0)
         return out.read(), err.read()

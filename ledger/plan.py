@@ -28,4 +28,6 @@ def deployment_plan(
     return [
         ContractSpec(name="Consortium", args=lambda _: (members, names, quorum)),
         ContractSpec(name="EvidenceRegistry", args=lambda seen: (seen["Consortium"],)),
+        # FloorPlan deploys its LotAudit itself (read it with FloorPlan.lotAudit()).
+        ContractSpec(name="FloorPlan", args=lambda seen: (seen["Consortium"],)),
     ]

@@ -117,9 +117,9 @@ def canonicalize(value: object) -> bytes:
         # Same bytes as the reference encoder below, made by the C json encoder: Python sorts
         # keys by code point, which equals UTF-16 order for keys within the BMP, and escapes
         # exactly the characters JCS escapes, the same way (tests/notary pins the equality).
-        return json.dumps(
-            value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-        ).encode("utf-8")
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+            "utf-8"
+        )
     return canonicalize_reference(value)
 
 
@@ -143,7 +143,9 @@ def _plain(value: object, depth: int) -> bool:
         return not _SURROGATE.search(value)
     if type(value) is dict:
         return all(
-            type(k) is str and not _OUTSIDE_BMP.search(k) and not _SURROGATE.search(k)
+            type(k) is str
+            and not _OUTSIDE_BMP.search(k)
+            and not _SURROGATE.search(k)
             and _plain(v, depth + 1)
             for k, v in value.items()
         )

@@ -63,21 +63,29 @@ def test_search_by_case_type_submitter_and_time(client, demo):
     collector = demo["collector"]
     _upload(client, collector, content=b"one", case_reference="CASE-A")
     _upload(client, collector, content=b"two", case_reference="CASE-B")
-    digest = client.post("/v1/evidence/digests", headers=demo["lender"].headers, json={
-        "document_digest": "ab" * 32, "evidence_type": "audit_photo", "case_reference": "CASE-A",
-        "media_type": "image/jpeg",
-    })
+    digest = client.post(
+        "/v1/evidence/digests",
+        headers=demo["lender"].headers,
+        json={
+            "document_digest": "ab" * 32,
+            "evidence_type": "audit_photo",
+            "case_reference": "CASE-A",
+            "media_type": "image/jpeg",
+        },
+    )
     assert digest.status_code == 201, digest.text
     legal = demo["legal"].headers
     by_case = client.get("/v1/evidence", params={"case": "CASE-A"}, headers=legal).json()
     assert by_case["total"] == 2
     by_type = client.get("/v1/evidence", params={"type": "audit_photo"}, headers=legal).json()
     assert [i["document_digest"] for i in by_type["items"]] == ["ab" * 32]
-    mine = client.get("/v1/evidence", params={"submitter": collector.member.id},
-                      headers=legal).json()
+    mine = client.get(
+        "/v1/evidence", params={"submitter": collector.member.id}, headers=legal
+    ).json()
     assert mine["total"] == 2
-    future = client.get("/v1/evidence", params={"from": "2100-01-01T00:00:00Z"},
-                        headers=legal).json()
+    future = client.get(
+        "/v1/evidence", params={"from": "2100-01-01T00:00:00Z"}, headers=legal
+    ).json()
     assert future["total"] == 0
     paged = client.get("/v1/evidence", params={"limit": 1, "offset": 1}, headers=legal).json()
     assert paged["total"] == 3 and len(paged["items"]) == 1
@@ -104,13 +112,19 @@ def test_supersede_records_on_chain(client, runtime, demo):
     collector = demo["collector"]
     old = _upload(client, collector, content=b"blurry").json()["id"]
     new = _upload(client, collector, content=b"sharp").json()["id"]
-    done = client.post(f"/v1/evidence/{old}/supersede", headers=collector.headers,
-                       json={"replacement": new, "reason": "better_copy"})
+    done = client.post(
+        f"/v1/evidence/{old}/supersede",
+        headers=collector.headers,
+        json={"replacement": new, "reason": "better_copy"},
+    )
     assert done.status_code == 200 and done.json()["superseded_by"] == new
     on_chain = runtime.registry.superseded_by(bytes.fromhex(done.json()["leaf_hash"]))
     assert on_chain is not None and on_chain[1].name == "BETTER_COPY"
-    again = client.post(f"/v1/evidence/{old}/supersede", headers=collector.headers,
-                        json={"replacement": new, "reason": "duplicate"})
+    again = client.post(
+        f"/v1/evidence/{old}/supersede",
+        headers=collector.headers,
+        json={"replacement": new, "reason": "duplicate"},
+    )
     assert again.status_code == 409
     stranger = client.post(f"/v1/evidence/{new}/forget", headers=demo["lender"].headers)
     assert stranger.status_code == 404
@@ -118,17 +132,29 @@ def test_supersede_records_on_chain(client, runtime, demo):
 
 def test_bad_input_is_refused_and_nothing_is_stored(client, runtime, demo):
     collector = demo["collector"].headers
-    unknown_field = client.post("/v1/evidence/digests", headers=collector, json={
-        "document_digest": "ab" * 32, "evidence_type": "other", "case_reference": "C",
-        "status": "final",
-    })
+    unknown_field = client.post(
+        "/v1/evidence/digests",
+        headers=collector,
+        json={
+            "document_digest": "ab" * 32,
+            "evidence_type": "other",
+            "case_reference": "C",
+            "status": "final",
+        },
+    )
     assert unknown_field.status_code == 422 and "body.status" in unknown_field.json()["detail"]
     bad_type = _upload(client, demo["collector"], evidence_type="selfie")
     assert bad_type.status_code == 422 and "evidence_type" in bad_type.json()["detail"]
-    personal = client.post("/v1/evidence/digests", headers=collector, json={
-        "document_digest": "ab" * 32, "evidence_type": "other", "case_reference": "C",
-        "metadata": {"borrower_name": "Zhang San"},
-    })
+    personal = client.post(
+        "/v1/evidence/digests",
+        headers=collector,
+        json={
+            "document_digest": "ab" * 32,
+            "evidence_type": "other",
+            "case_reference": "C",
+            "metadata": {"borrower_name": "Zhang San"},
+        },
+    )
     assert personal.status_code == 422 and "personal data" in personal.json()["detail"]
     runtime.settings.max_upload_bytes = 100
     too_big = _upload(client, demo["collector"], content=b"x" * 5000)
