@@ -7,6 +7,10 @@ from collections.abc import Sequence
 from ledger.chain import Address
 from ledger.deployments import ContractSpec
 
+DEFAULT_DISPUTE_WINDOW = 3 * 24 * 3600
+"""Seconds a debtor has to dispute a confirmed claim before it becomes final: three days
+covers a weekend plus a working day."""
+
 
 def deployment_plan(
     *,
@@ -14,6 +18,8 @@ def deployment_plan(
     governors: Sequence[Address] = (),
     governor_names: Sequence[str] = (),
     quorum: int = 1,
+    currency: str = "CNY",
+    dispute_window: int = DEFAULT_DISPUTE_WINDOW,
 ) -> list[ContractSpec]:
     """The contracts to deploy, in dependency order.
 
@@ -30,4 +36,18 @@ def deployment_plan(
         ContractSpec(name="EvidenceRegistry", args=lambda seen: (seen["Consortium"],)),
         # FloorPlan deploys its LotAudit itself (read it with FloorPlan.lotAudit()).
         ContractSpec(name="FloorPlan", args=lambda seen: (seen["Consortium"],)),
+        ContractSpec(
+            name="SettlementToken",
+            args=lambda seen: (
+                seen["Consortium"],
+                f"AutoLedger {currency} Deposit",
+                f"AL{currency}",
+                currency,
+                2,
+            ),
+        ),
+        ContractSpec(
+            name="Clearing",
+            args=lambda seen: (seen["Consortium"], seen["SettlementToken"], dispute_window),
+        ),
     ]

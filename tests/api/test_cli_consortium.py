@@ -74,14 +74,15 @@ def test_governance_from_the_command_line(cli_env):
         "--role",
         "LENDER",
     )
-    assert "proposal 1: 1 of 1 approvals" in proposed
-    assert "proposal 1 executed" in _run("consortium", "execute", "1")
+    number = proposed.split()[1].rstrip(":")
+    assert f"proposal {number}: 1 of 1 approvals" in proposed
+    assert f"proposal {number} executed" in _run("consortium", "execute", number)
     shown = _run("consortium", "show", newcomer)
     assert "Delta Leasing" in shown and "active" in shown and "LENDER" in shown
-    again = runner.invoke(app, ["consortium", "execute", "1"])
+    again = runner.invoke(app, ["consortium", "execute", number])
     assert again.exit_code == 1
     assert "ConsortiumProposalAlreadyExecuted" in again.output
     incomplete = runner.invoke(app, ["consortium", "propose", "admit", "--address", newcomer])
     assert incomplete.exit_code == 2 and "needs --name" in incomplete.output
-    stranger = runner.invoke(app, ["consortium", "vote", "1", "--as", dev_account(7).address])
+    stranger = runner.invoke(app, ["consortium", "vote", number, "--as", dev_account(7).address])
     assert stranger.exit_code == 1 and "does not hold the key" in stranger.output
