@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -30,3 +30,90 @@ class Deployment(DeploymentBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     active: bool = Field(default=True, index=True)
     deployed_at: datetime = Field(default_factory=utcnow)
+
+
+_NOT_SERIAL = {"autoincrement": False}
+"""Integer primary keys that are given (chain id, block number), never generated."""
+
+
+class IndexedEvent(SQLModel, table=True):
+    """One log of a watched contract, decoded, as the indexer read it from the chain.
+
+    A log is identified by the block it is in and its position there: `log_index` counts logs
+    across the whole block (JSON-RPC `logIndex`), so (`chain_id`, `block_hash`, `log_index`) is
+    unique, and is the node's own name for the log (the audit re-reads it by block hash).
+    (`tx_hash`, `log_index`) would name a log only together with its block: a transaction
+    mined again in a replacement block after a reorg can land at another log index. The
+    indexer deletes orphaned rows by height when it rolls back, so a block's logs are stored
+    once per block hash. `args_json` holds the arguments, encoded as `ledger.indexer`'s
+    `StoredEvent` says.
+    """
+
+    __tablename__ = "indexed_event"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "block_hash", "log_index", name="uq_indexed_event_log"),
+        Index("ix_indexed_event_position", "chain_id", "block_number", "log_index"),
+        Index("ix_indexed_event_contract_event", "chain_id", "contract", "event", "block_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chain_id: int = Field(sa_type=BigInteger)
+    block_number: int = Field(sa_type=BigInteger)
+    block_hash: str = Field(max_length=66)
+    block_time: datetime
+    tx_hash: str = Field(max_length=66, index=True)
+    tx_index: int
+    log_index: int
+    contract: str = Field(max_length=100, description="the watched contract's name")
+    address: str = Field(max_length=42, description="EIP-55 address of the emitting contract")
+    event: str = Field(max_length=100, description="event name, or <undecoded>")
+    args_json: str = Field(sa_type=Text, description="decoded arguments, a JSON object")
+
+
+class IndexedBlock(SQLModel, table=True):
+    """A recent block the indexer read (a block with logs, or the end of a range it covered).
+
+    Only a window of recent heights is kept: enough to find the common ancestor after a reorg.
+    """
+
+    __tablename__ = "indexed_block"
+
+    chain_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    number: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    hash: str = Field(max_length=66)
+    parent_hash: str = Field(max_length=66)
+
+
+class IndexerCursor(SQLModel, table=True):
+    """How far the indexer got on one chain: every log of the watched contracts up to and
+    including block `block_number` (whose hash was `block_hash`) is in `indexed_event`."""
+
+    __tablename__ = "indexer_cursor"
+
+    chain_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    block_number: int = Field(sa_type=BigInteger)
+    block_hash: str = Field(max_length=66)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class IndexedContract(SQLModel, table=True):
+    """A contract whose logs are indexed on one chain from `from_block` up to the cursor.
+
+    A contract added to the indexer later with a `from_block` below the cursor is read back
+    from there first, so a contract deployed while another indexer process ran loses nothing.
+    """
+
+    __tablename__ = "indexed_contract"
+
+    chain_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    address: str = Field(max_length=42, primary_key=True)
+    name: str = Field(max_length=100)
+    from_block: int = Field(sa_type=BigInteger)
