@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from api.auth import Policy, policy_of
 from api.metrics import install_metrics
 from api.problems import install_problem_handlers
-from api.routes import apikeys, consortium, evidence, health
+from api.routes import apikeys, consortium, evidence, health, inventory
 from api.runtime import Runtime
 from api.version import VERSION
 
@@ -35,7 +35,13 @@ def create_app(runtime: Runtime) -> FastAPI:
     return app
 
 
-ROUTERS: list[APIRouter] = [health.router, consortium.router, apikeys.router, evidence.router]
+ROUTERS: list[APIRouter] = [
+    health.router,
+    consortium.router,
+    apikeys.router,
+    evidence.router,
+    inventory.router,
+]
 """Every router of the API; each of their routes must declare one access policy."""
 
 

@@ -632,6 +632,24 @@ worker_app = typer.Typer(help="Background workers, each as its own process.")
 app.add_typer(worker_app, name="worker")
 
 
+@worker_app.command("indexer")
+def worker_indexer(env_file: EnvFile = None) -> None:
+    """Run the event indexer until interrupted."""
+    import signal
+    import threading
+
+    with _runtime(env_file) as runtime:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        console.print("indexing the events of every deployed contract; Ctrl-C stops")
+        try:
+            runtime.indexer.run(stop, interval=1.0)
+        except KeyboardInterrupt:
+            stop.set()
+        status = runtime.indexer.status()
+        console.print(f"indexed through block {status.indexed_through}")
+
+
 @worker_app.command("anchoring")
 def worker_anchoring(env_file: EnvFile = None) -> None:
     """Run the anchoring batcher until interrupted."""
@@ -649,3 +667,96 @@ def worker_anchoring(env_file: EnvFile = None) -> None:
             runtime.anchorer.run(stop, interval=runtime.settings.batch_interval)
         except KeyboardInterrupt:
             stop.set()
+
+
+# -- inventory ---------------------------------------------------------------------------------
+
+inventory_app = typer.Typer(help="Dealer floor-plan inventory: bulk advances from a CSV file.")
+app.add_typer(inventory_app, name="inventory")
+
+
+@inventory_app.command("import")
+def inventory_import(
+    file: Annotated[
+        Path, typer.Argument(help="CSV file: vin, certificate, engine, value[, registration]")
+    ],
+    line: Annotated[int, typer.Option("--line", min=1, help="Credit line to advance on")],
+    as_member: Annotated[
+        str | None,
+        typer.Option("--as", help="The line's lender (id or address); default: the line's lender"),
+    ] = None,
+    env_file: EnvFile = None,
+) -> None:
+    """Register and advance a dealer's stock from a CSV file, up to 100 vehicles a transaction.
+
+    The header row names the columns, in any order: vin; certificate (certificate of
+    conformity number); engine (engine number); value (the vehicle's value in the smallest
+    currency unit, e.g. fen; the advance is the line's advance rate of it); registration
+    (optional: movable-property registration number, at most 32 bytes). Each rejected row is
+    printed as ROW, VIN and reason (the header is row 1): a bad VIN, a missing value, a
+    duplicate in the file, a vehicle already pledged, the line's limit... and the import
+    carries on. Exits 1 if any row was rejected, 2 if the file cannot be read.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from api.inventory import ImportReport, InventoryFileError, import_inventory, read_inventory
+
+    try:
+        rows, rejected = read_inventory(file)
+    except InventoryFileError as exc:
+        console.print(f"[red]error:[/red] {exc.detail}")
+        raise typer.Exit(2) from exc
+    report = ImportReport(rejected=list(rejected))
+    with _runtime(env_file) as runtime:
+        try:
+            found = runtime.floorplan.line(line)
+        except TransactionReverted as exc:
+            console.print(f"[red]error:[/red] no line {line}")
+            raise typer.Exit(1) from exc
+        lender = _member(runtime, as_member or str(found.lender_id))
+        if lender.id != found.lender_id:
+            console.print(
+                f"[red]error:[/red] member {lender.id} ({lender.name}) is not the lender of"
+                f" line {line}"
+            )
+            raise typer.Exit(1)
+        client = runtime.floorplan.as_sender(runtime.sender_for(lender.address))
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("advanced {task.fields[advanced]}, rejected {task.fields[rejected]}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task(
+                f"line {line}",
+                total=len(rows) + len(rejected),
+                completed=len(rejected),
+                advanced=0,
+                rejected=len(rejected),
+            )
+
+            def show(current: ImportReport, done: int) -> None:
+                progress.update(
+                    task,
+                    completed=len(rejected) + done,
+                    advanced=len(current.advanced),
+                    rejected=len(current.rejected),
+                )
+
+            import_inventory(client, line, rows, report=report, on_progress=show)
+    for rejection in report.rejected:
+        typer.echo(f"row {rejection.row}\t{rejection.vin}\t{rejection.reason}")
+    console.print(
+        f"line {line}: advanced {len(report.advanced)} vehicle(s), {report.total_advance} in"
+        f" total, in {report.transactions} transaction(s); rejected {len(report.rejected)} row(s)"
+    )
+    if report.rejected:
+        raise typer.Exit(1)

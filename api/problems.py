@@ -19,6 +19,8 @@ from ledger.errors import (
     TransactionReverted,
     TransactionTimeout,
 )
+from ledger.financing import InvalidTerms
+from ledger.vin import InvalidIdentifier, InvalidVin
 from notary.blobs import BlobKeyDestroyed, BlobNotFound, BlobTooLarge
 from notary.errors import FormatError, NotaryError, RecordError
 from notary.intake import SubmissionError
@@ -28,6 +30,9 @@ log = logging.getLogger("autoledger.api")
 
 # Domain errors and the HTTP status they mean; the first matching class wins.
 _STATUS_OF: list[tuple[type[Exception], int]] = [
+    (InvalidVin, 422),
+    (InvalidIdentifier, 422),
+    (InvalidTerms, 422),
     (TransactionReverted, 409),
     (TransactionTimeout, 504),
     (ChainUnavailable, 503),
@@ -97,6 +102,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         extra: dict[str, Any] = {}
         if isinstance(exc, TransactionReverted):
             extra = {"error": exc.error, "arguments": _jsonable(exc.arguments)}
+        elif isinstance(exc, InvalidVin):
+            found = {"position": exc.position, "expected": exc.expected}
+            extra = {"vin": exc.vin, "problem": exc.problem, "reason": exc.reason}
+            extra |= {k: v for k, v in found.items() if v is not None}
         return problem(status, str(exc), instance=request.url.path, **extra)
 
     @app.exception_handler(NotaryError)

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,8 @@ from ledger.database import make_engine
 from ledger.deployments import Deployed, ensure_deployed
 from ledger.errors import LedgerError
 from ledger.evidence import EvidenceRegistryClient
+from ledger.floorplan import FloorPlanClient, LotAuditClient
+from ledger.indexer import Indexer
 from ledger.keyring import DEV_WORK_FACTOR, Keyring
 from ledger.keys import dev_account, load_keystore
 from ledger.node import EmbeddedNode, find_anvil
@@ -125,6 +128,19 @@ class Runtime:
         )
 
     @cached_property
+    def floorplan(self) -> FloorPlanClient:
+        """The FloorPlan contract, acting as the operator (reads, and relaying dealer-signed
+        confirmations); act as a member with `floorplan.as_sender(sender_for(address))`."""
+        return FloorPlanClient.at(
+            self.operator, self.artifacts, self.contracts["FloorPlan"].address
+        )
+
+    @cached_property
+    def lot_audit(self) -> LotAuditClient:
+        """The floor plan's LotAudit contract (deployed by it), acting as the operator."""
+        return self.floorplan.lot_audit()
+
+    @cached_property
     def blobs(self) -> BlobStore:
         """The encrypted evidence store under var/blobs."""
         return BlobStore(self.settings.var_dir / "blobs", master_key=self._master_key)
@@ -157,17 +173,26 @@ class Runtime:
     def _master_key(self) -> bytes:
         return self.settings.master_key_bytes()
 
-    def start_workers(self) -> None:
-        """Run the background workers (the anchoring batcher) in threads until `close`."""
-        thread = threading.Thread(
-            target=self.anchorer.run,
-            args=(self._stop,),
-            kwargs={"interval": self.settings.batch_interval},
-            name="anchoring",
-            daemon=True,
+    @cached_property
+    def indexer(self) -> Indexer:
+        """Mirrors the events of every deployed contract into the database."""
+        return Indexer.from_deployments(
+            engine=self.engine, chain=self.chain, artifacts=self.artifacts
         )
-        thread.start()
-        self._threads.append(thread)
+
+    def start_workers(self) -> None:
+        """Run the background workers (anchoring batcher, event indexer) in threads until
+        `close`."""
+        workers = {
+            "anchoring": lambda: self.anchorer.run(
+                self._stop, interval=self.settings.batch_interval
+            ),
+            "indexer": lambda: _keep_running(self.indexer.run, self._stop, interval=1.0),
+        }
+        for name, work in workers.items():
+            thread = threading.Thread(target=work, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     @property
     def consortium(self) -> ConsortiumClient:
@@ -218,6 +243,16 @@ def operator_account(settings: Settings) -> LocalAccount:
         assert settings.keystore_password is not None
         return load_keystore(settings.keystore, settings.keystore_password.get_secret_value())
     return dev_account(0)
+
+
+def _keep_running(run: Callable[..., None], stop: threading.Event, *, interval: float) -> None:
+    """Run a worker loop; when it ends on an error, log it and start it again."""
+    while not stop.is_set():
+        try:
+            run(stop, interval=interval)
+        except Exception:
+            log.exception("worker stopped on an error; restarting in %ss", 5 * interval)
+            stop.wait(5 * interval)
 
 
 DEV_OPERATOR_ROLES = (Role.NOTARY,)

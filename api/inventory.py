@@ -1,0 +1,836 @@
+"""Floor-plan services behind the inventory routes and CLI: vehicle references, pledges, audit
+secrets, the floor plan's event log, alerts, charges and the CSV inventory import."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from api.errors import ApiError, Conflict
+from ledger.chain import Chain
+from ledger.errors import TransactionReverted
+from ledger.financing import BPS, DAY, MAX_AMOUNT, YEAR, Payment, interest, payoff
+from ledger.floorplan import (
+    BATCH_SIZE,
+    CHECK_ALL,
+    Audit,
+    AuditId,
+    FloorPlanClient,
+    KeyKind,
+    LotAuditClient,
+    NewVehicle,
+    Vehicle,
+    VehicleStatus,
+    audit_commitment,
+    registration_bytes,
+)
+from ledger.logs import iter_logs
+from ledger.transactions import Sent
+from ledger.vin import (
+    InvalidIdentifier,
+    InvalidVin,
+    VehicleKeys,
+    VinHash,
+    normalize_identifier,
+    normalize_vin,
+    vin_hash,
+)
+
+MAX_BATCH = BATCH_SIZE
+"""Most vehicles one API request (or one import transaction) names: a batch of 100 new
+vehicles is about 7.3 M gas, a quarter of a 30 M block (see `ledger.floorplan.BATCH_SIZE`)."""
+
+KEY_NAMES = {
+    KeyKind.VIN: "VIN",
+    KeyKind.CERTIFICATE: "certificate of conformity number",
+    KeyKind.ENGINE: "engine number",
+}
+"""How a uniqueness key is named in messages."""
+
+_HASH = re.compile(r"0x[0-9a-fA-F]{64}")
+
+# Reverts that are about the line or the caller, not a vehicle: retrying a failed batch one
+# vehicle at a time cannot help.
+_LINE_ERRORS = frozenset(
+    {
+        "FloorPlanUnknownLine",
+        "FloorPlanNotLineLender",
+        "FloorPlanInvalidLineStatus",
+        "ConsortiumMissingRole",
+        "ConsortiumMemberNotActive",
+        "ConsortiumNotMember",
+    }
+)
+
+
+class Unprocessable(ApiError):
+    """The request is well-formed but names something that cannot be used (422)."""
+
+    status = 422
+
+
+class PledgeConflict(Conflict):
+    """An advance would put a second active lien on a VIN, certificate or engine number (409).
+
+    The detail names the vehicle and which of its keys is taken, never the other lien's lender
+    or terms (the contract does not reveal them either)."""
+
+
+# -- vehicles -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleRef:
+    """A vehicle named by its VIN (validated) or by the 0x-hex hash of its VIN, as listings
+    show it (the chain stores hashes only)."""
+
+    vin: str | None
+    vin_hash: VinHash
+
+    @classmethod
+    def parse(cls, text: str) -> VehicleRef:
+        """From a VIN or ``0x`` + 64 hex digits; raises `InvalidVin` naming what is wrong."""
+        text = text.strip()
+        if _HASH.fullmatch(text):
+            return cls(vin=None, vin_hash=VinHash(bytes.fromhex(text[2:])))
+        vin = normalize_vin(text)
+        return cls(vin=vin, vin_hash=vin_hash(vin))
+
+    @property
+    def label(self) -> str:
+        """The VIN when known, else the hash."""
+        return self.vin or hex32(self.vin_hash)
+
+
+def hex32(value: bytes) -> str:
+    """32 bytes as 0x-hex."""
+    return "0x" + bytes(value).hex()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pledge:
+    """A vehicle to advance on, as given: its identifiers, their on-chain keys and its value."""
+
+    vin: str
+    certificate: str
+    engine: str
+    value: int
+    keys: VehicleKeys
+
+    @classmethod
+    def of(cls, *, vin: str, certificate: str, engine: str, value: int) -> Pledge:
+        """Validate and hash; raises `InvalidVin` or `InvalidIdentifier`."""
+        return cls(
+            vin=normalize_vin(vin),
+            certificate=normalize_identifier(certificate),
+            engine=normalize_identifier(engine),
+            value=value,
+            keys=VehicleKeys.of(vin=vin, certificate=certificate, engine=engine),
+        )
+
+    def key(self, kind: KeyKind) -> bytes:
+        """The on-chain key of `kind`."""
+        if kind is KeyKind.VIN:
+            return self.keys.vin_hash
+        return self.keys.certificate_hash if kind is KeyKind.CERTIFICATE else self.keys.engine_hash
+
+    def text(self, kind: KeyKind) -> str:
+        """The normalized identifier of `kind`."""
+        if kind is KeyKind.VIN:
+            return self.vin
+        return self.certificate if kind is KeyKind.CERTIFICATE else self.engine
+
+    def new_vehicle(self) -> NewVehicle:
+        """The contract's argument for this vehicle."""
+        return NewVehicle.of(self.keys, self.value)
+
+
+def first_duplicate(pledges: Sequence[Pledge]) -> tuple[int, int, KeyKind] | None:
+    """(later index, earlier index, key kind) of the first key two `pledges` share, if any."""
+    seen: dict[tuple[KeyKind, bytes], int] = {}
+    for index, pledge in enumerate(pledges):
+        for kind in KeyKind:
+            earlier = seen.setdefault((kind, pledge.key(kind)), index)
+            if earlier != index:
+                return index, earlier, kind
+    return None
+
+
+def pledge_conflict(exc: TransactionReverted, pledges: Sequence[Pledge]) -> tuple[int, KeyKind]:
+    """(index, kind) of the pledge whose key a ``FloorPlanAlreadyPledged`` revert names.
+
+    Re-raises `exc` for any other revert, or a key none of `pledges` holds."""
+    if exc.error == "FloorPlanAlreadyPledged":
+        key, kind = bytes(exc.arguments["key"]), KeyKind(int(exc.arguments["kind"]))
+        for index, pledge in enumerate(pledges):
+            if pledge.key(kind) == key:
+                return index, kind
+    raise exc
+
+
+def taken_reason(pledge: Pledge, kind: KeyKind) -> str:
+    """Why `pledge` cannot be advanced on: its key of `kind` is held by an active lien."""
+    return f"its {KEY_NAMES[kind]} {pledge.text(kind)!r} is already under an active lien"
+
+
+def advance(
+    client: FloorPlanClient, line_id: int, pledges: Sequence[Pledge], registration: str | None
+) -> Sent:
+    """Advance on `pledges` on line `line_id` in one transaction, as `client`'s sender.
+
+    Raises `Unprocessable` when two vehicles of the batch share a key, and `PledgeConflict`
+    naming the vehicle and key when an active lien already holds one; other reverts propagate
+    as `TransactionReverted`.
+    """
+    duplicate = first_duplicate(pledges)
+    if duplicate is not None:
+        later, earlier, kind = duplicate
+        raise Unprocessable(
+            f"vehicles[{later}] repeats the {KEY_NAMES[kind]} of vehicles[{earlier}]"
+            f" ({pledges[later].text(kind)!r})"
+        )
+    try:
+        return client.advance(
+            line_id, [p.new_vehicle() for p in pledges], registration=registration
+        )
+    except TransactionReverted as exc:
+        index, kind = pledge_conflict(exc, pledges)
+        pledge = pledges[index]
+        raise PledgeConflict(
+            f"vehicles[{index}] (VIN {pledge.vin}): {taken_reason(pledge, kind)}"
+            f" (FloorPlanAlreadyPledged, key {KEY_NAMES[kind]})"
+        ) from exc
+
+
+def is_pledged(client: FloorPlanClient, vin_hash: bytes, *, asked_by: str) -> bool:
+    """The contract's yes/no lien check, asked as the member at `asked_by` (no key needed)."""
+    function = client.contract.functions.isPledged(bytes(vin_hash))
+    return bool(client.sender.chain.rpc(function.call, {"from": asked_by}))
+
+
+# -- lot audit secrets --------------------------------------------------------------------------
+
+AUDIT_SECRET_LABEL = b"autoledger/lot-audit-secret/v1"
+"""Domain label of the HMAC that derives audit secrets from the service's master key."""
+
+AUDIT_ID_SEARCH = 64
+"""How many audit ids below its own `reveal` tries when looking for an audit's secret: the id
+is predicted when the audit is opened, and audits opened at the same moment elsewhere can push
+the real id up (one per concurrent opening)."""
+
+
+def audit_secret(
+    master_key: bytes, *, chain_id: int, lot_audit: str, line_id: int, opener_id: int, slot: int
+) -> bytes:
+    """The commit-reveal secret of a sampled audit: HMAC-SHA256 under the master key of the
+    chain, the LotAudit address, the line, the opener's member id and the audit id predicted
+    at opening (`slot`).
+
+    Nothing is stored between opening and reveal: the service derives the secret again. The
+    dealer cannot compute it (it lacks the master key), and the opener cannot steer the draw
+    (the seed also takes the hash of a block mined after the commitment).
+    """
+    message = b"|".join(
+        [
+            AUDIT_SECRET_LABEL,
+            str(chain_id).encode(),
+            lot_audit.lower().encode(),
+            str(line_id).encode(),
+            str(opener_id).encode(),
+            str(slot).encode(),
+        ]
+    )
+    return hmac.new(master_key, message, hashlib.sha256).digest()
+
+
+def open_audit(
+    audits: LotAuditClient,
+    master_key: bytes,
+    *,
+    line_id: int,
+    opener_id: int,
+    sample_bps: int,
+    freeze_on_missing: bool,
+) -> AuditId:
+    """Open an audit of `line_id` as `audits`' sender; a sampled one commits to `audit_secret`."""
+    if sample_bps >= CHECK_ALL:
+        return audits.open_audit(line_id, sample_bps=CHECK_ALL, freeze_on_missing=freeze_on_missing)
+    chain = audits.sender.chain
+    slot = int(chain.rpc(audits.contract.functions.auditCount().call)) + 1
+    secret = audit_secret(
+        master_key,
+        chain_id=chain.chain_id,
+        lot_audit=audits.address,
+        line_id=line_id,
+        opener_id=opener_id,
+        slot=slot,
+    )
+    return audits.open_audit(
+        line_id, sample_bps=sample_bps, secret=secret, freeze_on_missing=freeze_on_missing
+    )
+
+
+def reveal_audit(audits: LotAuditClient, master_key: bytes, audit: Audit) -> Sent:
+    """Reveal `audit`'s secret, derived again (see `audit_secret`), as its opener.
+
+    Raises `Conflict` when no derivation matches the commitment (opened by another service,
+    or the master key changed): close that audit and open a new one.
+    """
+    chain = audits.sender.chain
+    for slot in range(audit.id, max(audit.id - AUDIT_ID_SEARCH, 0), -1):
+        secret = audit_secret(
+            master_key,
+            chain_id=chain.chain_id,
+            lot_audit=audits.address,
+            line_id=audit.line_id,
+            opener_id=audit.opener_id,
+            slot=slot,
+        )
+        if audit_commitment(secret) == audit.commitment:
+            return audits.reveal_audit(audit.id, secret)
+    raise Conflict(
+        f"audit {audit.id} was not committed to a secret this service can derive (opened"
+        " elsewhere, or the master key changed): close it and open a new one"
+    )
+
+
+# -- the event log ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoggedEvent:
+    """A decoded floor-plan or lot-audit event and where it was logged."""
+
+    name: str
+    args: dict[str, Any]
+    block_number: int
+    tx_hash: str
+    log_index: int
+
+
+def floor_plan_events(client: FloorPlanClient, *, from_block: int) -> list[LoggedEvent]:
+    """Every event of the floor plan and its lot audit from `from_block` on, in chain order.
+
+    Reads the chain's logs on each call (no index is kept); decoding is the client's.
+    """
+    audit = client.lot_audit()
+    found: list[LoggedEvent] = []
+    for log in iter_logs(
+        client.sender.chain, address=[client.address, audit.address], from_block=from_block
+    ):
+        tx_hash = hex32(bytes(log["transactionHash"]))
+        receipt: Any = {"logs": [log]}
+        for event in client.events(Sent(tx_hash=tx_hash, receipt=receipt)):  # type: ignore[arg-type]
+            found.append(
+                LoggedEvent(
+                    name=event.name,
+                    args=event.args,
+                    block_number=int(log["blockNumber"]),
+                    tx_hash=tx_hash,
+                    log_index=int(log["logIndex"]),
+                )
+            )
+    return found
+
+
+def line_vehicle_hashes(events: Iterable[LoggedEvent], line_id: int) -> list[VinHash]:
+    """Hashes of the vehicles ever financed on (or transferred to) line `line_id`, in order."""
+    found: dict[bytes, None] = {}
+    for event in events:
+        if (event.name == "VehicleFinanced" and event.args["lineId"] == line_id) or (
+            event.name == "LienTransferred" and event.args["toLineId"] == line_id
+        ):
+            found.setdefault(bytes(event.args["vinHash"]), None)
+    return [VinHash(h) for h in found]
+
+
+def line_vehicles(
+    client: FloorPlanClient, events: Iterable[LoggedEvent], line_id: int, *, active_only: bool
+) -> list[Vehicle]:
+    """The vehicles whose current (or last) lien is on line `line_id`; only those under an
+    active lien when `active_only`."""
+    found = []
+    for vin in line_vehicle_hashes(events, line_id):
+        vehicle = client.vehicle(vin)
+        if vehicle is None or vehicle.line_id != line_id:
+            continue
+        if active_only and not vehicle.status.pledged:
+            continue
+        found.append(vehicle)
+    return found
+
+
+class BlockTimes:
+    """Block timestamps, each read once."""
+
+    def __init__(self, chain: Chain) -> None:
+        self.chain = chain
+        self._seen: dict[int, int] = {}
+
+    def __call__(self, block_number: int) -> int:
+        """The timestamp of block `block_number`."""
+        if block_number not in self._seen:
+            block = self.chain.rpc(self.chain.w3.eth.get_block, block_number)
+            self._seen[block_number] = int(block["timestamp"])
+        return self._seen[block_number]
+
+
+def chain_now(chain: Chain) -> int:
+    """The latest block's timestamp: the contract's "now"."""
+    return int(chain.rpc(chain.w3.eth.get_block, "latest")["timestamp"])
+
+
+# -- alerts -------------------------------------------------------------------------------------
+
+ALERT_EVENTS = {
+    "VehicleSoldOutOfTrust": "sold_out_of_trust",
+    "SoldOutOfTrustAlert": "missing_in_audit",
+    "CurtailmentOverdue": "curtailment_overdue",
+    "VehicleUnconfirmed": "unconfirmed",
+    "CertificateMismatch": "certificate_mismatch",
+    "LineFrozen": "line_frozen_by_audit",
+}
+"""Alert kinds and the events that record them."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alert:
+    """Something a lender or regulator must look at.
+
+    `recorded` alerts come from contract events (with their block, transaction and time);
+    unrecorded ones are read from the current state of active liens: a deadline passed but no
+    one has flagged it on chain yet (anyone may, with the floor plan's flag functions).
+    """
+
+    kind: str
+    line_id: int | None
+    vin_hash: str | None
+    recorded: bool
+    block_number: int | None
+    tx_hash: str | None
+    at: int | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def recorded_alerts(events: Sequence[LoggedEvent], times: BlockTimes) -> list[Alert]:
+    """The alerts among `events`, oldest first."""
+    financed_in = {
+        (e.tx_hash, bytes(e.args["vinHash"])): int(e.args["lineId"])
+        for e in events
+        if e.name == "VehicleFinanced"
+    }
+    found = []
+    for event in events:
+        kind = ALERT_EVENTS.get(event.name)
+        if kind is None or (event.name == "LineFrozen" and not event.args["auditId"]):
+            continue
+        args: dict[str, Any] = {
+            k: (hex32(v) if isinstance(v, bytes) else v) for k, v in event.args.items()
+        }
+        vin: str | None = args.pop("vinHash", None)
+        line_id: int | None = args.pop("lineId", None)
+        if event.name == "CertificateMismatch":
+            # The event names no line: it is the line the same transaction financed it on.
+            line_id = financed_in.get((event.tx_hash, bytes(event.args["vinHash"])))
+        found.append(
+            Alert(
+                kind=kind,
+                line_id=line_id,
+                vin_hash=vin,
+                recorded=True,
+                block_number=event.block_number,
+                tx_hash=event.tx_hash,
+                at=times(event.block_number),
+                details=args,
+            )
+        )
+    return found
+
+
+def pending_alerts(client: FloorPlanClient, vehicles: Iterable[Vehicle], now: int) -> list[Alert]:
+    """Alerts the state of active liens calls for and no event records yet, at time `now`."""
+    found = []
+    for v in vehicles:
+        if v.status is VehicleStatus.SOLD_OUT_OF_TRUST and (
+            _stored_status(client, v) is VehicleStatus.SOLD
+        ):
+            found.append(_pending("sold_out_of_trust", v, {"payoffDueAt": v.payoff_due_at}))
+        if not v.confirmed and not v.flagged_unconfirmed and v.confirm_by < now:
+            found.append(_pending("unconfirmed", v, {"confirmBy": v.confirm_by}))
+        if v.status is VehicleStatus.FINANCED:
+            due = client.curtailments(v.vin_hash, now)
+            if due.steps_due > v.curtailments_flagged and due.overdue > 0:
+                details = {"due": due.due, "paid": due.paid}
+                found.append(_pending("curtailment_overdue", v, details))
+    return found
+
+
+def _pending(kind: str, vehicle: Vehicle, details: dict[str, Any]) -> Alert:
+    return Alert(
+        kind=kind,
+        line_id=vehicle.line_id,
+        vin_hash=hex32(vehicle.vin_hash),
+        recorded=False,
+        block_number=None,
+        tx_hash=None,
+        at=None,
+        details=details,
+    )
+
+
+def _stored_status(client: FloorPlanClient, vehicle: Vehicle) -> VehicleStatus:
+    function = client.contract.functions.lienOf(bytes(vehicle.vin_hash))
+    _, status = client.sender.chain.rpc(function.call)
+    return VehicleStatus(int(status))
+
+
+# -- charges ------------------------------------------------------------------------------------
+
+INTEREST_FORMULA = f"principal * rate_bps * seconds // ({BPS} * {YEAR})"
+"""Simple interest per accrual period, rounded down: the contract's and `ledger.financing`'s."""
+
+
+def charges(
+    client: FloorPlanClient,
+    events: Sequence[LoggedEvent],
+    vehicle: Vehicle,
+    *,
+    at: int,
+    times: BlockTimes,
+) -> dict[str, Any]:
+    """Every charge of `vehicle`'s active lien at time `at`, explained, with the contract's own
+    payoff figure beside the one recomputed here (`matches_contract`).
+
+    Interest accrues per period: from disbursement to the first curtailment payment, between
+    payments, and from the last one to `at`; each period's interest is rounded down on its own.
+    """
+    _, terms = client.terms(vehicle.terms_id)
+    payments = [
+        Payment(at=times(e.block_number), amount=int(e.args["amount"]))
+        for e in events
+        if e.name == "CurtailmentPaid"
+        and bytes(e.args["vinHash"]) == bytes(vehicle.vin_hash)
+        and e.args["lineId"] == vehicle.line_id
+        and times(e.block_number) >= vehicle.disbursed_at
+    ]
+    periods = []
+    principal, start = vehicle.advance, vehicle.disbursed_at
+    for moment, paid in [(p.at, p.amount) for p in payments] + [(at, 0)]:
+        amount = interest(principal, terms.interest_rate_bps, moment - start)
+        periods.append(
+            {
+                "from": start,
+                "to": moment,
+                "seconds": moment - start,
+                "principal": principal,
+                "interest": amount,
+                "ended_by_payment": paid or None,
+            }
+        )
+        principal, start = principal - paid, moment
+    ours = payoff(
+        advance=vehicle.advance,
+        interest_rate_bps=terms.interest_rate_bps,
+        fee=terms.fee_per_vehicle,
+        disbursed_at=vehicle.disbursed_at,
+        at=at,
+        payments=payments,
+    )
+    theirs = client.payoff(vehicle.vin_hash, at)
+    due = client.curtailments(vehicle.vin_hash, at)
+    schedule = [
+        {
+            "day": step.day,
+            "bps": step.bps,
+            "due_at": vehicle.disbursed_at + step.day * DAY,
+            "amount": vehicle.advance * step.bps // BPS,
+        }
+        for step in terms.curtailments
+    ]
+    return {
+        "vin_hash": hex32(vehicle.vin_hash),
+        "line_id": vehicle.line_id,
+        "terms_id": vehicle.terms_id,
+        "status": vehicle.status.name.lower(),
+        "as_of": at,
+        "principal": {
+            "advance": vehicle.advance,
+            "paid": vehicle.advance - ours.principal,
+            "outstanding": ours.principal,
+            "disbursed_at": vehicle.disbursed_at,
+        },
+        "interest": {
+            "formula": INTEREST_FORMULA,
+            "rate_bps": terms.interest_rate_bps,
+            "periods": periods,
+            "total": ours.interest,
+        },
+        "fee": {"per_vehicle": terms.fee_per_vehicle, "charged": "with the payoff"},
+        "payoff": _figures(ours.principal, ours.interest, ours.fee),
+        "contract_payoff": _figures(theirs.principal, theirs.interest, theirs.fee),
+        "matches_contract": ours == theirs,
+        "payoff_due_at": vehicle.payoff_due_at,
+        "curtailments": {
+            "schedule": schedule,
+            "due": due.due,
+            "paid": due.paid,
+            "overdue": due.overdue,
+            "next_due_at": due.next_due_at,
+        },
+    }
+
+
+def _figures(principal: int, interest_: int, fee: int) -> dict[str, int]:
+    return {
+        "principal": principal,
+        "interest": interest_,
+        "fee": fee,
+        "total": principal + interest_ + fee,
+    }
+
+
+# -- CSV inventory import -----------------------------------------------------------------------
+
+CSV_COLUMNS = ("vin", "certificate", "engine", "value")
+"""Columns an inventory file must have (header row, any order, case-insensitive)."""
+
+CSV_OPTIONAL_COLUMNS = ("registration",)
+"""Columns an inventory file may have; others are ignored."""
+
+
+class InventoryFileError(ApiError):
+    """An inventory file that cannot be imported at all (unreadable, columns missing)."""
+
+    status = 422
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportRow:
+    """A row of an inventory file that passed the checks made before sending."""
+
+    row: int
+    pledge: Pledge
+    registration: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rejection:
+    """A row not advanced: its row number (the header is row 1), VIN as written, and why."""
+
+    row: int
+    vin: str
+    reason: str
+
+
+@dataclass(kw_only=True)
+class ImportReport:
+    """What an import did: rows advanced (with each advance), rows rejected, transactions."""
+
+    advanced: list[tuple[ImportRow, int]] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    transactions: int = 0
+
+    @property
+    def total_advance(self) -> int:
+        """Principal advanced over all rows."""
+        return sum(amount for _, amount in self.advanced)
+
+
+def read_inventory(path: Path) -> tuple[list[ImportRow], list[Rejection]]:
+    """The rows of inventory file `path` ready to advance, and those rejected already.
+
+    Checks per row: every required column has a value; `value` is a whole number of the
+    smallest currency unit from 1 to `MAX_AMOUNT`; the VIN is valid (`normalize_vin`); the
+    certificate and engine numbers are not empty; the registration fits 32 bytes; no VIN,
+    certificate or engine number repeats an earlier row's (the earlier row is kept). Raises
+    `InventoryFileError` when the file cannot be read or its header lacks a required column.
+    """
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [name.strip().lower() for name in next(reader, [])]
+            missing = [c for c in CSV_COLUMNS if c not in header]
+            if missing:
+                raise InventoryFileError(
+                    f"{path}: missing column(s) {', '.join(missing)}; the header must name"
+                    f" {', '.join(CSV_COLUMNS)} (and optionally {', '.join(CSV_OPTIONAL_COLUMNS)})"
+                )
+            records = [(reader.line_num, fields) for fields in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InventoryFileError(f"cannot read {path}: {exc}") from exc
+    ready: list[ImportRow] = []
+    rejected: list[Rejection] = []
+    seen: dict[tuple[KeyKind, bytes], int] = {}
+    for row, fields in records:
+        if not any(f.strip() for f in fields):
+            continue  # blank line
+        record = {
+            name: fields[i].strip() if i < len(fields) else "" for i, name in enumerate(header)
+        }
+        try:
+            checked = _check_row(row, record, len(fields) > len(header))
+        except _Rejected as exc:
+            rejected.append(Rejection(row=row, vin=record.get("vin", ""), reason=str(exc)))
+            continue
+        keys = [(kind, checked.pledge.key(kind)) for kind in KeyKind]
+        earlier = next(
+            ((kind, seen[(kind, key)]) for kind, key in keys if (kind, key) in seen), None
+        )
+        if earlier is not None:
+            kind, first = earlier
+            text = checked.pledge.text(kind)
+            reason = f"duplicate {KEY_NAMES[kind]} {text!r}: row {first} has it already"
+            rejected.append(Rejection(row=row, vin=record["vin"], reason=reason))
+            continue
+        for key in keys:
+            seen[key] = row
+        ready.append(checked)
+    return ready, rejected
+
+
+class _Rejected(Exception):
+    """A row fails a check; the message is the reason."""
+
+
+def _check_row(row: int, record: dict[str, str], extra_fields: bool) -> ImportRow:
+    if extra_fields:
+        raise _Rejected("more fields than the header names")
+    empty = [c for c in CSV_COLUMNS if not record.get(c)]
+    if empty:
+        raise _Rejected(f"missing value for {', '.join(empty)}")
+    text = record["value"].replace("_", "").replace(",", "")
+    if not text.isdigit():
+        raise _Rejected(
+            f"value {record['value']!r} is not a whole number of the smallest currency unit"
+        )
+    value = int(text)
+    if not 1 <= value <= MAX_AMOUNT:
+        raise _Rejected(f"value {value} is outside 1..{MAX_AMOUNT}")
+    try:
+        pledge = Pledge.of(
+            vin=record["vin"],
+            certificate=record["certificate"],
+            engine=record["engine"],
+            value=value,
+        )
+    except InvalidVin as exc:
+        raise _Rejected(f"invalid VIN: {exc.reason}") from exc
+    except InvalidIdentifier as exc:
+        raise _Rejected(str(exc)) from exc
+    registration = record.get("registration") or None
+    if registration is not None:
+        try:
+            registration_bytes(registration)
+        except ValueError as exc:
+            raise _Rejected(f"registration: {exc}") from exc
+    return ImportRow(row=row, pledge=pledge, registration=registration)
+
+
+def import_inventory(
+    client: FloorPlanClient,
+    line_id: int,
+    rows: Sequence[ImportRow],
+    *,
+    report: ImportReport | None = None,
+    on_progress: Callable[[ImportReport, int], None] = lambda _report, _done: None,
+) -> ImportReport:
+    """Advance `rows` on line `line_id` as `client`'s sender (the line's lender).
+
+    Rows go in batches of up to `MAX_BATCH` sharing one registration (the contract stores one
+    registration per batch). Before each batch every VIN is asked `isPledged` and pledged ones
+    are rejected. If a batch still reverts (a certificate or engine number pledged elsewhere,
+    the limit), its rows are retried one at a time so that only the bad ones are rejected;
+    a revert about the line itself (frozen, closed, not the caller's) rejects the batch's rows
+    with that reason. `on_progress(report, rows_done)` is called after each batch and row.
+    """
+    report = ImportReport() if report is None else report
+    done = 0
+    for batch in _batches(rows):
+        registration = batch[0].registration
+        pending = []
+        for item in batch:
+            if is_pledged(client, item.pledge.keys.vin_hash, asked_by=client.sender.address):
+                reason = taken_reason(item.pledge, KeyKind.VIN)
+                report.rejected.append(Rejection(row=item.row, vin=item.pledge.vin, reason=reason))
+                done += 1
+            else:
+                pending.append(item)
+        on_progress(report, done)
+        if not pending:
+            continue
+        try:
+            _advance_rows(client, line_id, pending, registration, report)
+        except TransactionReverted as exc:
+            if exc.error in _LINE_ERRORS or len(pending) == 1:
+                for item in pending:
+                    report.rejected.append(_rejection(item, exc))
+            else:
+                for item in pending:
+                    try:
+                        _advance_rows(client, line_id, [item], registration, report)
+                    except TransactionReverted as single:
+                        report.rejected.append(_rejection(item, single))
+                    done += 1
+                    on_progress(report, done)
+                continue
+        done += len(pending)
+        on_progress(report, done)
+    report.rejected.sort(key=lambda r: r.row)
+    return report
+
+
+def _batches(rows: Sequence[ImportRow]) -> list[list[ImportRow]]:
+    groups: dict[str | None, list[ImportRow]] = {}
+    for row in rows:
+        groups.setdefault(row.registration, []).append(row)
+    return [
+        group[start : start + MAX_BATCH]
+        for group in groups.values()
+        for start in range(0, len(group), MAX_BATCH)
+    ]
+
+
+def _advance_rows(
+    client: FloorPlanClient,
+    line_id: int,
+    rows: Sequence[ImportRow],
+    registration: str | None,
+    report: ImportReport,
+) -> None:
+    sent = client.advance(
+        line_id, [r.pledge.new_vehicle() for r in rows], registration=registration
+    )
+    report.transactions += 1
+    advances = {
+        bytes(e.args["vinHash"]): int(e.args["advance"])
+        for e in client.events(sent)
+        if e.name == "VehicleFinanced"
+    }
+    for row in rows:
+        report.advanced.append((row, advances.get(row.pledge.keys.vin_hash, 0)))
+
+
+def _rejection(item: ImportRow, exc: TransactionReverted) -> Rejection:
+    pledge = item.pledge
+    if exc.error == "FloorPlanAlreadyPledged":
+        try:
+            _, kind = pledge_conflict(exc, [pledge])
+        except TransactionReverted:
+            reason = str(exc)
+        else:
+            reason = taken_reason(pledge, kind)
+    elif exc.error == "FloorPlanLimitExceeded":
+        args = exc.arguments
+        reason = (
+            f"over the line's limit: {args['requested']} more on {args['outstanding']}"
+            f" outstanding exceeds the limit of {args['limit']}"
+        )
+    else:
+        reason = str(exc)
+    return Rejection(row=item.row, vin=pledge.vin, reason=reason)
