@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 
 from api.auth import Policy, policy_of
 from api.metrics import install_metrics
+from api.pages import install_pages
 from api.problems import install_problem_handlers
 from api.routes import apikeys, consortium, evidence, health, inventory
 from api.runtime import Runtime
@@ -32,6 +33,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     require_policies(ROUTERS)
     for router in ROUTERS:
         app.include_router(router)
+    install_pages(app)  # the web pages and /static (docs/pages.md); not under /v1
     return app
 
 

@@ -760,3 +760,35 @@ def inventory_import(
     )
     if report.rejected:
         raise typer.Exit(1)
+
+
+@app.command("certificate")
+def certificate_(
+    public_id: Annotated[str, typer.Argument(help="Evidence item id (ev_...)")],
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="The PDF file (default: ID.certificate.pdf)"),
+    ] = None,
+    env_file: EnvFile = None,
+) -> None:
+    """Write the evidence certificate (存证证书) PDF of an item; exit 3 while it is pending."""
+    from sqlmodel import Session, select
+
+    from api.certificate import certificate_of
+    from notary.models import EvidenceItem
+
+    with _runtime(env_file) as runtime:
+        with Session(runtime.engine) as session:
+            item = session.exec(
+                select(EvidenceItem).where(EvidenceItem.public_id == public_id)
+            ).first()
+        if item is None:
+            console.print(f"[red]error:[/red] no evidence item {public_id!r}")
+            raise typer.Exit(1)
+        pdf = certificate_of(runtime, item)
+        if pdf is None:
+            console.print(f"{public_id} is {item.status}: no certificate until it is anchored")
+            raise typer.Exit(3)
+        target = output or Path(f"{public_id}.certificate.pdf")
+        target.write_bytes(pdf)
+        console.print(f"{item.status} certificate written to {target}")

@@ -8,12 +8,20 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, BinaryIO, Literal
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from api.auth import Principal, roles
+from api.certificate import certificate_of
 from api.errors import Conflict, NotFound
+from api.evidence_queries import (
+    READERS,
+    SUBMITTERS,
+    EvidenceFilter,
+    search_evidence,
+    visible_item,
+)
 from api.runtime import Runtime
 from api.schemas import RequestBody
 from ledger.consortium import Role
@@ -24,14 +32,8 @@ from notary.models import EvidenceItem, ItemStatus
 
 router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
 
-SUBMITTERS = (Role.COLLECTOR, Role.LENDER, Role.AUDITOR, Role.NOTARY)
-"""Who may submit evidence: collection agencies, lenders and auditors (lot audit photos)."""
-
-READERS_OF_ALL = frozenset({Role.LEGAL, Role.REGULATOR, Role.NOTARY})
-"""Who sees every member's evidence; everyone else sees only what it submitted."""
-
 Submitting = Annotated[Principal, Depends(roles(*SUBMITTERS))]
-Reading = Annotated[Principal, Depends(roles(*SUBMITTERS, Role.LEGAL, Role.REGULATOR))]
+Reading = Annotated[Principal, Depends(roles(*READERS))]
 EvidenceType = Literal[
     "call_recording", "signed_agreement", "visit_photo", "message_log", "audit_photo", "other"
 ]
@@ -133,19 +135,9 @@ def _submitter(principal: Principal) -> Submitter:
     return Submitter(member_id=principal.member_id, address=principal.address)
 
 
-def _visible(principal: Principal, item: EvidenceItem | None, public_id: str) -> EvidenceItem:
-    """The item if the caller may see it; 404 otherwise (another member's looks absent)."""
-    if item is None or not (
-        principal.roles & READERS_OF_ALL or item.submitter_id == principal.member_id
-    ):
-        raise NotFound(f"no evidence item {public_id!r}")
-    return item
-
-
 def _load(request: Request, principal: Principal, public_id: str) -> EvidenceItem:
-    with Session(_runtime(request).engine) as session:
-        item = session.exec(select(EvidenceItem).where(EvidenceItem.public_id == public_id)).first()
-    return _visible(principal, item, public_id)
+    """The item if the caller may see it; 404 otherwise (another member's looks absent)."""
+    return visible_item(_runtime(request).engine, principal, public_id)
 
 
 def _answer(accepted: Accepted) -> JSONResponse:
@@ -257,26 +249,17 @@ def search(
 ) -> Page:
     """Search evidence by case, type, time range, submitter and status (newest first)."""
     runtime = _runtime(request)
-    query = select(EvidenceItem)
-    if not principal.roles & READERS_OF_ALL:
-        query = query.where(EvidenceItem.submitter_id == principal.member_id)
-    if case is not None:
-        query = query.where(EvidenceItem.case_commitment == runtime.intake.case_commitment(case))
-    if evidence_type is not None:
-        query = query.where(EvidenceItem.evidence_type == evidence_type)
-    if submitted_from is not None:
-        query = query.where(col(EvidenceItem.submitted_at) >= _utc(submitted_from))
-    if submitted_to is not None:
-        query = query.where(col(EvidenceItem.submitted_at) < _utc(submitted_to))
-    if submitter is not None:
-        query = query.where(EvidenceItem.submitter_id == submitter)
-    if status is not None:
-        query = query.where(EvidenceItem.status == status)
-    with Session(runtime.engine) as session:
-        total = session.exec(select(func.count()).select_from(query.subquery())).one()
-        rows = session.exec(
-            query.order_by(col(EvidenceItem.id).desc()).offset(offset).limit(limit)
-        ).all()
+    filters = EvidenceFilter(
+        case=case,
+        evidence_type=evidence_type,
+        submitted_from=submitted_from,
+        submitted_to=submitted_to,
+        submitter=submitter,
+        status=status,
+    )
+    rows, total = search_evidence(
+        runtime.engine, runtime.intake, principal, filters, offset=offset, limit=limit
+    )
     return Page(items=[EvidenceOut.of(r) for r in rows], total=total, offset=offset, limit=limit)
 
 
@@ -301,6 +284,24 @@ def get_receipt(principal: Reading, request: Request, public_id: str) -> JSONRes
         "receipt": issued.receipt.to_object(),
     }
     return JSONResponse(body)
+
+
+@router.get(
+    "/{public_id}/certificate",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The certificate"}},
+)
+def get_certificate(principal: Reading, request: Request, public_id: str) -> Response:
+    """The evidence certificate (存证证书) PDF once anchored (202 with the status while pending)."""
+    item = _load(request, principal, public_id)
+    pdf = certificate_of(_runtime(request), item)
+    if pdf is None:
+        return JSONResponse({"id": public_id, "status": item.status}, status_code=202)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{public_id}.certificate.pdf"'},
+    )
 
 
 @router.get("/{public_id}/content")
@@ -384,7 +385,3 @@ def _own(principal: Principal, item: EvidenceItem) -> EvidenceItem:
     if item.submitter_id != principal.member_id and Role.NOTARY not in principal.roles:
         raise NotFound(f"no evidence item {item.public_id!r}")
     return item
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,469 @@
+"""The evidence certificate (存证证书): one anchored evidence item and its proof as a PDF.
+
+The certificate restates the signed receipt for readers without software: the item, its
+record, the Merkle proof, the anchoring transaction and block, the notary's signature, a QR
+code holding the receipt itself, and the steps to verify it independently (zh-CN and English).
+It adds no proof of its own: the receipt in the QR code (or the receipt file) is what verifies.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from api.runtime import Runtime
+from ledger.errors import LedgerError
+from notary.models import EvidenceItem, ItemStatus
+from notary.receipts import Receipt
+
+FONT = "STSong-Light"
+"""Adobe's standard Simplified Chinese CID font (Adobe-GB1): every PDF reader has it or a
+substitute, so no font file is embedded and the PDF stays small."""
+
+MONO = "Courier"
+"""Hashes, addresses and commands: fixed width so digits line up for comparison."""
+
+QR_PREFIX_COMPRESSED = "AUTOLEDGER-RECEIPT-V1-ZLIB-B64:"
+"""Marks a QR code holding the receipt JSON zlib-compressed and base64-encoded, used only when
+the plain JSON does not fit one QR code (records with large metadata). `receipt_from_qr`
+reads both forms."""
+
+QR_SIZE = 95 * mm
+"""The QR code's printed width: a typical receipt (about 1.5 KB) needs a version 25-35 code,
+and 95 mm keeps its modules above 0.5 mm, which phone cameras and 200 dpi scans resolve."""
+
+_INK = colors.HexColor("#1b2a41")
+_RULE = colors.HexColor("#8a99ad")
+_SHADE = colors.HexColor("#eef2f7")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateFacts:
+    """What a certificate states about one item besides its receipt (local data the service
+    holds: the file name, the submitter's name, contact details)."""
+
+    public_id: str
+    status: str
+    receipt: Receipt
+    file_name: str | None
+    submitter_name: str | None
+    contact_time: datetime | None
+    channel: str | None
+    device_id: str | None
+    device_seq: int | None
+    issued_at: datetime
+
+
+def certificate_of(runtime: Runtime, item: EvidenceItem) -> bytes | None:
+    """The certificate PDF of `item`, or None while it is pending (no receipt yet).
+
+    The caller checks that the reader may see `item` (`api.evidence_queries.visible_item`).
+    """
+    issued = runtime.issuer.for_item(item)
+    if issued.receipt is None:
+        return None
+    try:
+        submitter_name: str | None = runtime.consortium.member(item.submitter_id).name
+    except LedgerError:
+        submitter_name = None  # the chain is unreachable: the address on the record remains
+    facts = CertificateFacts(
+        public_id=item.public_id,
+        status=issued.status,
+        receipt=issued.receipt,
+        file_name=item.file_name,
+        submitter_name=submitter_name,
+        contact_time=item.contact_time,
+        channel=item.channel,
+        device_id=item.device_id,
+        device_seq=item.device_seq,
+        issued_at=datetime.now(UTC),
+    )
+    return render_certificate(facts)
+
+
+def qr_payload(receipt: Receipt) -> str | None:
+    """The text a certificate's QR code holds: the receipt as compact JSON, or, when that is
+    too long for one QR code, `QR_PREFIX_COMPRESSED` and its zlib + base64 form; None when
+    neither fits."""
+    found = _qr(receipt)
+    return found[0] if found is not None else None
+
+
+def receipt_from_qr(text: str) -> Receipt:
+    """The receipt a certificate's QR code holds (either form of `qr_payload`).
+
+    Raises `notary.errors.ReceiptError` for text that is not a v1 receipt, and `ValueError`
+    for a compressed form that does not decode.
+    """
+    if text.startswith(QR_PREFIX_COMPRESSED):
+        raw = zlib.decompress(base64.b64decode(text[len(QR_PREFIX_COMPRESSED) :], validate=True))
+        return Receipt.from_json(raw)
+    return Receipt.from_json(text)
+
+
+def _qr_candidates(receipt: Receipt) -> list[str]:
+    # ASCII-only JSON: any QR reader returns it unchanged, and JSON parsers read the \u escapes
+    # back to the very strings that were signed.
+    plain = json.dumps(receipt.to_object(), separators=(",", ":"), ensure_ascii=True)
+    packed = base64.b64encode(zlib.compress(plain.encode("ascii"), 9)).decode("ascii")
+    return [plain, QR_PREFIX_COMPRESSED + packed]
+
+
+def _qr(receipt: Receipt) -> tuple[str, Drawing] | None:
+    """The first of `_qr_candidates` that fits one QR code, and its drawing."""
+    for text in _qr_candidates(receipt):
+        drawing = _qr_drawing(text)
+        if drawing is not None:
+            return text, drawing
+    return None
+
+
+def _qr_drawing(text: str) -> Drawing | None:
+    """A QR code (error correction level L) holding `text`, or None when it does not fit."""
+    widget = QrCodeWidget(text, barLevel="L", barWidth=QR_SIZE, barHeight=QR_SIZE, barBorder=4)
+    try:
+        group = widget.draw()
+    except Exception:  # reportlab raises a bare Exception("code length overflow ...")
+        return None
+    drawing = Drawing(QR_SIZE, QR_SIZE)
+    drawing.add(group)
+    return drawing
+
+
+# ------------------------------------------------------------------ layout
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
+    return {
+        "body": base,
+        "title": ParagraphStyle(
+            "title", parent=base, fontSize=20, leading=26, textColor=_INK, spaceAfter=2
+        ),
+        "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, textColor=_RULE),
+        "h2": ParagraphStyle(
+            "h2", parent=base, fontSize=12, leading=16, textColor=_INK, spaceBefore=10, spaceAfter=4
+        ),
+        "label": ParagraphStyle("label", parent=base, fontSize=8, leading=11, textColor=_INK),
+        "value": ParagraphStyle("value", parent=base, fontSize=9, leading=12),
+        "mono": ParagraphStyle(
+            "mono", parent=base, fontName=MONO, fontSize=7.5, leading=10, wordWrap=None
+        ),
+        "step": ParagraphStyle("step", parent=base, leftIndent=12, firstLineIndent=-12),
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=10, textColor=_RULE),
+    }
+
+
+def _text(value: str) -> str:
+    return escape(value).replace("\n", "<br/>")
+
+
+def _mono(value: str, *, width: int = 66) -> str:
+    """Fixed-width text broken every `width` characters (hex has no spaces to wrap at)."""
+    parts = [value[i : i + width] for i in range(0, len(value), width)] or [""]
+    return f'<font face="{MONO}" size="7.5">' + "<br/>".join(map(_text, parts)) + "</font>"
+
+
+def _time(value: datetime | str | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _table(rows: Sequence[tuple[str, str]], styles: dict[str, ParagraphStyle]) -> Table:
+    """Label/value rows; labels are plain text, values are already Paragraph markup."""
+    data = [
+        [Paragraph(_text(label), styles["label"]), Paragraph(value, styles["value"])]
+        for label, value in rows
+    ]
+    table = Table(data, colWidths=[48 * mm, 122 * mm], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (0, -1), _SHADE),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, _RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+_STATUS = {
+    ItemStatus.ANCHORED.value: "已锚定，待最终确认 anchored (awaiting finality)",
+    ItemStatus.FINAL.value: "已最终确认 final",
+}
+
+
+def render_certificate(facts: CertificateFacts) -> bytes:
+    """The certificate of `facts` as PDF bytes (A4)."""
+    styles = _styles()
+    receipt = facts.receipt
+    record = receipt.record
+    anchor = receipt.anchor
+    story: list[Flowable] = [
+        Paragraph("存证证书 — Evidence Certificate", styles["title"]),
+        Paragraph(_text(f"AutoLedger — {facts.public_id}"), styles["subtitle"]),
+        Spacer(1, 4 * mm),
+        Paragraph(
+            "本证书证明：下列电子数据不晚于所示区块时间，以与现存文件逐字节相同的形式存在，"
+            "其摘要经默克尔树批次锚定于联盟链。证书本身不是证据，二维码中的回执（receipt）"
+            "与原始文件才是；任何人可按第 7 节的步骤独立验证，无需访问本服务。",
+            styles["body"],
+        ),
+        Spacer(1, 1.5 * mm),
+        Paragraph(
+            "This certificate attests that the electronic data below existed, byte for byte as "
+            "the file it describes, no later than the block time shown: its digest is anchored "
+            "on the consortium chain in a Merkle batch. The certificate itself is not the proof; "
+            "the receipt in the QR code, with the original file, is. Anyone can verify it "
+            "independently by the steps of section 7, without access to this service.",
+            styles["body"],
+        ),
+    ]
+
+    evidence_rows = [
+        ("证据编号 Evidence ID", _mono(facts.public_id)),
+        (
+            "文件名 File name",
+            _text(facts.file_name) if facts.file_name else "— (仅提交摘要 digest only)",
+        ),
+        (
+            "大小 Size",
+            f"{record.size:,} 字节 bytes" if record.size is not None else "—",
+        ),
+        ("媒体类型 Media type", _mono(record.media_type)),
+        ("SHA-256 文件摘要 Document digest", _mono(record.document_digest)),
+        ("证据类型 Evidence type", _text(record.evidence_type.value)),
+        ("提交时间 Submitted at", _mono(record.submitted_at) + " (UTC)"),
+        ("锚定时间 Anchored at", _mono(anchor.block_time) + " (UTC, 区块时间 block time)"),
+        ("状态 Status", _text(_STATUS.get(facts.status, facts.status))),
+        (
+            "提交成员 Submitted by",
+            (_text(facts.submitter_name) + "<br/>" if facts.submitter_name else "")
+            + _mono(record.submitter),
+        ),
+    ]
+    if facts.contact_time is not None or facts.channel:
+        contact = ", ".join(
+            part
+            for part in (
+                _time(facts.contact_time) if facts.contact_time else "",
+                facts.channel or "",
+            )
+            if part
+        )
+        evidence_rows.append(("联系时间与渠道 Contact", _text(contact)))
+    if facts.device_id:
+        seq = f" #{facts.device_seq}" if facts.device_seq is not None else ""
+        evidence_rows.append(("设备 Device", _text(facts.device_id + seq)))
+    story += [Paragraph("1. 证据 Evidence", styles["h2"]), _table(evidence_rows, styles)]
+
+    record_rows = [
+        ("version", _mono(str(record.version))),
+        ("document_digest", _mono(record.document_digest)),
+        ("evidence_type", _mono(record.evidence_type.value)),
+        ("case_commitment", _mono(record.case_commitment)),
+        ("submitter", _mono(record.submitter)),
+        ("submitted_at", _mono(record.submitted_at)),
+        ("media_type", _mono(record.media_type)),
+        ("size", _mono("null" if record.size is None else str(record.size))),
+    ]
+    record_rows += [(f"metadata.{k}", _text(v)) for k, v in sorted(record.metadata.items())]
+    story += [
+        Paragraph("2. 存证记录 Evidence record (Merkle leaf)", styles["h2"]),
+        Paragraph(
+            "案件编号仅以加盐承诺值（HMAC-SHA256）出现，不含个人信息。"
+            " The case reference appears only as a salted commitment; no personal data.",
+            styles["small"],
+        ),
+        _table(record_rows, styles),
+    ]
+
+    path = (
+        "<br/>".join(f"{i:>2}  {h}" for i, h in enumerate(receipt.audit_path))
+        or "— (单叶树 tree of one leaf)"
+    )
+    story += [
+        Paragraph("3. 默克尔证明 Merkle proof (RFC 6962)", styles["h2"]),
+        _table(
+            [
+                ("叶序号 Leaf index", _mono(str(receipt.leaf_index))),
+                ("树大小 Tree size", _mono(str(receipt.tree_size))),
+                (
+                    "审计路径 Audit path",
+                    f'<font face="{MONO}" size="7.5">{path}</font>'.replace("  ", "&nbsp;&nbsp;"),
+                ),
+                ("根 Root", _mono(receipt.root)),
+            ],
+            styles,
+        ),
+        Paragraph("4. 链上锚定 Anchoring on chain", styles["h2"]),
+        _table(
+            [
+                ("链 ID Chain id", _mono(str(anchor.chain_id))),
+                ("合约 Contract", _mono(anchor.contract)),
+                ("交易哈希 Transaction hash", _mono(anchor.tx_hash)),
+                ("区块高度 Block number", _mono(str(anchor.block_number))),
+                ("区块哈希 Block hash", _mono(anchor.block_hash)),
+                ("区块时间 Block time", _mono(anchor.block_time) + " (UTC)"),
+            ],
+            styles,
+        ),
+    ]
+    signature = receipt.signature
+    story += [
+        Paragraph("5. 公证方签名 Notary signature", styles["h2"]),
+        _table(
+            [
+                ("签名者 Signer", _mono(signature.signer) if signature else "—"),
+                ("方案 Scheme", _mono(signature.scheme) if signature else "—"),
+                ("签名值 Value", _mono(signature.value) if signature else "— (未签名 unsigned)"),
+            ],
+            styles,
+        ),
+    ]
+
+    qr = _qr(receipt)
+    qr_block: list[Flowable] = [Paragraph("6. 回执二维码 Receipt QR code", styles["h2"])]
+    if qr is not None:
+        qr_text, drawing = qr
+        compressed = qr_text.startswith(QR_PREFIX_COMPRESSED)
+        qr_block += [
+            Paragraph(
+                "二维码内容即完整回执 JSON，扫描后保存为 receipt.json 即可验证。"
+                " The QR code holds the complete receipt JSON: save what it reads as "
+                "receipt.json and verify it."
+                + (
+                    f" (压缩形式 compressed form: “{QR_PREFIX_COMPRESSED}” + base64 of zlib;"
+                    " docs/pages.md)"
+                    if compressed
+                    else ""
+                ),
+                styles["small"],
+            ),
+            drawing,
+        ]
+    else:
+        qr_block.append(
+            Paragraph(
+                "回执过大，无法放入一个二维码；请使用回执文件。"
+                " The receipt is too large for one QR code; use the receipt file "
+                f"({_text(facts.public_id)}.receipt.json).",
+                styles["body"],
+            )
+        )
+    story.append(KeepTogether(qr_block))
+
+    story += [Paragraph("7. 独立验证 How to verify independently", styles["h2"])]
+    story += [Paragraph(step, styles["step"]) for step in _steps(facts)]
+    story += [
+        Spacer(1, 4 * mm),
+        Paragraph(
+            _text(
+                f"签发时间 Issued at {_time(facts.issued_at)} (UTC) — "
+                "回执格式 receipt format v1 — docs/receipt.md"
+            ),
+            styles["small"],
+        ),
+    ]
+
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=f"存证证书 Evidence Certificate {facts.public_id}",
+        author="AutoLedger",
+        subject=f"SHA-256 {record.document_digest}",
+        creator="AutoLedger",
+    )
+
+    def footer(canvas: Canvas, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 7.5)
+        canvas.setFillColor(_RULE)
+        canvas.drawString(
+            20 * mm,
+            10 * mm,
+            f"AutoLedger 存证证书 Evidence Certificate — {facts.public_id}",
+        )
+        canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, f"第 {doc.page} 页 page {doc.page}")
+        canvas.restoreState()
+
+    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def _steps(facts: CertificateFacts) -> list[str]:
+    receipt = facts.receipt
+    anchor = receipt.anchor
+    signer = receipt.signature.signer if receipt.signature else "—"
+    name = _text(facts.file_name or "FILE")
+    rid = _text(facts.public_id)
+    return [
+        "1. 取得原始文件与回执：扫描第 6 节二维码（或下载 "
+        f"{rid}.receipt.json）。Get the original file and the receipt: scan the QR code of "
+        f"section 6 (or download {rid}.receipt.json).",
+        "2. 用 AutoLedger 命令行一步验证（无需本服务或其数据库，只需任一链节点的 JSON-RPC 地址）："
+        " With the AutoLedger command line, in one step (no access to this service or its "
+        "database, only a JSON-RPC URL of any node of the chain):<br/>"
+        + _mono(
+            f"autoledger verify {facts.file_name or 'FILE'} {facts.public_id}.receipt.json "
+            f"--rpc URL --signer {signer}",
+            width=80,
+        )
+        + "<br/>每一项检查都必须为 ok。 Every check must say ok.",
+        "3. 手工验证（docs/receipt.md）：文件的 SHA-256 等于第 1 节的文件摘要"
+        f"（如 sha256sum {name}）。 By hand (docs/receipt.md): the SHA-256 of the file equals "
+        f"the document digest of section 1 (e.g. sha256sum {name}).",
+        "4. 将记录按 RFC 8785 规范化为 JSON 字节即为叶子；按 RFC 9162 §2.1.3.2 用审计路径"
+        "从叶子计算根，须等于第 3 节的根。 Encode the record as RFC 8785 canonical JSON: that "
+        "is the leaf; hash it with the audit path as RFC 9162 §2.1.3.2 says; the result must "
+        "be the root of section 3.",
+        f"5. 向链 {anchor.chain_id} 的任一节点查询交易 eth_getTransactionReceipt：须成功、"
+        f"位于区块 {anchor.block_number}、发往合约且其日志含有该根；区块时间即锚定时间。"
+        f" Ask any node of chain {anchor.chain_id} for the transaction "
+        "(eth_getTransactionReceipt): it succeeded, is in the stated block, was sent to the "
+        "contract and its log holds the root; the block's time is the anchoring time.",
+        "6. 公证签名（EIP-191 personal_sign，对不含 signature 的规范化回执签名）须恢复出"
+        f"签名者 {signer}，且该地址为联盟公布的公证方地址。 The notary signature (EIP-191 "
+        "personal_sign over the canonical receipt without its signature) must recover to "
+        f"{signer}, the notary address the consortium publishes.",
+    ]

@@ -1,0 +1,111 @@
+"""Evidence reads shared by the API routes, the web pages, the certificate and the CLI: who sees
+which items, search, and counts by status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from api.auth import Principal
+from api.errors import NotFound
+from ledger.consortium import Role
+from notary.intake import Intake
+from notary.models import EvidenceItem
+
+SUBMITTERS = (Role.COLLECTOR, Role.LENDER, Role.AUDITOR, Role.NOTARY)
+"""Who may submit evidence: collection agencies, lenders and auditors (lot audit photos)."""
+
+READERS = (*SUBMITTERS, Role.LEGAL, Role.REGULATOR)
+"""Who may read evidence: submitters (their own items), legal teams and regulators (all)."""
+
+READERS_OF_ALL = frozenset({Role.LEGAL, Role.REGULATOR, Role.NOTARY})
+"""Who sees every member's evidence; everyone else sees only what it submitted."""
+
+
+def sees_all(principal: Principal) -> bool:
+    """Whether `principal` may read every member's evidence."""
+    return bool(principal.roles & READERS_OF_ALL)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvidenceFilter:
+    """Search criteria; None means any. `case` is a case reference in clear (committed with
+    the service's case salt before matching); times without a zone are UTC; `submitted_to`
+    is exclusive."""
+
+    case: str | None = None
+    evidence_type: str | None = None
+    submitted_from: datetime | None = None
+    submitted_to: datetime | None = None
+    submitter: int | None = None
+    status: str | None = None
+
+
+def _query(
+    intake: Intake, principal: Principal, filters: EvidenceFilter
+) -> SelectOfScalar[EvidenceItem]:
+    query = select(EvidenceItem)
+    if not sees_all(principal):
+        query = query.where(EvidenceItem.submitter_id == principal.member_id)
+    if filters.case is not None:
+        query = query.where(EvidenceItem.case_commitment == intake.case_commitment(filters.case))
+    if filters.evidence_type is not None:
+        query = query.where(EvidenceItem.evidence_type == filters.evidence_type)
+    if filters.submitted_from is not None:
+        query = query.where(col(EvidenceItem.submitted_at) >= _utc(filters.submitted_from))
+    if filters.submitted_to is not None:
+        query = query.where(col(EvidenceItem.submitted_at) < _utc(filters.submitted_to))
+    if filters.submitter is not None:
+        query = query.where(EvidenceItem.submitter_id == filters.submitter)
+    if filters.status is not None:
+        query = query.where(EvidenceItem.status == filters.status)
+    return query
+
+
+def search_evidence(
+    engine: Engine,
+    intake: Intake,
+    principal: Principal,
+    filters: EvidenceFilter,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[EvidenceItem], int]:
+    """The items `principal` may see that match `filters`, newest first: one page of them
+    (`offset`, `limit`) and the total count."""
+    query = _query(intake, principal, filters)
+    with Session(engine) as session:
+        total = session.exec(select(func.count()).select_from(query.subquery())).one()
+        rows = session.exec(
+            query.order_by(col(EvidenceItem.id).desc()).offset(offset).limit(limit)
+        ).all()
+    return list(rows), total
+
+
+def visible_item(engine: Engine, principal: Principal, public_id: str) -> EvidenceItem:
+    """Item `public_id` if `principal` may see it; raises `NotFound` otherwise, so another
+    member's item looks absent."""
+    with Session(engine) as session:
+        item = session.exec(select(EvidenceItem).where(EvidenceItem.public_id == public_id)).first()
+    if item is None or not (sees_all(principal) or item.submitter_id == principal.member_id):
+        raise NotFound(f"no evidence item {public_id!r}")
+    return item
+
+
+def status_counts(engine: Engine, principal: Principal) -> dict[tuple[int, str], int]:
+    """How many items `principal` may see, per (submitter member id, status)."""
+    query = select(EvidenceItem.submitter_id, EvidenceItem.status, func.count()).group_by(
+        col(EvidenceItem.submitter_id), col(EvidenceItem.status)
+    )
+    if not sees_all(principal):
+        query = query.where(EvidenceItem.submitter_id == principal.member_id)
+    with Session(engine) as session:
+        return {(member, status): count for member, status, count in session.exec(query)}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,231 @@
+"""The evidence certificate PDF: from the API and the CLI, every field in its text, and a QR
+code that decodes (from the rendered page) to a receipt that verifies."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pypdf import PdfReader
+from pyzbar import pyzbar
+from typer.testing import CliRunner
+
+from api.certificate import (
+    QR_PREFIX_COMPRESSED,
+    CertificateFacts,
+    qr_payload,
+    receipt_from_qr,
+    render_certificate,
+)
+from api.cli import app
+from notary.receipts import Receipt, verify_receipt
+from tests.conftest import BUILD_CACHE, NODE_MODULES
+from tests.notary.factories import NOTARY_ADDRESS, document, make_receipts, make_record
+from tests.pages.conftest import RECORDING
+
+
+def _text(pdf: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def _read_pgm(path: Path) -> tuple[bytes, int, int]:
+    """The pixels, width and height of a binary 8-bit PGM (what `pdftoppm -gray` writes)."""
+    data = path.read_bytes()
+    fields = data.split(maxsplit=4)
+    assert fields[0] == b"P5" and fields[3] == b"255", fields[:4]
+    width, height = int(fields[1]), int(fields[2])
+    return data[len(data) - width * height :], width, height
+
+
+def qr_codes(pdf: Path, tmp_path: Path) -> list[str]:
+    """The text of every QR code on the PDF's pages, rendered at 200 dpi by poppler."""
+    prefix = tmp_path / "page"
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-gray", str(pdf), str(prefix)], check=True, capture_output=True
+    )
+    found = []
+    for image in sorted(tmp_path.glob("page*.pgm")):
+        for symbol in pyzbar.decode(_read_pgm(image), symbols=[pyzbar.ZBarSymbol.QRCODE]):
+            found.append(symbol.data.decode("ascii"))
+    return found
+
+
+def test_certificate_from_the_api(client, runtime, demo, anvil, tmp_path):
+    collector, legal = demo["collector"], demo["legal"]
+    submitted = client.post(
+        "/v1/evidence",
+        data={
+            "evidence_type": "call_recording",
+            "case_reference": "CASE-2026-001",
+            "contact_time": "2026-11-20T09:30:00Z",
+            "channel": "phone",
+        },
+        files={"file": ("call-0001.wav", RECORDING, "audio/wav")},
+        headers=collector.headers,
+    ).json()
+    item = submitted["id"]
+    pending = client.get(f"/v1/evidence/{item}/certificate", headers=legal.headers)
+    assert pending.status_code == 202 and pending.json() == {"id": item, "status": "pending"}
+    for other in range(3):  # a batch of four: the audit path has two hashes
+        extra = client.post(
+            "/v1/evidence/digests",
+            json={
+                "document_digest": f"{other + 1:064x}",
+                "evidence_type": "other",
+                "case_reference": "CASE-2026-002",
+            },
+            headers=collector.headers,
+        )
+        assert extra.status_code == 201, extra.text
+    runtime.anchorer.anchor_all()
+
+    answer = client.get(f"/v1/evidence/{item}/certificate", headers=legal.headers)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    assert f'filename="{item}.certificate.pdf"' in answer.headers["content-disposition"]
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(answer.content)
+    receipt = Receipt.from_json(
+        client.get(f"/v1/evidence/{item}/receipt", headers=legal.headers).json()["receipt"]
+    )
+    record, anchor, signature = receipt.record, receipt.anchor, receipt.signature
+    assert signature is not None and len(receipt.audit_path) == 2
+
+    text = _text(pdf)
+    assert "存证证书" in text and "Evidence Certificate" in text
+    expected = [
+        item,
+        "call-0001.wav",
+        f"{len(RECORDING):,}",
+        "audio/wav",
+        record.document_digest,
+        "call_recording",
+        record.case_commitment,
+        record.submitter,
+        "Steadfast Collections",
+        record.submitted_at,
+        "2026-11-20T09:30:00Z, phone",
+        anchor.block_time,
+        f"Leaf index\n{receipt.leaf_index}",
+        f"Tree size\n{receipt.tree_size}",
+        *receipt.audit_path,
+        receipt.root,
+        f"Chain id\n{anchor.chain_id}",
+        anchor.contract,
+        anchor.tx_hash,
+        f"Block number\n{anchor.block_number}",
+        anchor.block_hash,
+        signature.signer,
+        signature.value[:66],
+        signature.value[66:],
+        "autoledger verify",
+        "How to verify independently",
+        "独立验证",
+    ]
+    missing = [value for value in expected if value not in text]
+    assert not missing, f"not in the certificate: {missing}"
+    assert "CASE-2026-001" not in text, "the case reference is only ever committed to"
+
+    # The QR code, read off the rendered page, is the receipt; it verifies with the file.
+    (code,) = qr_codes(pdf, tmp_path)
+    scanned = receipt_from_qr(code)
+    assert scanned == receipt
+    offline = verify_receipt(code, document=RECORDING, expected_signer=signature.signer)
+    assert offline.ok and offline.skipped == (
+        "chain_id",
+        "transaction",
+        "anchored_root",
+        "block_time",
+    )
+    assert verify_receipt(code, document=RECORDING, rpc_url=anvil.url).failed == ()
+
+    # Same visibility as the receipt: another lender's item does not exist, a dealer may not.
+    assert (
+        client.get(f"/v1/evidence/{item}/certificate", headers=demo["lender"].headers).status_code
+        == 404
+    )
+    assert (
+        client.get(f"/v1/evidence/{item}/certificate", headers=demo["dealer"].headers).status_code
+        == 403
+    )
+    assert client.get(f"/v1/evidence/{item}/certificate").status_code == 401
+
+
+def test_certificate_from_the_cli(fresh_chain, database_url, tmp_path, monkeypatch):
+    for name, value in {
+        "AUTOLEDGER_RPC_URL": fresh_chain.url,
+        "AUTOLEDGER_DEV": "1",
+        "AUTOLEDGER_VAR_DIR": str(tmp_path / "var"),
+        "AUTOLEDGER_DATABASE_URL": database_url,
+        "AUTOLEDGER_BUILD_DIR": str(BUILD_CACHE),
+        "AUTOLEDGER_NODE_MODULES": str(NODE_MODULES),
+        "COLUMNS": "200",
+    }.items():
+        monkeypatch.setenv(name, value)
+    agreement = tmp_path / "agreement.pdf"
+    agreement.write_bytes(b"%PDF-1.7 signed repayment agreement")
+    runner = CliRunner()
+    stamped = runner.invoke(app, ["stamp", str(agreement), "--type", "signed_agreement"])
+    assert stamped.exit_code == 0, stamped.output
+    item = re.search(r"ev_[0-9a-f]+", stamped.output)
+    assert item is not None
+    target = tmp_path / "out" / "certificate.pdf"
+    target.parent.mkdir()
+    made = runner.invoke(app, ["certificate", item.group(), "-o", str(target)])
+    assert made.exit_code == 0, made.output
+    text = _text(target)
+    assert item.group() in text and "agreement.pdf" in text and "signed_agreement" in text
+    unknown = runner.invoke(app, ["certificate", "ev_nothing"])
+    assert unknown.exit_code == 1 and "no evidence item" in unknown.output
+    monkeypatch.chdir(tmp_path)  # the default file name is relative to the working directory
+    default = runner.invoke(app, ["certificate", item.group()])
+    assert default.exit_code == 0 and (tmp_path / f"{item.group()}.certificate.pdf").is_file()
+
+
+def _facts(receipt: Receipt) -> CertificateFacts:
+    return CertificateFacts(
+        public_id="ev_unit",
+        status="final",
+        receipt=receipt,
+        file_name=None,
+        submitter_name=None,
+        contact_time=None,
+        channel=None,
+        device_id=None,
+        device_seq=None,
+        issued_at=datetime(2026, 11, 22, tzinfo=UTC),
+    )
+
+
+def test_large_receipts_are_compressed_or_left_out_of_the_qr_code(tmp_path):
+    big = {f"label-{i}": "repeated text " * 70 for i in range(32)}  # ~32 KB, compresses well
+    (compressible,) = make_receipts([make_record(1, metadata=big)])
+    payload = qr_payload(compressible)
+    assert payload is not None and payload.startswith(QR_PREFIX_COMPRESSED)
+    assert receipt_from_qr(payload) == compressible
+    pdf = tmp_path / "compressed.pdf"
+    pdf.write_bytes(render_certificate(_facts(compressible)))
+    (code,) = qr_codes(pdf, tmp_path)
+    assert verify_receipt(receipt_from_qr(code), document=document(1)).failed == ()
+
+    noise = {f"label-{i}": os.urandom(500).hex()[:1000] for i in range(32)}
+    (incompressible,) = make_receipts([make_record(2, metadata=noise)])
+    assert qr_payload(incompressible) is None
+    text = _text_of(render_certificate(_facts(incompressible)), tmp_path)
+    assert "too large for one QR code" in text and NOTARY_ADDRESS in text
+
+
+def _text_of(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(pdf)
+    return _text(path)
+
+
+def test_plain_receipts_fit_the_qr_code_as_json():
+    (receipt,) = make_receipts([make_record(0)])
+    payload = qr_payload(receipt)
+    assert payload is not None and payload.startswith("{") and payload.isascii()
+    assert receipt_from_qr(payload) == receipt
