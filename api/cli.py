@@ -792,3 +792,155 @@ def certificate_(
         target = output or Path(f"{public_id}.certificate.pdf")
         target.write_bytes(pdf)
         console.print(f"{item.status} certificate written to {target}")
+
+
+# -- clearing ----------------------------------------------------------------------------------
+
+clearing_app = typer.Typer(
+    help="Claims and clearing cycles: run a cycle, list claims, reports, overdue curtailments."
+)
+app.add_typer(clearing_app, name="clearing")
+
+ClaimStateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--state", help="Only claims in this state (filed, confirmed, final, disputed, settled...)"
+    ),
+]
+
+
+@clearing_app.command("run")
+def clearing_run(
+    as_member: Annotated[
+        str | None,
+        typer.Option("--as", help="Member recorded as asking for it (id or address); default: you"),
+    ] = None,
+    env_file: EnvFile = None,
+) -> None:
+    """Run one clearing cycle now over every final, due claim and print its summary.
+
+    The operator signs the cycle. Liens paid by its payoff claims are released. Exits 1 if the
+    cycle failed (nothing settled; the reason is printed), 0 otherwise, also when nothing can
+    settle.
+    """
+    from api.clearing_service import release_settled_liens
+    from api.inventory import hex32
+
+    with _runtime(env_file) as runtime:
+        member = _member(runtime, as_member or runtime.operator.address)
+        with console.status("planning and settling a clearing cycle"):
+            cycle = runtime.clearing_engine.trigger(member.id)
+        if cycle is None:
+            console.print(
+                "nothing to settle: no claim is final and due, or every net payer lacks funds"
+            )
+            return
+        typer.echo(
+            f"cycle {cycle.id}\t{cycle.status}\tchain cycle {cycle.cycle_id or '-'}\t"
+            f"{cycle.claim_count} claim(s)\t{cycle.transfer_count} transfer(s)\t"
+            f"gross {cycle.gross}\tnet {cycle.net}\ttx {cycle.tx_hash or '-'}"
+        )
+        for transfer in cycle.transfers():
+            typer.echo(
+                f"transfer\tmember {transfer['from']} -> member {transfer['to']}\t"
+                f"{transfer['amount']}"
+            )
+        for claim_id in cycle.deferred_claim_id_list():
+            typer.echo(f"deferred\tclaim {claim_id}\twaits for funds")
+        for release in release_settled_liens(runtime, cycle):
+            state = "released" if release.released else f"not released: {release.note}"
+            typer.echo(f"lien\t{hex32(release.vin_hash)}\tclaim {release.claim_id}\t{state}")
+        if cycle.status == "failed":
+            console.print(f"[red]cycle {cycle.id} failed:[/red] {cycle.error}")
+            raise typer.Exit(1)
+
+
+@clearing_app.command("claims")
+def clearing_claims(
+    state: ClaimStateOption = None,
+    member: Annotated[
+        str | None, typer.Option(help="Only this member's claims (id or address)")
+    ] = None,
+    env_file: EnvFile = None,
+) -> None:
+    """List claims, one a line: id, kind, state, creditor, debtor, amount, due date, reference."""
+    from api.clearing_service import STATE_NAMES, claims_of
+    from api.inventory import hex32
+
+    states = {name: status for status, name in STATE_NAMES.items()}
+    if state is not None and state not in states:
+        console.print(f"[red]error:[/red] --state must be one of {', '.join(states)}")
+        raise typer.Exit(2)
+    with _runtime(env_file) as runtime:
+        member_id = _member(runtime, member).id if member is not None else None
+        claims = claims_of(
+            runtime, member_id=member_id, states=[states[state]] if state is not None else []
+        )
+        typer.echo("id\tkind\tstate\tcreditor\tdebtor\tamount\tdue_date\treference")
+        for c in claims:
+            typer.echo(
+                f"{c.id}\t{c.kind.name.lower()}\t{STATE_NAMES[c.status]}\t{c.creditor_id}\t"
+                f"{c.debtor_id}\t{c.amount}\t{c.due_date}\t{hex32(c.reference)}"
+            )
+        console.print(f"{len(claims)} claim(s)")
+
+
+@clearing_app.command("report")
+def clearing_report(
+    cycle: Annotated[int, typer.Argument(min=1, help="Cycle id (as `clearing run` prints it)")],
+    csv_: Annotated[bool, typer.Option("--csv", help="CSV instead of JSON")] = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write it to this file")
+    ] = None,
+    env_file: EnvFile = None,
+) -> None:
+    """The reconciliation report of a cycle, in full, as JSON (default) or CSV."""
+    import json
+
+    from api.clearing_service import cycle_document, load_cycle
+    from clearing.reports import report_csv
+
+    with _runtime(env_file) as runtime:
+        found = load_cycle(runtime, cycle)
+        if found is None:
+            console.print(f"[red]error:[/red] no cycle {cycle}")
+            raise typer.Exit(1)
+        document = cycle_document(runtime, found)
+    text = report_csv([document]) if csv_ else json.dumps(document, indent=2) + "\n"
+    if output is not None:
+        output.write_text(text, newline="")
+        console.print(f"report of cycle {cycle} written to {output}")
+    else:
+        typer.echo(text, nl=False)
+
+
+@clearing_app.command("file-overdue")
+def clearing_file_overdue(
+    lender: Annotated[
+        str | None, typer.Option(help="Only this lender's lines (id or address)")
+    ] = None,
+    env_file: EnvFile = None,
+) -> None:
+    """File a curtailment claim for every overdue, unpaid schedule step of every unsold
+    financed vehicle, signed by its lender; a step already claimed is never filed again.
+
+    Prints one line per claim: claim id, line, VIN hash, step, amount. Exits 1 if some could not
+    be filed (the lender's key is not held here).
+    """
+    from api.clearing_service import file_overdue_curtailments
+    from api.inventory import hex32
+
+    with _runtime(env_file) as runtime:
+        lender_id = _member(runtime, lender).id if lender is not None else None
+        with console.status("scanning the lines' curtailment schedules"):
+            filings = file_overdue_curtailments(runtime, lender_id=lender_id)
+    skipped = 0
+    for f in filings:
+        claim = f.claim_id if f.claim_id is not None else "-"
+        typer.echo(f"{claim}\tline {f.line_id}\t{hex32(f.vin_hash)}\tstep {f.step}\t{f.amount}")
+        if f.claim_id is None:
+            skipped += 1
+            console.print(f"not filed: line {f.line_id} step {f.step}: {f.note}")
+    console.print(f"filed {len(filings) - skipped} curtailment claim(s)")
+    if skipped:
+        raise typer.Exit(1)

@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.errors import ApiError
+from clearing.engine import CycleStateConflict
+from clearing.errors import ClearingError, InstructionError
 from ledger.errors import (
     ChainUnavailable,
     DeploymentError,
@@ -39,6 +41,14 @@ _STATUS_OF: list[tuple[type[Exception], int]] = [
     (DeploymentError, 503),
     (LedgerError, 502),
 ]
+
+
+_CLEARING_STATUS: list[tuple[type[Exception], int]] = [
+    (InstructionError, 422),
+    (CycleStateConflict, 409),
+]
+"""Clearing errors the API lets out; any other (a netting error on claims read from the chain)
+is a bug: 500, logged."""
 
 
 _NOTARY_STATUS: list[tuple[type[Exception], int]] = [
@@ -113,6 +123,13 @@ def install_problem_handlers(app: FastAPI) -> None:
         status = next((code for kind, code in _NOTARY_STATUS if isinstance(exc, kind)), 500)
         if status == 500:
             log.error("notary error on %s: %s", request.url.path, exc)
+        return problem(status, str(exc), instance=request.url.path)
+
+    @app.exception_handler(ClearingError)
+    async def _clearing(request: Request, exc: ClearingError) -> JSONResponse:
+        status = next((code for kind, code in _CLEARING_STATUS if isinstance(exc, kind)), 500)
+        if status == 500:
+            log.error("clearing error on %s: %s", request.url.path, exc)
         return problem(status, str(exc), instance=request.url.path)
 
     @app.exception_handler(Exception)

@@ -15,9 +15,11 @@ from types import TracebackType
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
+from api.clearing_service import on_engine_step
 from api.database import migrate
 from api.errors import Conflict
 from api.settings import Settings
+from clearing.engine import ClearingEngine
 from ledger.chain import Chain, checksum
 from ledger.compiler import Artifacts, compile_contracts
 from ledger.consortium import ConsortiumClient, Role
@@ -32,6 +34,7 @@ from ledger.keys import dev_account, load_keystore
 from ledger.node import EmbeddedNode, find_anvil
 from ledger.plan import deployment_plan
 from ledger.reverts import ErrorDecoder
+from ledger.settlement import ClearingClient, SettlementTokenClient
 from ledger.transactions import Sender
 from notary.anchoring import Anchorer
 from notary.blobs import BlobStore
@@ -180,14 +183,51 @@ class Runtime:
             engine=self.engine, chain=self.chain, artifacts=self.artifacts
         )
 
+    @cached_property
+    def clearing_client(self) -> ClearingClient:
+        """The Clearing contract, acting as the operator (reads, relaying debtors' signed
+        confirmations); act as a member with `clearing_client.as_sender(sender_for(address))`."""
+        return ClearingClient(
+            self.operator,
+            address=self.contracts["Clearing"].address,
+            abi=self.artifacts["Clearing"].abi,
+        )
+
+    @cached_property
+    def token(self) -> SettlementTokenClient:
+        """The SettlementToken contract, acting as the operator (reads); banks and members act
+        with `token.as_sender(sender_for(address))`."""
+        return SettlementTokenClient(
+            self.operator,
+            address=self.contracts["SettlementToken"].address,
+            abi=self.artifacts["SettlementToken"].abi,
+        )
+
+    @cached_property
+    def clearing_engine(self) -> ClearingEngine:
+        """Settles final claims in cycles signed by the operator (an OPERATOR member, which
+        `settleCycle` accepts); after each settled cycle, the liens its payoff claims paid are
+        released (`api.clearing_service.on_engine_step`)."""
+        return ClearingEngine(
+            engine=self.engine,
+            clearing=self.clearing_client,
+            token=self.token,
+            consortium=self.consortium,
+            gridlock=self.settings.clearing_gridlock,
+            step=lambda name: on_engine_step(self, name),
+        )
+
     def start_workers(self) -> None:
-        """Run the background workers (anchoring batcher, event indexer) in threads until
-        `close`."""
+        """Run the background workers (anchoring batcher, event indexer, clearing engine every
+        `clearing_interval` seconds) in threads until `close`."""
         workers = {
             "anchoring": lambda: self.anchorer.run(
                 self._stop, interval=self.settings.batch_interval
             ),
             "indexer": lambda: _keep_running(self.indexer.run, self._stop, interval=1.0),
+            "clearing": lambda: _keep_running(
+                self.clearing_engine.run, self._stop, interval=self.settings.clearing_interval
+            ),
         }
         for name, work in workers.items():
             thread = threading.Thread(target=work, name=name, daemon=True)

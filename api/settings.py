@@ -69,6 +69,15 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=1 << 30, ge=1, description="Largest evidence file accepted by upload"
     )
+    clearing_interval: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds between scheduled clearing cycles (lenders can trigger one at once)",
+    )
+    clearing_gridlock: bool = Field(
+        default=True,
+        description="When a net payer lacks funds, defer the fewest claims so the rest settle",
+    )
     workers: bool = Field(default=True, description="Run the background workers in `serve`")
     host: str = Field(default="127.0.0.1")
     port: int = Field(default=8000, ge=0, le=65535)
