@@ -12,7 +12,7 @@ from api.auth import Policy, policy_of
 from api.metrics import install_metrics
 from api.pages import install_pages
 from api.problems import install_problem_handlers
-from api.routes import apikeys, clearing, consortium, evidence, health, inventory
+from api.routes import apikeys, audit, clearing, consortium, evidence, health, inventory
 from api.runtime import Runtime
 from api.version import VERSION
 
@@ -44,6 +44,7 @@ ROUTERS: list[APIRouter] = [
     evidence.router,
     inventory.router,
     clearing.router,
+    audit.router,
 ]
 """Every router of the API; each of their routes must declare one access policy."""
 

@@ -554,26 +554,32 @@ def _media_type(path: Path) -> str:
 
 @app.command()
 def verify(
-    file: Annotated[Path, typer.Argument(help="The document")],
+    file: Annotated[Path, typer.Argument(help="The document, or an audit export bundle (.zip)")],
     receipt: Annotated[
         Path | None, typer.Argument(help="Its receipt (default: FILE.receipt.json)")
     ] = None,
     rpc: Annotated[
         str | None, typer.Option(help="JSON-RPC URL of a node of the chain, for the chain checks")
     ] = None,
-    signer: Annotated[str | None, typer.Option(help="The notary address you expect")] = None,
+    signer: Annotated[
+        str | None, typer.Option(help="The notary (operator, for a bundle) address you expect")
+    ] = None,
 ) -> None:
-    """Verify a document against its receipt, with no service or database: exit 1 naming the
-    failed checks."""
+    """Verify a document against its receipt, or an audit export bundle (BUNDLE.zip: manifest
+    signature, every file's hash, every receipt), with no service or database: exit 1 naming
+    the failed checks."""
     import json
 
     from notary.errors import NotaryError
     from notary.receipts import verify_receipt
 
-    receipt = receipt or file.with_name(file.name + ".receipt.json")
     if not file.is_file():
         console.print(f"[red]error:[/red] {file}: no such file")
         raise typer.Exit(2)
+    if receipt is None and file.suffix.lower() == ".zip":
+        _verify_bundle(file, rpc=rpc, signer=signer)
+        return
+    receipt = receipt or file.with_name(file.name + ".receipt.json")
     try:
         document = json.loads(receipt.read_text())
     except (OSError, ValueError) as exc:
@@ -944,3 +950,104 @@ def clearing_file_overdue(
     console.print(f"filed {len(filings) - skipped} curtailment claim(s)")
     if skipped:
         raise typer.Exit(1)
+
+
+# -- audit trail -------------------------------------------------------------------------------
+
+audit_app = typer.Typer(help="The audit trail: verify the database against the chain, export.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    checkpoint: Annotated[
+        str | None,
+        typer.Option(help="SIZE:ROOT of the evidence log from an earlier report, to extend"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    env_file: EnvFile = None,
+) -> None:
+    """Check the database against the chain: events, evidence blobs, anchored batches and the
+    evidence log. Prints every discrepancy; exits 1 if there is any."""
+    import json
+
+    from api.audit import Auditor, Checkpoint
+
+    try:
+        mark = Checkpoint.parse(checkpoint) if checkpoint is not None else None
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] --checkpoint: {exc}")
+        raise typer.Exit(2) from exc
+    with _runtime(env_file) as runtime:
+        with console.status("auditing") as status:
+            auditor = Auditor.of(runtime, progress=lambda phase: status.update(f"checking {phase}"))
+            report = auditor.verify(checkpoint=mark)
+    if as_json:
+        typer.echo(json.dumps(report.to_object(), indent=2, ensure_ascii=False))
+    else:
+        for d in report.discrepancies:
+            typer.echo(f"{d.check}\t{d.kind}\t{d.where}\texpected: {d.expected}\tfound: {d.found}")
+        for note in report.notes:
+            console.print(f"note: {note}")
+        console.print(
+            f"chain {report.chain_id}: indexed through block {report.indexed_through} of"
+            f" {report.latest_block}; {report.events_stored} stored events,"
+            f" {report.events_on_chain} on chain; {report.items_checked} evidence items,"
+            f" {report.blobs_checked} blobs ({len(report.forgotten)} forgotten);"
+            f" {report.batches_checked} batches"
+        )
+        console.print(f"evidence log: {report.log_size}:{report.log_root}")
+    if not report.ok:
+        console.print(f"[red]{len(report.discrepancies)} discrepancies[/red]")
+        raise typer.Exit(1)
+    console.print("[green]the database matches the chain[/green]")
+
+
+@audit_app.command("export")
+def audit_export(
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (UTC)")],
+    end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (UTC), included")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The bundle (.zip) to write")],
+    env_file: EnvFile = None,
+) -> None:
+    """Write a signed export bundle of the events, anchored receipts and rule breaches of a
+    range of days; a regulator checks it with `autoledger verify BUNDLE.zip`."""
+    from datetime import UTC, date, datetime, time, timedelta
+
+    from api.audit import export_bundle
+
+    try:
+        first, last = date.fromisoformat(start), date.fromisoformat(end)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] --from/--to: {exc}")
+        raise typer.Exit(2) from exc
+    if last < first:
+        console.print(f"[red]error:[/red] the range ends ({last}) before it starts ({first})")
+        raise typer.Exit(2)
+    with _runtime(env_file) as runtime:
+        with console.status("writing the bundle"), output.open("wb") as out:
+            summary = export_bundle(
+                runtime,
+                start=datetime.combine(first, time(), UTC),
+                end=datetime.combine(last + timedelta(days=1), time(), UTC),
+                out=out,
+            )
+    console.print(
+        f"{output}: {summary.events} events, {summary.batches} batches, {summary.receipts}"
+        f" receipts, {summary.violations} violations; signed by"
+        f" {summary.manifest['signature']['signer']}"
+    )
+
+
+def _verify_bundle(path: Path, *, rpc: str | None, signer: str | None) -> None:
+    """`verify` for an export bundle: print each check, exit 1 naming the failed ones."""
+    from api.audit import verify_bundle
+
+    report = verify_bundle(path, rpc_url=rpc, expected_signer=signer)
+    for check in report.checks:
+        mark = "skipped" if check.skipped else ("ok" if check.ok else "FAILED")
+        typer.echo(f"{mark:>8}  {check.name}: {check.detail}")
+    if report.failed:
+        console.print(f"[red]verification failed:[/red] {', '.join(report.failed)}")
+        raise typer.Exit(1)
+    console.print("[green]bundle verified[/green]")

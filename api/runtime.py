@@ -28,7 +28,7 @@ from ledger.deployments import Deployed, ensure_deployed
 from ledger.errors import LedgerError
 from ledger.evidence import EvidenceRegistryClient
 from ledger.floorplan import FloorPlanClient, LotAuditClient
-from ledger.indexer import Indexer
+from ledger.indexer import Indexer, WatchedContract
 from ledger.keyring import DEV_WORK_FACTOR, Keyring
 from ledger.keys import dev_account, load_keystore
 from ledger.node import EmbeddedNode, find_anvil
@@ -178,10 +178,22 @@ class Runtime:
 
     @cached_property
     def indexer(self) -> Indexer:
-        """Mirrors the events of every deployed contract into the database."""
-        return Indexer.from_deployments(
+        """Mirrors the events of every deployed contract into the database, including the
+        LotAudit that FloorPlan deploys itself (it has no deployment record of its own)."""
+        recorded = Indexer.from_deployments(
             engine=self.engine, chain=self.chain, artifacts=self.artifacts
         )
+        contracts = list(recorded.contracts.values())
+        if "FloorPlan" in self.contracts:
+            contracts.append(
+                WatchedContract(
+                    name="LotAudit",
+                    address=self.lot_audit.address,
+                    abi=self.artifacts["LotAudit"].abi,
+                    from_block=self.contracts["FloorPlan"].block_number,
+                )
+            )
+        return Indexer(engine=self.engine, chain=self.chain, contracts=contracts)
 
     @cached_property
     def clearing_client(self) -> ClearingClient:

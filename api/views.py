@@ -1,0 +1,620 @@
+"""Query views over the indexed events: timelines of a vehicle, a case and a member, exposure per
+lender and per dealer, and open alerts.
+
+Every view reads the database only (the indexer's mirror of the chain), so it is as fresh as
+the index: each answer says through which block (`indexed_through`). Who sees what: members
+holding one of `VIEW_ALL` (regulators, legal teams) see everything; a lender or dealer sees
+what concerns its own credit lines, another member's objects look absent (404) or empty.
+
+Amounts and ids in event arguments follow the indexer's encoding (`ledger.indexer.StoredEvent`):
+``uint256`` values are decimal strings; the views turn the figures they compute into ints.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session, col
+from sqlmodel import select as sqlmodel_select
+
+from api.auth import Principal
+from ledger.chain import checksum
+from ledger.consortium import Role
+from ledger.indexer import MAX_PAGE, StoredEvent, events
+from ledger.models import IndexedEvent
+from notary.models import AnchorBatch, EvidenceItem
+
+VIEW_ALL = frozenset({Role.REGULATOR, Role.LEGAL})
+"""Roles that see every member's lines, vehicles, cases and timelines in the views."""
+
+FLOOR_PLAN = "FloorPlan"
+LOT_AUDIT = "LotAudit"
+REGISTRY = "EvidenceRegistry"
+CONSORTIUM = "Consortium"
+
+MEMBER_ID_ARGS = (
+    "lenderId",
+    "dealerId",
+    "openerId",
+    "notaryId",
+    "byMemberId",
+    "creditorId",
+    "debtorId",
+    "memberId",
+    "bankId",
+)
+"""Event arguments that hold a consortium member id: a member's timeline matches them too."""
+
+ALERT_EVENTS = {
+    "VehicleSoldOutOfTrust": "sold_out_of_trust",
+    "SoldOutOfTrustAlert": "missing_in_audit",
+    "CurtailmentOverdue": "curtailment_overdue",
+    "VehicleUnconfirmed": "unconfirmed",
+    "CertificateMismatch": "certificate_mismatch",
+    "LineFrozen": "line_frozen_by_audit",
+}
+"""Alert kinds and the FloorPlan events that raise them (as `api.inventory` names them)."""
+
+_EVENTS = IndexedEvent.__table__  # type: ignore[attr-defined]
+
+
+def sees_everything(principal: Principal) -> bool:
+    """Whether `principal` sees every member's data in the views."""
+    return bool(principal.roles & VIEW_ALL)
+
+
+def _int(value: Any) -> int:
+    """An indexed integer argument (a JSON number, or a decimal string above 48 bits)."""
+    return int(value)
+
+
+def _stored(row: Any) -> StoredEvent:
+    return StoredEvent(
+        chain_id=row["chain_id"],
+        block_number=row["block_number"],
+        block_hash=row["block_hash"],
+        block_time=row["block_time"],
+        tx_hash=row["tx_hash"],
+        tx_index=row["tx_index"],
+        log_index=row["log_index"],
+        contract=row["contract"],
+        address=row["address"],
+        event=row["event"],
+        args=json.loads(row["args_json"]),
+    )
+
+
+def stream_events(
+    engine: Engine,
+    *,
+    chain_id: int,
+    contract: str | None = None,
+    names: Sequence[str] | None = None,
+    conditions: Sequence[ColumnElement[bool]] = (),
+    from_block: int | None = None,
+    to_block: int | None = None,
+) -> Iterator[StoredEvent]:
+    """Every stored event matching, in chain order, read in pages (no `MAX_PAGE` cap)."""
+    where: list[ColumnElement[bool]] = [_EVENTS.c.chain_id == chain_id, *conditions]
+    if contract is not None:
+        where.append(_EVENTS.c.contract == contract)
+    if names is not None:
+        where.append(_EVENTS.c.event.in_(list(names)))
+    if from_block is not None:
+        where.append(_EVENTS.c.block_number >= from_block)
+    if to_block is not None:
+        where.append(_EVENTS.c.block_number <= to_block)
+    after: tuple[int, int] | None = None
+    while True:
+        page_where = list(where)
+        if after is not None:
+            page_where.append(
+                or_(
+                    _EVENTS.c.block_number > after[0],
+                    (_EVENTS.c.block_number == after[0]) & (_EVENTS.c.log_index > after[1]),
+                )
+            )
+        query = (
+            select(_EVENTS)
+            .where(*page_where)
+            .order_by(_EVENTS.c.block_number, _EVENTS.c.log_index)
+            .limit(MAX_PAGE)
+        )
+        with engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        for row in rows:
+            yield _stored(row)
+        if len(rows) < MAX_PAGE:
+            return
+        last = rows[-1]
+        after = (int(last["block_number"]), int(last["log_index"]))
+
+
+def _all(engine: Engine, **filters: Any) -> list[StoredEvent]:
+    """Every result of `ledger.indexer.events` with `filters`, over as many pages as it takes."""
+    found: list[StoredEvent] = []
+    while True:
+        page = events(engine, offset=len(found), limit=MAX_PAGE, **filters)
+        found.extend(page)
+        if len(page) < MAX_PAGE:
+            return found
+
+
+# -- members and lines --------------------------------------------------------------------------
+
+
+def member_names(engine: Engine, chain_id: int) -> dict[int, str]:
+    """Member id → organization name, from the Consortium's `MemberAdmitted` events."""
+    return {
+        _int(e.args["id"]): str(e.args["name"])
+        for e in stream_events(
+            engine, chain_id=chain_id, contract=CONSORTIUM, names=["MemberAdmitted"]
+        )
+    }
+
+
+def member_addresses(engine: Engine, chain_id: int, member_id: int) -> list[str] | None:
+    """Every address member `member_id` has held (admission, then key rotations), oldest
+    first; None when no such member was admitted."""
+    found: list[str] = []
+    for e in stream_events(
+        engine,
+        chain_id=chain_id,
+        contract=CONSORTIUM,
+        names=["MemberAdmitted", "MemberKeyRotated"],
+    ):
+        if _int(e.args["id"]) != member_id:
+            continue
+        for key in ("account", "newAccount"):
+            address = e.args.get(key)
+            if isinstance(address, str) and address not in found:
+                found.append(address)
+    return found or None
+
+
+@dataclass
+class LineBook:
+    """A credit line as its FloorPlan events leave it: parties, limit, principal outstanding,
+    active liens, and status (``open``, ``frozen``, ``closed``)."""
+
+    id: int
+    lender_id: int
+    dealer_id: int
+    limit: int
+    outstanding: int = 0
+    active_liens: int = 0
+    status: str = "open"
+
+    def concerns(self, member_id: int) -> bool:
+        """Whether `member_id` is the line's lender or dealer."""
+        return member_id in (self.lender_id, self.dealer_id)
+
+
+_BOOK_EVENTS = (
+    "LineOpened",
+    "LineChanged",
+    "LineFrozen",
+    "LineUnfrozen",
+    "LineClosed",
+    "VehicleFinanced",
+    "CurtailmentPaid",
+    "LienReleased",
+    "LienTransferred",
+)
+
+
+def line_books(engine: Engine, chain_id: int) -> dict[int, LineBook]:
+    """Every credit line, replayed from the indexed FloorPlan events.
+
+    Outstanding principal follows the contract's book: an advance adds it, a curtailment
+    payment and a release subtract the principal paid, a transfer moves the old principal off
+    the old line and puts the new advance (old payoff) on the new one.
+    """
+    books: dict[int, LineBook] = {}
+
+    def book(line_id: Any) -> LineBook | None:
+        return books.get(_int(line_id))
+
+    for e in stream_events(engine, chain_id=chain_id, contract=FLOOR_PLAN, names=_BOOK_EVENTS):
+        a = e.args
+        if e.event == "LineOpened":
+            books[_int(a["lineId"])] = LineBook(
+                id=_int(a["lineId"]),
+                lender_id=_int(a["lenderId"]),
+                dealer_id=_int(a["dealerId"]),
+                limit=_int(a["limit"]),
+            )
+            continue
+        if e.event == "LienTransferred":
+            old, new = book(a["fromLineId"]), book(a["toLineId"])
+            if old is not None:
+                old.outstanding -= _int(a["principal"])
+                old.active_liens -= 1
+            if new is not None:
+                new.outstanding += _int(a["principal"]) + _int(a["interest"]) + _int(a["fee"])
+                new.active_liens += 1
+            continue
+        line = book(a["lineId"])
+        if line is None:
+            continue
+        match e.event:
+            case "LineChanged":
+                line.limit = _int(a["limit"])
+            case "LineFrozen":
+                line.status = "frozen"
+            case "LineUnfrozen":
+                line.status = "open"
+            case "LineClosed":
+                line.status = "closed"
+            case "VehicleFinanced":
+                line.outstanding += _int(a["advance"])
+                line.active_liens += 1
+            case "CurtailmentPaid":
+                line.outstanding -= _int(a["amount"])
+            case "LienReleased":
+                line.outstanding -= _int(a["principal"])
+                line.active_liens -= 1
+    return books
+
+
+def visible_lines(books: dict[int, LineBook], principal: Principal) -> dict[int, LineBook]:
+    """The lines `principal` may see: all with `VIEW_ALL`, else those it is a party to."""
+    if sees_everything(principal):
+        return dict(books)
+    return {i: b for i, b in books.items() if b.concerns(principal.member_id)}
+
+
+# -- exposure -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exposure:
+    """What one lender has outstanding to its dealers, or one dealer owes its lenders."""
+
+    member_id: int
+    name: str
+    lines: int
+    limit: int
+    outstanding: int
+    active_liens: int
+
+
+def exposure(
+    lines: Iterable[LineBook], names: dict[int, str]
+) -> tuple[list[Exposure], list[Exposure]]:
+    """(per lender, per dealer) totals over `lines`, each by member id."""
+    lines = list(lines)
+
+    def totals(party: Callable[[LineBook], int]) -> list[Exposure]:
+        groups: dict[int, list[LineBook]] = {}
+        for line in lines:
+            groups.setdefault(party(line), []).append(line)
+        return [
+            Exposure(
+                member_id=member_id,
+                name=names.get(member_id, ""),
+                lines=len(group),
+                limit=sum(b.limit for b in group if b.status != "closed"),
+                outstanding=sum(b.outstanding for b in group),
+                active_liens=sum(b.active_liens for b in group),
+            )
+            for member_id, group in sorted(groups.items())
+        ]
+
+    return totals(lambda b: b.lender_id), totals(lambda b: b.dealer_id)
+
+
+# -- timelines ----------------------------------------------------------------------------------
+
+
+def vehicle_events(engine: Engine, chain_id: int, vin_hash: bytes) -> list[StoredEvent]:
+    """Every FloorPlan and LotAudit event of the vehicle with `vin_hash`, in chain order."""
+    key = {"vinHash": "0x" + bytes(vin_hash).hex()}
+    found = _all(engine, chain_id=chain_id, contract=FLOOR_PLAN, args=key)
+    found += _all(engine, chain_id=chain_id, contract=LOT_AUDIT, args=key)
+    return sorted(found, key=lambda e: (e.block_number, e.log_index))
+
+
+def audit_lines(engine: Engine, chain_id: int) -> dict[int, int]:
+    """Lot audit id → the line it audits, from `AuditOpened` events."""
+    return {
+        _int(e.args["auditId"]): _int(e.args["lineId"])
+        for e in stream_events(engine, chain_id=chain_id, contract=LOT_AUDIT, names=["AuditOpened"])
+    }
+
+
+def lines_of(events_: Sequence[StoredEvent], audits: dict[int, int]) -> list[set[int]]:
+    """The line(s) each of a vehicle's `events_` concerns.
+
+    An event names its line, or both lines of a transfer, or (a lot audit result) its audit's
+    line; the others (certificate mismatch, registration) concern the line of the lien in force.
+    """
+    current: int | None = None
+    found: list[set[int]] = []
+    for e in events_:
+        a = e.args
+        lines: set[int] = set()
+        if "lineId" in a:
+            lines = {_int(a["lineId"])}
+        elif "fromLineId" in a:
+            lines = {_int(a["fromLineId"]), _int(a["toLineId"])} - {0}
+        elif "auditId" in a and _int(a["auditId"]) in audits:
+            lines = {audits[_int(a["auditId"])]}
+        elif current is not None:
+            lines = {current}
+        if e.event == "VehicleFinanced":
+            current = _int(a["lineId"])
+        elif e.event == "LienTransferred":
+            current = _int(a["toLineId"])
+        found.append(lines)
+    return found
+
+
+def vehicle_timeline(
+    engine: Engine, chain_id: int, vin_hash: bytes, principal: Principal
+) -> list[StoredEvent]:
+    """The vehicle's lien events `principal` may see (all of them with `VIEW_ALL`; else those
+    on lines it is lender or dealer of)."""
+    found = vehicle_events(engine, chain_id, vin_hash)
+    if sees_everything(principal):
+        return found
+    books = line_books(engine, chain_id)
+    mine = {i for i, b in books.items() if b.concerns(principal.member_id)}
+    audits = audit_lines(engine, chain_id)
+    return [e for e, lines in zip(found, lines_of(found, audits), strict=True) if lines & mine]
+
+
+@dataclass(frozen=True, kw_only=True)
+class TimelineEntry:
+    """One entry of a case timeline: an evidence item's submission (`kind` ``evidence``), or a
+    chain event about items of the case (`kind` ``event``); `evidence_ids` names the items."""
+
+    kind: str
+    name: str
+    at: datetime
+    evidence_ids: tuple[str, ...]
+    block_number: int | None = None
+    tx_hash: str | None = None
+    log_index: int | None = None
+    contract: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    order: datetime | None = field(default=None, repr=False, compare=False)
+
+
+def case_items(
+    engine: Engine, case_commitment: str, principal: Principal, *, sees_all: bool
+) -> list[EvidenceItem]:
+    """The evidence items of the case `principal` may see, oldest first."""
+    query = sqlmodel_select(EvidenceItem).where(EvidenceItem.case_commitment == case_commitment)
+    if not sees_all:
+        query = query.where(EvidenceItem.submitter_id == principal.member_id)
+    with Session(engine) as session:
+        return list(session.exec(query.order_by(col(EvidenceItem.id))).all())
+
+
+def case_timeline(
+    engine: Engine, chain_id: int, items: Sequence[EvidenceItem]
+) -> list[TimelineEntry]:
+    """The submissions of `items` and the EvidenceRegistry events about them (their batches'
+    anchoring, a digest anchored alone, supersession, forgetting), in time order."""
+    entries = [
+        TimelineEntry(
+            kind="evidence",
+            name="submitted",
+            at=item.submitted_at,
+            evidence_ids=(item.public_id,),
+            args={
+                "evidence_type": item.evidence_type,
+                "document_digest": item.document_digest,
+                "leaf_hash": item.leaf_hash,
+                "status": item.status,
+                "channel": item.channel,
+                "contact_time": item.contact_time.isoformat() if item.contact_time else None,
+            },
+        )
+        for item in items
+    ]
+    by_leaf = {"0x" + item.leaf_hash: item.public_id for item in items}
+    by_digest: dict[str, list[str]] = {}
+    for item in items:
+        by_digest.setdefault("0x" + item.document_digest, []).append(item.public_id)
+    batch_ids = {item.batch_id for item in items if item.batch_id is not None}
+    with Session(engine) as session:
+        batches = session.exec(
+            sqlmodel_select(AnchorBatch).where(col(AnchorBatch.id).in_(batch_ids))
+        ).all()
+    by_root = {
+        "0x" + b.root: tuple(i.public_id for i in items if i.batch_id == b.id) for b in batches
+    }
+    found: dict[tuple[int, str, int], tuple[StoredEvent, tuple[str, ...]]] = {}
+    wanted: list[tuple[str, str, dict[str, tuple[str, ...]]]] = [
+        ("BatchAnchored", "root", by_root),
+        ("DigestAnchored", "digest", {k: tuple(v) for k, v in by_digest.items()}),
+        ("ItemSuperseded", "item", {k: (v,) for k, v in by_leaf.items()}),
+        ("ItemSuperseded", "replacement", {k: (v,) for k, v in by_leaf.items()}),
+        ("PersonalDataForgotten", "item", {k: (v,) for k, v in by_leaf.items()}),
+    ]
+    for name, argument, keys in wanted:
+        for value, ids in keys.items():
+            for e in _all(
+                engine, chain_id=chain_id, contract=REGISTRY, event=name, args={argument: value}
+            ):
+                key = (e.block_number, e.block_hash, e.log_index)
+                known = found.get(key, (e, ()))[1]
+                found[key] = (e, known + tuple(i for i in ids if i not in known))
+    # The chain's clock and the service's may disagree. Events keep their chain order, and
+    # none sorts before the submission of an item it is about; otherwise time decides.
+    submitted = {item.public_id: _utc(item.submitted_at) for item in items}
+    floor = datetime.min.replace(tzinfo=UTC)
+    for key in sorted(found):
+        e, ids = found[key]
+        floor = max([floor, _utc(e.block_time), *(submitted[i] for i in ids)])
+        entries.append(
+            TimelineEntry(
+                kind="event",
+                name=e.event,
+                at=e.block_time,
+                evidence_ids=ids,
+                block_number=e.block_number,
+                tx_hash=e.tx_hash,
+                log_index=e.log_index,
+                contract=e.contract,
+                args=e.args,
+                order=floor,
+            )
+        )
+    entries.sort(key=lambda t: (t.order or _utc(t.at), t.kind == "event"))
+    return entries
+
+
+def member_timeline(
+    engine: Engine,
+    *,
+    chain_id: int,
+    member_id: int,
+    addresses: Sequence[str],
+    contract: str | None = None,
+    event: str | None = None,
+    from_block: int | None = None,
+    to_block: int | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[StoredEvent], int]:
+    """Events where one of the member's `addresses` appears as an argument, or its id in one of
+    `MEMBER_ID_ARGS`, in chain order: one page and the total count."""
+    patterns = [f'%"{checksum(a)}"%' for a in addresses]
+    patterns += [f'%"{name}":"{member_id}"%' for name in MEMBER_ID_ARGS]
+    patterns += [f'%"{name}":{member_id},%' for name in MEMBER_ID_ARGS]
+    patterns += [f'%"{name}":{member_id}}}%' for name in MEMBER_ID_ARGS]
+    where: list[ColumnElement[bool]] = [
+        _EVENTS.c.chain_id == chain_id,
+        or_(*(_EVENTS.c.args_json.like(p) for p in patterns)),
+    ]
+    if contract is not None:
+        where.append(_EVENTS.c.contract == contract)
+    if event is not None:
+        where.append(_EVENTS.c.event == event)
+    if from_block is not None:
+        where.append(_EVENTS.c.block_number >= from_block)
+    if to_block is not None:
+        where.append(_EVENTS.c.block_number <= to_block)
+    with engine.connect() as conn:
+        total = int(
+            conn.execute(select(func.count()).select_from(_EVENTS).where(*where)).scalar_one()
+        )
+        rows = (
+            conn.execute(
+                select(_EVENTS)
+                .where(*where)
+                .order_by(_EVENTS.c.block_number, _EVENTS.c.log_index)
+                .offset(offset)
+                .limit(min(limit, MAX_PAGE))
+            )
+            .mappings()
+            .all()
+        )
+    return [_stored(r) for r in rows], total
+
+
+# -- alerts -------------------------------------------------------------------------------------
+
+
+@dataclass
+class OpenAlert:
+    """An alert raised by a FloorPlan event and not resolved since.
+
+    Resolution: any alert on a vehicle ends when its lien on that line ends (released, or
+    transferred to another line); ``unconfirmed`` also when the dealer confirms later;
+    ``curtailment_overdue`` also once later payments bring the principal paid up to what was
+    due; ``line_frozen_by_audit`` when the line is unfrozen or closed.
+    """
+
+    kind: str
+    line_id: int | None
+    vin_hash: str | None
+    block_number: int
+    block_time: datetime
+    tx_hash: str
+    log_index: int
+    details: dict[str, Any]
+
+
+_ALERT_STREAM = (*ALERT_EVENTS, "VehicleFinanced", "VehicleConfirmed", "CurtailmentPaid",
+                 "LienReleased", "LienTransferred", "LineUnfrozen", "LineClosed")  # fmt: skip
+
+
+def open_alerts(engine: Engine, chain_id: int) -> list[OpenAlert]:
+    """Every alert still open, oldest first (see `OpenAlert` for when one closes)."""
+    alerts: list[OpenAlert] = []
+    for e in stream_events(engine, chain_id=chain_id, contract=FLOOR_PLAN, names=_ALERT_STREAM):
+        a = e.args
+        vin: str | None = a.get("vinHash")
+        if e.event == "VehicleFinanced":
+            # The contract emits a certificate mismatch before the advance it belongs to.
+            for x in alerts:
+                if x.line_id is None and x.tx_hash == e.tx_hash and x.vin_hash == vin:
+                    x.line_id = _int(a["lineId"])
+            continue
+        if e.event in ("LienReleased", "LienTransferred"):
+            line = _int(a.get("lineId", a.get("fromLineId")))
+            alerts = [x for x in alerts if not (x.vin_hash == vin and x.line_id == line)]
+            continue
+        if e.event == "VehicleConfirmed":
+            line = _int(a["lineId"])
+            alerts = [
+                x
+                for x in alerts
+                if not (x.kind == "unconfirmed" and x.vin_hash == vin and x.line_id == line)
+            ]
+            continue
+        if e.event == "CurtailmentPaid":
+            line = _int(a["lineId"])
+            for x in alerts:
+                if x.kind == "curtailment_overdue" and x.vin_hash == vin and x.line_id == line:
+                    x.details["paid"] = _int(x.details["paid"]) + _int(a["amount"])
+            alerts = [
+                x
+                for x in alerts
+                if not (
+                    x.kind == "curtailment_overdue"
+                    and x.vin_hash == vin
+                    and x.line_id == line
+                    and _int(x.details["paid"]) >= _int(x.details["due"])
+                )
+            ]
+            continue
+        if e.event in ("LineUnfrozen", "LineClosed"):
+            line = _int(a["lineId"])
+            alerts = [
+                x for x in alerts if not (x.kind == "line_frozen_by_audit" and x.line_id == line)
+            ]
+            continue
+        if e.event == "LineFrozen" and not _int(a["auditId"]):
+            continue
+        details = {k: v for k, v in a.items() if k not in ("vinHash", "lineId")}
+        line_id = _int(a["lineId"]) if "lineId" in a else None
+        if e.event == "CurtailmentOverdue":
+            details = {"due": _int(a["due"]), "paid": _int(a["paid"])}
+        alerts.append(
+            OpenAlert(
+                kind=ALERT_EVENTS[e.event],
+                line_id=line_id,
+                vin_hash=vin,
+                block_number=e.block_number,
+                block_time=e.block_time,
+                tx_hash=e.tx_hash,
+                log_index=e.log_index,
+                details=details,
+            )
+        )
+    return alerts
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
