@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -638,41 +640,32 @@ worker_app = typer.Typer(help="Background workers, each as its own process.")
 app.add_typer(worker_app, name="worker")
 
 
+def _run_until_stopped(run: Callable[[threading.Event], None]) -> None:
+    """Run a worker loop in the foreground until Ctrl-C or SIGTERM."""
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        run(stop)
+    except KeyboardInterrupt:
+        stop.set()
+
+
 @worker_app.command("indexer")
 def worker_indexer(env_file: EnvFile = None) -> None:
     """Run the event indexer until interrupted."""
-    import signal
-    import threading
-
     with _runtime(env_file) as runtime:
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         console.print("indexing the events of every deployed contract; Ctrl-C stops")
-        try:
-            runtime.indexer.run(stop, interval=1.0)
-        except KeyboardInterrupt:
-            stop.set()
-        status = runtime.indexer.status()
-        console.print(f"indexed through block {status.indexed_through}")
+        _run_until_stopped(lambda stop: runtime.indexer.run(stop, interval=1.0))
+        console.print(f"indexed through block {runtime.indexer.status().indexed_through}")
 
 
 @worker_app.command("anchoring")
 def worker_anchoring(env_file: EnvFile = None) -> None:
     """Run the anchoring batcher until interrupted."""
-    import signal
-    import threading
-
     with _runtime(env_file) as runtime:
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        console.print(
-            f"anchoring every {runtime.settings.batch_interval}s or"
-            f" {runtime.settings.batch_size} items; Ctrl-C stops"
-        )
-        try:
-            runtime.anchorer.run(stop, interval=runtime.settings.batch_interval)
-        except KeyboardInterrupt:
-            stop.set()
+        interval, size = runtime.settings.batch_interval, runtime.settings.batch_size
+        console.print(f"anchoring every {interval}s or {size} items; Ctrl-C stops")
+        _run_until_stopped(lambda stop: runtime.anchorer.run(stop, interval=interval))
 
 
 # -- inventory ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +13,7 @@ from api.app import create_app
 from api.demo import run_demo
 from api.runtime import Runtime
 from ledger.consortium import Member
+from tests.conftest import BUILD_CACHE, NODE_MODULES
 
 
 @pytest.fixture
@@ -51,3 +53,20 @@ def demo(runtime: Runtime) -> dict[str, Caller]:
     ]
     members = run_demo(runtime)
     return {n: Caller(m.member, m.token) for n, m in zip(names, members, strict=True)}
+
+
+@pytest.fixture
+def cli_env(fresh_chain, database_url, tmp_path, monkeypatch) -> Path:
+    """Environment for CLI commands run in-process: the session chain, a fresh database and
+    `tmp_path / "var"`, a wide terminal. Returns `tmp_path`."""
+    for name, value in {
+        "AUTOLEDGER_RPC_URL": fresh_chain.url,
+        "AUTOLEDGER_DEV": "1",
+        "AUTOLEDGER_VAR_DIR": str(tmp_path / "var"),
+        "AUTOLEDGER_DATABASE_URL": database_url,
+        "AUTOLEDGER_BUILD_DIR": str(BUILD_CACHE),
+        "AUTOLEDGER_NODE_MODULES": str(NODE_MODULES),
+        "COLUMNS": "200",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path

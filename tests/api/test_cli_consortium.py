@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
 from ledger.keys import dev_account
-from tests.conftest import BUILD_CACHE, NODE_MODULES
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(fresh_chain, database_url, tmp_path, monkeypatch):
-    for name, value in {
-        "AUTOLEDGER_RPC_URL": fresh_chain.url,
-        "AUTOLEDGER_DEV": "1",
-        "AUTOLEDGER_VAR_DIR": str(tmp_path / "var"),
-        "AUTOLEDGER_DATABASE_URL": database_url,
-        "AUTOLEDGER_BUILD_DIR": str(BUILD_CACHE),
-        "AUTOLEDGER_NODE_MODULES": str(NODE_MODULES),
-        "COLUMNS": "200",
-    }.items():
-        monkeypatch.setenv(name, value)
-    return tmp_path / "var"
 
 
 def _run(*args: str) -> str:
@@ -35,9 +18,9 @@ def _run(*args: str) -> str:
 
 def test_demo_admits_every_member_once_and_prints_keys(cli_env):
     _run("demo")
-    keys = (cli_env / "demo-keys.txt").read_text().splitlines()[1:]
+    keys = (cli_env / "var" / "demo-keys.txt").read_text().splitlines()[1:]
     assert len(keys) == 11
-    assert oct((cli_env / "demo-keys.txt").stat().st_mode & 0o777) == "0o600"
+    assert oct((cli_env / "var" / "demo-keys.txt").stat().st_mode & 0o777) == "0o600"
     rows = [line.split("\t") for line in keys]
     assert sum("LENDER" in r[2] for r in rows) == 2
     assert sum(r[2] == "DEALER" for r in rows) == 3

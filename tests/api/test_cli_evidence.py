@@ -13,24 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from tests.conftest import BUILD_CACHE, NODE_MODULES
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(fresh_chain, database_url, tmp_path, monkeypatch):
-    for name, value in {
-        "AUTOLEDGER_RPC_URL": fresh_chain.url,
-        "AUTOLEDGER_DEV": "1",
-        "AUTOLEDGER_VAR_DIR": str(tmp_path / "var"),
-        "AUTOLEDGER_DATABASE_URL": database_url,
-        "AUTOLEDGER_BUILD_DIR": str(BUILD_CACHE),
-        "AUTOLEDGER_NODE_MODULES": str(NODE_MODULES),
-        "COLUMNS": "200",
-    }.items():
-        monkeypatch.setenv(name, value)
-    return tmp_path
 
 
 @pytest.fixture
