@@ -25,6 +25,7 @@ from ledger.errors import LedgerError, TransactionReverted
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
+    from notary.models import EvidenceItem
 
 
 class ProposalKindName(StrEnum):
@@ -605,6 +606,20 @@ def verify(
     console.print("[green]verified[/green]")
 
 
+def _evidence_item(runtime: Runtime, public_id: str) -> EvidenceItem:
+    """The stored evidence item `public_id`; a message and exit 1 when there is none."""
+    from sqlmodel import Session, select
+
+    from notary.models import EvidenceItem
+
+    with Session(runtime.engine) as session:
+        item = session.exec(select(EvidenceItem).where(EvidenceItem.public_id == public_id)).first()
+    if item is None:
+        console.print(f"[red]error:[/red] no evidence item {public_id!r}")
+        raise typer.Exit(1)
+    return item
+
+
 @app.command("receipt")
 def receipt_(
     public_id: Annotated[str, typer.Argument(help="Evidence item id (ev_...)")],
@@ -612,18 +627,8 @@ def receipt_(
     env_file: EnvFile = None,
 ) -> None:
     """Print (or write) the signed receipt of an evidence item; exit 3 while it is pending."""
-    from sqlmodel import Session, select
-
-    from notary.models import EvidenceItem
-
     with _runtime(env_file) as runtime:
-        with Session(runtime.engine) as session:
-            item = session.exec(
-                select(EvidenceItem).where(EvidenceItem.public_id == public_id)
-            ).first()
-        if item is None:
-            console.print(f"[red]error:[/red] no evidence item {public_id!r}")
-            raise typer.Exit(1)
+        item = _evidence_item(runtime, public_id)
         issued = runtime.issuer.for_item(item)
         if issued.receipt is None:
             console.print(f"{public_id} is {issued.status}: no receipt yet")
@@ -771,19 +776,10 @@ def certificate_(
     env_file: EnvFile = None,
 ) -> None:
     """Write the evidence certificate (存证证书) PDF of an item; exit 3 while it is pending."""
-    from sqlmodel import Session, select
-
     from api.certificate import certificate_of
-    from notary.models import EvidenceItem
 
     with _runtime(env_file) as runtime:
-        with Session(runtime.engine) as session:
-            item = session.exec(
-                select(EvidenceItem).where(EvidenceItem.public_id == public_id)
-            ).first()
-        if item is None:
-            console.print(f"[red]error:[/red] no evidence item {public_id!r}")
-            raise typer.Exit(1)
+        item = _evidence_item(runtime, public_id)
         pdf = certificate_of(runtime, item)
         if pdf is None:
             console.print(f"{public_id} is {item.status}: no certificate until it is anchored")
