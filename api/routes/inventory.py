@@ -733,31 +733,32 @@ def change_line(
     return _line_out(runtime, runtime.floorplan.line(line_id))
 
 
+def _line_status_change(
+    request: Request, principal: Principal, line_id: int, action: str
+) -> LineOut:
+    """Freeze, unfreeze or close the caller's own line (`action` names the client method)."""
+    runtime = _runtime(request)
+    _lender_line(runtime, principal, line_id)
+    getattr(_acting(runtime, principal), action)(line_id)
+    return _line_out(runtime, runtime.floorplan.line(line_id))
+
+
 @router.post("/lines/{line_id}/freeze")
 def freeze_line(principal: Lender, request: Request, line_id: LineNumber) -> LineOut:
     """Freeze your open line against new advances."""
-    runtime = _runtime(request)
-    _lender_line(runtime, principal, line_id)
-    _acting(runtime, principal).freeze_line(line_id)
-    return _line_out(runtime, runtime.floorplan.line(line_id))
+    return _line_status_change(request, principal, line_id, "freeze_line")
 
 
 @router.post("/lines/{line_id}/unfreeze")
 def unfreeze_line(principal: Lender, request: Request, line_id: LineNumber) -> LineOut:
     """Reopen your frozen line."""
-    runtime = _runtime(request)
-    _lender_line(runtime, principal, line_id)
-    _acting(runtime, principal).unfreeze_line(line_id)
-    return _line_out(runtime, runtime.floorplan.line(line_id))
+    return _line_status_change(request, principal, line_id, "unfreeze_line")
 
 
 @router.post("/lines/{line_id}/close")
 def close_line(principal: Lender, request: Request, line_id: LineNumber) -> LineOut:
     """Close your line for good (only once no lien on it is active)."""
-    runtime = _runtime(request)
-    _lender_line(runtime, principal, line_id)
-    _acting(runtime, principal).close_line(line_id)
-    return _line_out(runtime, runtime.floorplan.line(line_id))
+    return _line_status_change(request, principal, line_id, "close_line")
 
 
 @router.get("/lines/{line_id}/vehicles")

@@ -5,12 +5,8 @@ file and a JSON-RPC URL."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -19,17 +15,9 @@ from api.cli import app
 from api.runtime import Runtime
 from api.settings import load_settings
 from ledger.database import make_engine
+from tests.api.helpers import run_verify
 
 runner = CliRunner()
-
-
-def _verify(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run `autoledger verify` as a new process with no AutoLedger settings at all."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOLEDGER_")}
-    cli = Path(sys.executable).parent / "autoledger"
-    return subprocess.run(
-        [str(cli), "verify", *args], capture_output=True, text=True, env=env, check=False
-    )
 
 
 def test_audit_verify_export_and_offline_bundle_check(cli_env, fresh_chain, database_url):
@@ -57,7 +45,7 @@ def test_audit_verify_export_and_offline_bundle_check(cli_env, fresh_chain, data
     )
     assert exported.exit_code == 0, exported.output
     assert "2 receipts" in exported.output
-    offline = _verify(str(bundle), "--rpc", fresh_chain.url, "--signer", operator)
+    offline = run_verify(str(bundle), "--rpc", fresh_chain.url, "--signer", operator)
     assert offline.returncode == 0, offline.stdout + offline.stderr
     assert "bundle verified" in offline.stderr
     assert "FAILED" not in offline.stdout and "ok  events on chain" in offline.stdout
@@ -72,7 +60,7 @@ def test_audit_verify_export_and_offline_bundle_check(cli_env, fresh_chain, data
                 if info.filename == receipt:
                     data = data.replace(b'"other"', b'"OTHER"', 1)
                 target.writestr(info.filename, data)
-    failed = _verify(str(tampered))
+    failed = run_verify(str(tampered))
     assert failed.returncode == 1
     assert f"verification failed: {receipt}" in failed.stderr
     assert f"FAILED  {receipt}: SHA-256" in failed.stdout

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from tests.api.helpers import run_verify
 
 runner = CliRunner()
 
@@ -28,20 +26,11 @@ def stamped(cli_env):
     return folder
 
 
-def _verify(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run `autoledger verify` as a new process with no AutoLedger settings at all."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOLEDGER_")}
-    cli = Path(sys.executable).parent / "autoledger"
-    return subprocess.run(
-        [str(cli), "verify", *args], capture_output=True, text=True, env=env, check=False
-    )
-
-
 def test_stamp_writes_receipts_that_verify_against_the_chain(stamped, fresh_chain):
     for document in (stamped / "agreement.pdf", stamped / "calls" / "call-1.mp3"):
         receipt = document.with_name(document.name + ".receipt.json")
         assert receipt.is_file()
-        result = _verify(str(document), "--rpc", fresh_chain.url)
+        result = run_verify(str(document), "--rpc", fresh_chain.url)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "verified" in result.stderr
         assert result.stdout.count("      ok  ") == 8
@@ -77,13 +66,13 @@ def test_tampering_fails_naming_the_step(stamped, fresh_chain, tamper, step):
             else "0x" + "12" * 20
         )
     receipt_path.write_text(json.dumps(receipt))
-    result = _verify(str(document), "--rpc", fresh_chain.url)
+    result = run_verify(str(document), "--rpc", fresh_chain.url)
     assert result.returncode == 1
     assert "verification failed" in result.stderr and step in result.stderr
 
 
 def test_verify_offline_says_what_it_did_not_check(stamped):
-    result = _verify(str(stamped / "agreement.pdf"))
+    result = run_verify(str(stamped / "agreement.pdf"))
     assert result.returncode == 0
     assert "not checked: chain_id, transaction, anchored_root, block_time" in result.stderr
 
@@ -91,7 +80,7 @@ def test_verify_offline_says_what_it_did_not_check(stamped):
 def test_verify_without_a_receipt_is_a_usage_error(tmp_path):
     lonely = tmp_path / "lonely.txt"
     lonely.write_text("x")
-    result = _verify(str(lonely))
+    result = run_verify(str(lonely))
     assert result.returncode == 2 and "cannot read receipt" in result.stderr
 
 

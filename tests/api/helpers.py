@@ -1,0 +1,17 @@
+"""Helpers shared by the API and CLI tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_verify(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `autoledger verify` as a new process with no AutoLedger settings at all."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOLEDGER_")}
+    cli = Path(sys.executable).parent / "autoledger"
+    return subprocess.run(
+        [str(cli), "verify", *args], capture_output=True, text=True, env=env, check=False
+    )
