@@ -445,6 +445,14 @@ ZH: dict[str, str] = {
     "error.internal": "服务器出错，详情见服务器日志。",
 }
 
+# The strings of each area's pages live beside them, one (EN, ZH) pair per module, merged here
+# so that a page set can grow without touching the others' strings.
+from api.pages import i18n_financing, i18n_oversight  # noqa: E402
+
+for _area in (i18n_financing, i18n_oversight):
+    EN.update(_area.EN)
+    ZH.update(_area.ZH)
+
 CATALOGS: dict[str, dict[str, str]] = {"en": EN, "zh-CN": ZH}
 
 _QUALITY = re.compile(r"^\s*q\s*=\s*([0-9.]+)\s*$")
