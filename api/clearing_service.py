@@ -683,6 +683,47 @@ def cycle_document(
     }
 
 
+def visible_cycles(
+    runtime: Runtime, principal: Principal, *, status: str | None = None
+) -> list[ClearingCycle]:
+    """The cycles `principal` took part in (every cycle if it reads them all), with `status`
+    if given, newest first."""
+    cycles = list_cycles(runtime, status=status)
+    if sees_all_cycles(principal):
+        return cycles
+    return [c for c in cycles if principal.member_id in cycle_parties(c)]
+
+
+def report_for(
+    runtime: Runtime,
+    principal: Principal,
+    cycle: ClearingCycle,
+    *,
+    off_chain_members: Collection[int] = (),
+) -> dict[str, Any]:
+    """`cycle_document` as `principal` may read it: in full if it reads every cycle, else its
+    own view."""
+    return cycle_document(
+        runtime,
+        cycle,
+        member_id=None if sees_all_cycles(principal) else principal.member_id,
+        off_chain_members=off_chain_members,
+    )
+
+
+def run_cycle_now(runtime: Runtime, member_id: int) -> tuple[ClearingCycle, list[LienRelease]]:
+    """Run a clearing cycle now, triggered by member `member_id`, over every final, due claim,
+    then release the liens its payoff claims settled. Raises `Conflict` when nothing can
+    settle."""
+    cycle = runtime.clearing_engine.trigger(member_id)
+    if cycle is None:
+        raise Conflict(
+            "nothing to settle: no claim is final and due, or every net payer lacks the"
+            " balance or allowance to the Clearing"
+        )
+    return cycle, release_settled_liens(runtime, cycle)
+
+
 # -- payment instructions -----------------------------------------------------------------------
 
 

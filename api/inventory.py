@@ -10,19 +10,36 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from api.errors import ApiError, Conflict
-from ledger.chain import Chain
+from eth_account.signers.local import LocalAccount
+
+from api.auth import Principal
+from api.errors import ApiError, Conflict, NotFound
+from ledger.chain import Chain, checksum
+from ledger.consortium import Role
 from ledger.errors import TransactionReverted
-from ledger.financing import BPS, DAY, MAX_AMOUNT, YEAR, Payment, interest, payoff
+from ledger.financing import (
+    BPS,
+    DAY,
+    MAX_AMOUNT,
+    YEAR,
+    Curtailments,
+    Payment,
+    Payoff,
+    interest,
+    payoff,
+)
 from ledger.floorplan import (
     BATCH_SIZE,
     CHECK_ALL,
     Audit,
     AuditId,
+    Confirmation,
     FloorPlanClient,
     KeyKind,
+    Line,
+    LineId,
     LotAuditClient,
     NewVehicle,
     Vehicle,
@@ -41,6 +58,9 @@ from ledger.vin import (
     normalize_vin,
     vin_hash,
 )
+
+if TYPE_CHECKING:
+    from api.runtime import Runtime
 
 MAX_BATCH = BATCH_SIZE
 """Most vehicles one API request (or one import transaction) names: a batch of 100 new
@@ -834,3 +854,324 @@ def _rejection(item: ImportRow, exc: TransactionReverted) -> Rejection:
     else:
         reason = str(exc)
     return Rejection(row=item.row, vin=pledge.vin, reason=reason)
+
+
+# -- who sees which line, and what the routes and pages show of it -------------------------------
+#
+# The /v1 inventory routes and the dealer and lender pages call these, so both apply the same
+# object-level rule: a lender sees only its own lines, a dealer only the lines it is the dealer
+# of, a regulator every line; any other line (or a vehicle on one) is absent (`NotFound`).
+
+
+def sees_all_lines(principal: Principal) -> bool:
+    """Whether `principal` reads every line (regulators)."""
+    return Role.REGULATOR in principal.roles
+
+
+def read_line(client: FloorPlanClient, line_id: int) -> Line | None:
+    """Line `line_id`, or None when there is none."""
+    try:
+        return client.line(line_id)
+    except TransactionReverted as exc:
+        if exc.error == "FloorPlanUnknownLine":
+            return None
+        raise
+
+
+def visible_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
+    """Line `line_id` if `principal` is its lender or dealer or a regulator; `NotFound`
+    otherwise."""
+    line = read_line(runtime.floorplan, line_id)
+    if line is None or not (
+        sees_all_lines(principal) or principal.member_id in (line.lender_id, line.dealer_id)
+    ):
+        raise NotFound(f"no line {line_id}")
+    return line
+
+
+def lender_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
+    """Line `line_id` if `principal` is its lender; `NotFound` otherwise."""
+    line = read_line(runtime.floorplan, line_id)
+    if line is None or line.lender_id != principal.member_id:
+        raise NotFound(f"no line {line_id} of yours as its lender")
+    return line
+
+
+def dealer_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
+    """Line `line_id` if `principal` is its dealer; `NotFound` otherwise."""
+    line = read_line(runtime.floorplan, line_id)
+    if line is None or line.dealer_id != principal.member_id:
+        raise NotFound(f"no line {line_id} of yours as its dealer")
+    return line
+
+
+def visible_lines(
+    runtime: Runtime,
+    principal: Principal,
+    *,
+    lender_id: int | None = None,
+    dealer_id: int | None = None,
+) -> list[Line]:
+    """The lines `principal` is lender or dealer of (every line for a regulator), of lender
+    `lender_id` / dealer `dealer_id` when given, ascending id."""
+    return [
+        line
+        for line in runtime.floorplan.lines(lender_id=lender_id, dealer_id=dealer_id)
+        if sees_all_lines(principal) or principal.member_id in (line.lender_id, line.dealer_id)
+    ]
+
+
+def party_names(runtime: Runtime, lines: Iterable[Line]) -> dict[int, str]:
+    """The names of the parties of `lines`, each member read once."""
+    ids = {i for line in lines for i in (line.lender_id, line.dealer_id)}
+    return {i: runtime.consortium.member(i).name for i in ids}
+
+
+def line_events(runtime: Runtime) -> list[LoggedEvent]:
+    """Every floor-plan and lot-audit event since the floor plan was deployed."""
+    return floor_plan_events(
+        runtime.floorplan, from_block=runtime.contracts["FloorPlan"].block_number
+    )
+
+
+def vehicle_refs(texts: Sequence[str]) -> list[VehicleRef]:
+    """Parse vehicle references (`InvalidVin` for a bad one); the same vehicle twice is
+    `Unprocessable`."""
+    refs = [VehicleRef.parse(text) for text in texts]
+    seen: set[bytes] = set()
+    for index, ref in enumerate(refs):
+        if ref.vin_hash in seen:
+            raise Unprocessable(f"vehicles[{index}] ({ref.label}) is named twice")
+        seen.add(ref.vin_hash)
+    return refs
+
+
+def vehicles_on_line(runtime: Runtime, line_id: int, refs: Sequence[VehicleRef]) -> list[Vehicle]:
+    """The vehicles of `refs`, each under an active lien on line `line_id`; `NotFound`
+    naming the first that is not."""
+    found = []
+    for ref in refs:
+        vehicle = runtime.floorplan.vehicle(ref.vin_hash)
+        if vehicle is None or vehicle.line_id != line_id or not vehicle.status.pledged:
+            raise NotFound(f"no vehicle {ref.label} under a lien on line {line_id}")
+        found.append(vehicle)
+    return found
+
+
+def visible_vehicle(
+    runtime: Runtime, principal: Principal, text: str
+) -> tuple[VehicleRef, Vehicle]:
+    """The vehicle `text` names (VIN or VIN hash) if its lien's line is visible to
+    `principal` (`visible_line`); `NotFound` otherwise, `InvalidVin` for a bad reference."""
+    ref = VehicleRef.parse(text)
+    vehicle = runtime.floorplan.vehicle(ref.vin_hash)
+    if vehicle is None:
+        raise NotFound(f"no financed vehicle {ref.label}")
+    try:
+        visible_line(runtime, principal, vehicle.line_id)
+    except NotFound as exc:
+        raise NotFound(f"no financed vehicle {ref.label}") from exc
+    return ref, vehicle
+
+
+@dataclass(frozen=True, kw_only=True)
+class Obligation:
+    """What the dealer owes on one vehicle: the contract's payoff and curtailment figures."""
+
+    vehicle: Vehicle
+    payoff: Payoff
+    curtailments: Curtailments
+
+
+@dataclass(frozen=True, kw_only=True)
+class Obligations:
+    """What the dealer owes on line `line_id` at block time `as_of`."""
+
+    line_id: int
+    as_of: int
+    vehicles: list[Obligation]
+
+    @property
+    def total_payoff(self) -> int:
+        """Paying off every active lien of the line now."""
+        return sum(o.payoff.total for o in self.vehicles)
+
+    @property
+    def total_curtailments_overdue(self) -> int:
+        """Curtailments due and not paid, over the line."""
+        return sum(o.curtailments.overdue for o in self.vehicles)
+
+
+def obligations(
+    runtime: Runtime, line_id: int, *, events: Sequence[LoggedEvent] | None = None
+) -> Obligations:
+    """Each active lien of line `line_id` with its payoff and curtailments at the latest block
+    (the caller checks the line is visible)."""
+    client = runtime.floorplan
+    now = chain_now(runtime.chain)
+    events = line_events(runtime) if events is None else events
+    owed = [
+        Obligation(
+            vehicle=v,
+            payoff=client.payoff(v.vin_hash, now),
+            curtailments=client.curtailments(v.vin_hash, now),
+        )
+        for v in line_vehicles(client, events, line_id, active_only=True)
+    ]
+    return Obligations(line_id=line_id, as_of=now, vehicles=owed)
+
+
+def explain_charges(
+    runtime: Runtime, ref: VehicleRef, vehicle: Vehicle, *, at: int | None = None
+) -> dict[str, Any]:
+    """`charges` of `vehicle`'s active lien at block time `at` (default now); `Conflict` when
+    it has no active lien."""
+    if not vehicle.status.pledged:
+        raise Conflict(f"{ref.label} has no active lien: nothing is charged")
+    at = chain_now(runtime.chain) if at is None else at
+    return charges(
+        runtime.floorplan, line_events(runtime), vehicle, at=at, times=BlockTimes(runtime.chain)
+    )
+
+
+# -- dealer confirmations -----------------------------------------------------------------------
+
+
+def awaiting_confirmation(
+    runtime: Runtime, line_id: int, *, events: Sequence[LoggedEvent] | None = None
+) -> list[Vehicle]:
+    """The vehicles under an active lien on line `line_id` that its dealer has not confirmed."""
+    events = line_events(runtime) if events is None else events
+    vehicles = line_vehicles(runtime.floorplan, events, line_id, active_only=True)
+    return [v for v in vehicles if not v.confirmed]
+
+
+def confirmation_to_sign(
+    runtime: Runtime, line_id: int, refs: Sequence[VehicleRef], *, valid_for: int
+) -> Confirmation:
+    """The confirmation of `refs` (every unconfirmed vehicle when empty, up to `MAX_BATCH`)
+    on line `line_id`, valid `valid_for` seconds from the latest block. Raises `NotFound` for
+    a vehicle not under a lien on the line, `Conflict` when none awaits confirmation."""
+    if refs:
+        if len(refs) > MAX_BATCH:
+            raise Unprocessable(f"at most {MAX_BATCH} vehicles per confirmation")
+        hashes = [v.vin_hash for v in vehicles_on_line(runtime, line_id, refs)]
+    else:
+        hashes = [v.vin_hash for v in awaiting_confirmation(runtime, line_id)][:MAX_BATCH]
+        if not hashes:
+            raise Conflict(f"no vehicle on line {line_id} awaits your confirmation")
+    deadline = chain_now(runtime.chain) + valid_for
+    return runtime.floorplan.confirmation(line_id, hashes, deadline=deadline)
+
+
+def signed_confirmation(
+    runtime: Runtime,
+    *,
+    line_id: int,
+    dealer: str,
+    vin_hashes: Sequence[bytes],
+    lender: str,
+    nonce: int,
+    deadline: int,
+) -> Confirmation:
+    """The confirmation a dealer at `dealer` signed, rebuilt from its typed data's message."""
+    return Confirmation(
+        line_id=LineId(line_id),
+        vin_hashes=tuple(bytes(h) for h in vin_hashes),
+        lender=checksum(lender),
+        dealer=checksum(dealer),
+        nonce=nonce,
+        deadline=deadline,
+        chain_id=runtime.chain.chain_id,
+        contract=runtime.floorplan.address,
+    )
+
+
+def held_key(runtime: Runtime, address: str) -> LocalAccount | None:
+    """The key of the member at `address` if this service's keyring holds it (demo mode
+    holds every demo member's), else None: that member signs in its own wallet."""
+    if runtime.keyring is None:
+        return None
+    return runtime.keyring.get(checksum(address))
+
+
+# -- overview -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exposure:
+    """A lender's book with one dealer, over all their lines."""
+
+    lender_id: int
+    lender_name: str
+    dealer_id: int
+    dealer_name: str
+    lines: int
+    limit: int
+    outstanding: int
+    available: int
+    active_liens: int
+
+
+def exposure_of(runtime: Runtime, principal: Principal) -> list[Exposure]:
+    """Principal outstanding per (lender, dealer) over `principal`'s lines as lender (every
+    lender's for a regulator)."""
+    book: dict[tuple[int, int], list[Line]] = {}
+    for line in runtime.floorplan.lines():
+        if sees_all_lines(principal) or line.lender_id == principal.member_id:
+            book.setdefault((line.lender_id, line.dealer_id), []).append(line)
+    names = party_names(runtime, [line for lines in book.values() for line in lines])
+    return [
+        Exposure(
+            lender_id=lender_id,
+            lender_name=names.get(lender_id, ""),
+            dealer_id=dealer_id,
+            dealer_name=names.get(dealer_id, ""),
+            lines=len(lines),
+            limit=sum(line.limit for line in lines),
+            outstanding=sum(line.outstanding for line in lines),
+            available=sum(line.available for line in lines),
+            active_liens=sum(line.active_liens for line in lines),
+        )
+        for (lender_id, dealer_id), lines in sorted(book.items())
+    ]
+
+
+def visible_alerts(
+    runtime: Runtime,
+    principal: Principal,
+    *,
+    line_id: int | None = None,
+    kind: str | None = None,
+    pending: bool = True,
+    events: Sequence[LoggedEvent] | None = None,
+) -> list[Alert]:
+    """Alerts on `principal`'s lines as lender or dealer (every line for a regulator), of
+    line `line_id` and `kind` when given: the recorded ones, then (with `pending`) deadlines
+    passed that no one has flagged on chain yet."""
+    client = runtime.floorplan
+    visible = {line.id for line in visible_lines(runtime, principal)}
+    if line_id is not None:
+        visible &= {line_id}
+    events = line_events(runtime) if events is None else events
+    found = [
+        a
+        for a in recorded_alerts(events, BlockTimes(runtime.chain))
+        if a.line_id in visible or (a.line_id is None and sees_all_lines(principal))
+    ]
+    if pending:
+        now = chain_now(runtime.chain)
+        for shown in sorted(visible):
+            vehicles = line_vehicles(client, events, shown, active_only=True)
+            found.extend(pending_alerts(client, vehicles, now))
+    return [a for a in found if kind is None or a.kind == kind]
+
+
+def line_audits(runtime: Runtime, line_id: int, events: Sequence[LoggedEvent]) -> list[Audit]:
+    """The lot audits opened on line `line_id`, oldest first."""
+    ids = [
+        int(e.args["auditId"])
+        for e in events
+        if e.name == "AuditOpened" and int(e.args["lineId"]) == line_id
+    ]
+    return [runtime.lot_audit.audit(i) for i in ids]

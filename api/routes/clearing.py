@@ -38,36 +38,43 @@ from api.clearing_service import (
     claim_instruction,
     claims_of,
     creditor_claim,
-    cycle_document,
     cycle_instructions,
-    cycle_parties,
     debtor_claim,
     dispute_evidence,
     file_claim,
     file_overdue_curtailments,
     file_sale_payoffs,
-    list_cycles,
     member_of,
     names_of,
     own_evidence,
     record_off_chain_payment,
     reference_bytes,
-    release_settled_liens,
+    report_for,
+    run_cycle_now,
     sees_all_claims,
     sees_all_cycles,
     visible_claim,
     visible_cycle,
+    visible_cycles,
 )
-from api.errors import Conflict, NotFound
-from api.inventory import MAX_BATCH, Unprocessable, VehicleRef, chain_now, hex32
+from api.errors import Conflict
+from api.inventory import (
+    MAX_BATCH,
+    Unprocessable,
+    VehicleRef,
+    chain_now,
+    dealer_line,
+    hex32,
+    vehicle_refs,
+    vehicles_on_line,
+)
 from api.runtime import Runtime
 from api.schemas import RequestBody
 from clearing.instructions import Party
 from clearing.models import ClearingCycle
 from clearing.reports import report_csv
 from ledger.consortium import Role
-from ledger.errors import TransactionReverted
-from ledger.floorplan import Line, Vehicle
+from ledger.floorplan import Vehicle
 from ledger.settlement import (
     MAX_AMOUNT,
     MAX_DUE_DATE,
@@ -463,31 +470,11 @@ def _acting(runtime: Runtime, principal: Principal) -> ClearingClient:
     return runtime.clearing_client.as_sender(runtime.sender_for(principal.address))
 
 
-def _dealer_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
-    try:
-        line = runtime.floorplan.line(line_id)
-    except TransactionReverted as exc:
-        if exc.error != "FloorPlanUnknownLine":
-            raise
-        line = None
-    if line is None or line.dealer_id != principal.member_id:
-        raise NotFound(f"no line {line_id} of yours as its dealer")
-    return line
-
-
 def _sold_on_line(
     runtime: Runtime, line_id: int, texts: list[str]
 ) -> list[tuple[VehicleRef, Vehicle]]:
-    refs = [VehicleRef.parse(text) for text in texts]
-    if len({r.vin_hash for r in refs}) != len(refs):
-        raise Unprocessable("a vehicle is named twice")
-    found = []
-    for ref in refs:
-        vehicle = runtime.floorplan.vehicle(ref.vin_hash)
-        if vehicle is None or vehicle.line_id != line_id or not vehicle.status.pledged:
-            raise NotFound(f"no vehicle {ref.label} under a lien on line {line_id}")
-        found.append((ref, vehicle))
-    return found
+    refs = vehicle_refs(texts)
+    return list(zip(refs, vehicles_on_line(runtime, line_id, refs), strict=True))
 
 
 # -- claims -------------------------------------------------------------------------------------
@@ -672,7 +659,7 @@ def report_sales_with_payoffs(
     """Report vehicles of your line sold; each payoff claim is filed and your report confirms
     it."""
     runtime = _runtime(request)
-    line = _dealer_line(runtime, principal, line_id)
+    line = dealer_line(runtime, principal, line_id)
     found = _sold_on_line(runtime, line_id, body.vehicles)
     sale, filings = file_sale_payoffs(runtime, line=line, vehicles=[v for _, v in found])
     return PayoffClaimsOut(
@@ -688,14 +675,7 @@ def report_sales_with_payoffs(
 @router.post("/cycles", status_code=201)
 def trigger_cycle(principal: Lender, request: Request) -> TriggeredOut:
     """Run a clearing cycle now over every final, due claim (409 when none can settle)."""
-    runtime = _runtime(request)
-    cycle = runtime.clearing_engine.trigger(principal.member_id)
-    if cycle is None:
-        raise Conflict(
-            "nothing to settle: no claim is final and due, or every net payer lacks the"
-            " balance or allowance to the Clearing"
-        )
-    releases = release_settled_liens(runtime, cycle)
+    cycle, releases = run_cycle_now(_runtime(request), principal.member_id)
     return TriggeredOut(
         cycle=CycleOut.of(cycle), lien_releases=[LienReleaseOut.of(r) for r in releases]
     )
@@ -711,11 +691,7 @@ def get_cycles(
 ) -> list[CycleOut]:
     """The cycles you took part in (every cycle for regulators, governance and banks), newest
     first."""
-    runtime = _runtime(request)
-    cycles = list_cycles(runtime, status=status)
-    if not sees_all_cycles(principal):
-        cycles = [c for c in cycles if principal.member_id in cycle_parties(c)]
-    return [CycleOut.of(c) for c in cycles]
+    return [CycleOut.of(c) for c in visible_cycles(_runtime(request), principal, status=status)]
 
 
 @router.get("/cycles/{cycle_id}")
@@ -739,12 +715,7 @@ def get_cycle_report(
     cycle) as JSON or CSV."""
     runtime = _runtime(request)
     cycle = visible_cycle(runtime, principal, cycle_id)
-    document = cycle_document(
-        runtime,
-        cycle,
-        member_id=None if sees_all_cycles(principal) else principal.member_id,
-        off_chain_members=off_chain_member or (),
-    )
+    document = report_for(runtime, principal, cycle, off_chain_members=off_chain_member or ())
     if format == "csv":
         return Response(
             report_csv([document]),

@@ -24,26 +24,35 @@ from api.auth import Principal, members, public, roles
 from api.errors import Conflict, NotFound
 from api.inventory import (
     MAX_BATCH,
-    BlockTimes,
-    LoggedEvent,
     Pledge,
     Unprocessable,
     VehicleRef,
     advance,
-    chain_now,
-    charges,
-    floor_plan_events,
+    confirmation_to_sign,
+    dealer_line,
+    explain_charges,
+    exposure_of,
     hex32,
     is_pledged,
+    lender_line,
+    line_events,
     line_vehicles,
+    obligations,
     open_audit,
-    pending_alerts,
-    recorded_alerts,
+    party_names,
+    read_line,
     reveal_audit,
+    sees_all_lines,
+    signed_confirmation,
+    vehicle_refs,
+    vehicles_on_line,
+    visible_alerts,
+    visible_line,
+    visible_lines,
+    visible_vehicle,
 )
 from api.runtime import Runtime
 from api.schemas import RequestBody
-from ledger.chain import checksum
 from ledger.consortium import Role
 from ledger.errors import TransactionReverted
 from ledger.financing import (
@@ -59,11 +68,9 @@ from ledger.floorplan import (
     CHECK_ALL,
     Audit,
     AuditStatus,
-    Confirmation,
     Finding,
     FloorPlanClient,
     Line,
-    LineId,
     Outcome,
     Vehicle,
     VehicleStatus,
@@ -510,53 +517,8 @@ def _acting(runtime: Runtime, principal: Principal) -> FloorPlanClient:
     return runtime.floorplan.as_sender(runtime.sender_for(principal.address))
 
 
-def _sees_all(principal: Principal) -> bool:
-    return Role.REGULATOR in principal.roles
-
-
-def _read_line(runtime: Runtime, line_id: int) -> Line | None:
-    try:
-        return runtime.floorplan.line(line_id)
-    except TransactionReverted as exc:
-        if exc.error == "FloorPlanUnknownLine":
-            return None
-        raise
-
-
-def _visible_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
-    """Line `line_id` if the caller is its lender or dealer or a regulator; 404 otherwise."""
-    line = _read_line(runtime, line_id)
-    if line is None or not (
-        _sees_all(principal) or principal.member_id in (line.lender_id, line.dealer_id)
-    ):
-        raise NotFound(f"no line {line_id}")
-    return line
-
-
-def _lender_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
-    """Line `line_id` if the caller is its lender; 404 otherwise."""
-    line = _read_line(runtime, line_id)
-    if line is None or line.lender_id != principal.member_id:
-        raise NotFound(f"no line {line_id} of yours as its lender")
-    return line
-
-
-def _dealer_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
-    """Line `line_id` if the caller is its dealer; 404 otherwise."""
-    line = _read_line(runtime, line_id)
-    if line is None or line.dealer_id != principal.member_id:
-        raise NotFound(f"no line {line_id} of yours as its dealer")
-    return line
-
-
-def _names(runtime: Runtime, lines: list[Line]) -> dict[int, str]:
-    """The names of the parties of `lines`, each member read once."""
-    ids = {i for line in lines for i in (line.lender_id, line.dealer_id)}
-    return {i: runtime.consortium.member(i).name for i in ids}
-
-
 def _line_out(runtime: Runtime, line: Line, names: dict[int, str] | None = None) -> LineOut:
-    names = _names(runtime, [line]) if names is None else names
+    names = party_names(runtime, [line]) if names is None else names
     _, terms = runtime.floorplan.terms(line.terms_id)
     return LineOut(
         id=line.id,
@@ -574,28 +536,6 @@ def _line_out(runtime: Runtime, line: Line, names: dict[int, str] | None = None)
     )
 
 
-def _refs(texts: list[str]) -> list[VehicleRef]:
-    """Parse vehicle references (`InvalidVin` → 422); the same vehicle twice is a 422."""
-    refs = [VehicleRef.parse(text) for text in texts]
-    seen: set[bytes] = set()
-    for index, ref in enumerate(refs):
-        if ref.vin_hash in seen:
-            raise Unprocessable(f"vehicles[{index}] ({ref.label}) is named twice")
-        seen.add(ref.vin_hash)
-    return refs
-
-
-def _on_line(runtime: Runtime, line_id: int, refs: list[VehicleRef]) -> list[Vehicle]:
-    """The vehicles of `refs`, each under an active lien on line `line_id`; 404 otherwise."""
-    found = []
-    for ref in refs:
-        vehicle = runtime.floorplan.vehicle(ref.vin_hash)
-        if vehicle is None or vehicle.line_id != line_id or not vehicle.status.pledged:
-            raise NotFound(f"no vehicle {ref.label} under a lien on line {line_id}")
-        found.append(vehicle)
-    return found
-
-
 def _after(runtime: Runtime, sent: Sent, refs: list[VehicleRef]) -> VehiclesDone:
     vehicles = []
     for ref in refs:
@@ -603,12 +543,6 @@ def _after(runtime: Runtime, sent: Sent, refs: list[VehicleRef]) -> VehiclesDone
         if vehicle is not None:
             vehicles.append(VehicleOut.of(vehicle, ref.vin))
     return VehiclesDone(tx_hash=sent.tx_hash, block_number=sent.block_number, vehicles=vehicles)
-
-
-def _events(runtime: Runtime) -> list[LoggedEvent]:
-    return floor_plan_events(
-        runtime.floorplan, from_block=runtime.contracts["FloorPlan"].block_number
-    )
 
 
 def _payoff_out(principal: int, interest: int, fee: int) -> PayoffOut:
@@ -629,11 +563,13 @@ def _audit(runtime: Runtime, audit_id: int) -> Audit | None:
 def _visible_audit(runtime: Runtime, principal: Principal, audit_id: int) -> Audit:
     """Audit `audit_id` if the caller opened it, lends on its line, or is a regulator."""
     audit = _audit(runtime, audit_id)
-    line = None if audit is None else _read_line(runtime, audit.line_id)
+    line = None if audit is None else read_line(runtime.floorplan, audit.line_id)
     if (
         audit is None
         or line is None
-        or not (_sees_all(principal) or principal.member_id in (audit.opener_id, line.lender_id))
+        or not (
+            sees_all_lines(principal) or principal.member_id in (audit.opener_id, line.lender_id)
+        )
     ):
         raise NotFound(f"no audit {audit_id}")
     return audit
@@ -651,7 +587,7 @@ def _audit_out(runtime: Runtime, audit: Audit) -> AuditOut:
     to_check = None
     if audit.status is not AuditStatus.COMMITTED:
         vehicles = line_vehicles(
-            runtime.floorplan, _events(runtime), audit.line_id, active_only=True
+            runtime.floorplan, line_events(runtime), audit.line_id, active_only=True
         )
         to_check = [
             ToCheck(
@@ -705,12 +641,8 @@ def list_lines(
 ) -> list[LineOut]:
     """Your lines (as lender or dealer; every line for a regulator), with their exposure."""
     runtime = _runtime(request)
-    lines = [
-        line
-        for line in runtime.floorplan.lines(lender_id=lender_id, dealer_id=dealer_id)
-        if _sees_all(principal) or principal.member_id in (line.lender_id, line.dealer_id)
-    ]
-    names = _names(runtime, lines)
+    lines = visible_lines(runtime, principal, lender_id=lender_id, dealer_id=dealer_id)
+    names = party_names(runtime, lines)
     return [_line_out(runtime, line, names) for line in lines]
 
 
@@ -718,7 +650,7 @@ def list_lines(
 def get_line(principal: Party, request: Request, line_id: LineNumber) -> LineOut:
     """One line with its terms and book."""
     runtime = _runtime(request)
-    return _line_out(runtime, _visible_line(runtime, principal, line_id))
+    return _line_out(runtime, visible_line(runtime, principal, line_id))
 
 
 @router.patch("/lines/{line_id}")
@@ -727,7 +659,7 @@ def change_line(
 ) -> LineOut:
     """Change your line's limit and/or terms (new terms apply to later advances)."""
     runtime = _runtime(request)
-    _lender_line(runtime, principal, line_id)
+    lender_line(runtime, principal, line_id)
     terms = body.terms.terms() if body.terms is not None else None
     _acting(runtime, principal).change_line(line_id, limit=body.limit, terms=terms)
     return _line_out(runtime, runtime.floorplan.line(line_id))
@@ -738,7 +670,7 @@ def _line_status_change(
 ) -> LineOut:
     """Freeze, unfreeze or close the caller's own line (`action` names the client method)."""
     runtime = _runtime(request)
-    _lender_line(runtime, principal, line_id)
+    lender_line(runtime, principal, line_id)
     getattr(_acting(runtime, principal), action)(line_id)
     return _line_out(runtime, runtime.floorplan.line(line_id))
 
@@ -770,9 +702,9 @@ def line_vehicle_list(
 ) -> list[VehicleOut]:
     """The vehicles financed on a line (by VIN hash), active liens unless asked otherwise."""
     runtime = _runtime(request)
-    _visible_line(runtime, principal, line_id)
+    visible_line(runtime, principal, line_id)
     vehicles = line_vehicles(
-        runtime.floorplan, _events(runtime), line_id, active_only=not include_released
+        runtime.floorplan, line_events(runtime), line_id, active_only=not include_released
     )
     return [VehicleOut.of(v) for v in vehicles]
 
@@ -786,7 +718,7 @@ def advance_vehicles(
 ) -> AdvanceOut:
     """Advance on up to 100 vehicles on your line: a lien on each VIN, certificate and engine."""
     runtime = _runtime(request)
-    _lender_line(runtime, principal, line_id)
+    lender_line(runtime, principal, line_id)
     pledges = [
         Pledge.of(vin=v.vin, certificate=v.certificate, engine=v.engine, value=v.value)
         for v in body.vehicles
@@ -819,9 +751,9 @@ def report_sales(
 ) -> VehiclesDone:
     """Report vehicles of your line sold: each payoff falls due within the payoff window."""
     runtime = _runtime(request)
-    _dealer_line(runtime, principal, line_id)
-    refs = _refs(body.vehicles)
-    _on_line(runtime, line_id, refs)
+    dealer_line(runtime, principal, line_id)
+    refs = vehicle_refs(body.vehicles)
+    vehicles_on_line(runtime, line_id, refs)
     sent = _acting(runtime, principal).report_sale([r.vin_hash for r in refs])
     return _after(runtime, sent, refs)
 
@@ -832,9 +764,9 @@ def release_liens(
 ) -> ReleasesOut:
     """Record payoffs received on your line: the liens are released and their keys freed."""
     runtime = _runtime(request)
-    _lender_line(runtime, principal, line_id)
-    refs = _refs(body.vehicles)
-    _on_line(runtime, line_id, refs)
+    lender_line(runtime, principal, line_id)
+    refs = vehicle_refs(body.vehicles)
+    vehicles_on_line(runtime, line_id, refs)
     client = _acting(runtime, principal)
     sent = client.release([r.vin_hash for r in refs])
     charged = {
@@ -860,9 +792,9 @@ def record_curtailments(
 ) -> VehiclesDone:
     """Record curtailment (principal) payments received on vehicles of your line."""
     runtime = _runtime(request)
-    _lender_line(runtime, principal, line_id)
-    refs = _refs([p.vehicle for p in body.payments])
-    _on_line(runtime, line_id, refs)
+    lender_line(runtime, principal, line_id)
+    refs = vehicle_refs([p.vehicle for p in body.payments])
+    vehicles_on_line(runtime, line_id, refs)
     payments = [(r.vin_hash, p.amount) for r, p in zip(refs, body.payments, strict=True)]
     sent = _acting(runtime, principal).record_curtailments(payments)
     return _after(runtime, sent, refs)
@@ -872,34 +804,29 @@ def record_curtailments(
 def line_obligations(principal: Party, request: Request, line_id: LineNumber) -> ObligationsOut:
     """What the dealer owes on a line now: each vehicle's payoff and curtailments."""
     runtime = _runtime(request)
-    _visible_line(runtime, principal, line_id)
-    client = runtime.floorplan
-    now = chain_now(runtime.chain)
-    vehicles = []
-    for v in line_vehicles(client, _events(runtime), line_id, active_only=True):
-        owed = client.payoff(v.vin_hash, now)
-        due = client.curtailments(v.vin_hash, now)
-        vehicles.append(
-            ObligationOut(
-                vin_hash=hex32(v.vin_hash),
-                status=v.status.name.lower(),
-                payoff=_payoff_out(owed.principal, owed.interest, owed.fee),
-                payoff_due_at=v.payoff_due_at,
-                curtailments=CurtailmentsOut(
-                    due=due.due,
-                    paid=due.paid,
-                    overdue=due.overdue,
-                    steps_due=due.steps_due,
-                    next_due_at=due.next_due_at,
-                ),
-            )
-        )
+    visible_line(runtime, principal, line_id)
+    owed = obligations(runtime, line_id)
     return ObligationsOut(
         line_id=line_id,
-        as_of=now,
-        total_payoff=sum(v.payoff.total for v in vehicles),
-        total_curtailments_overdue=sum(v.curtailments.overdue for v in vehicles),
-        vehicles=vehicles,
+        as_of=owed.as_of,
+        total_payoff=owed.total_payoff,
+        total_curtailments_overdue=owed.total_curtailments_overdue,
+        vehicles=[
+            ObligationOut(
+                vin_hash=hex32(o.vehicle.vin_hash),
+                status=o.vehicle.status.name.lower(),
+                payoff=_payoff_out(o.payoff.principal, o.payoff.interest, o.payoff.fee),
+                payoff_due_at=o.vehicle.payoff_due_at,
+                curtailments=CurtailmentsOut(
+                    due=o.curtailments.due,
+                    paid=o.curtailments.paid,
+                    overdue=o.curtailments.overdue,
+                    steps_due=o.curtailments.steps_due,
+                    next_due_at=o.curtailments.next_due_at,
+                ),
+            )
+            for o in owed.vehicles
+        ],
     )
 
 
@@ -921,18 +848,11 @@ def confirmation_typed_data(
 ) -> dict[str, Any]:
     """The EIP-712 typed data confirming receipt of vehicles on your line, to sign as is."""
     runtime = _runtime(request)
-    _dealer_line(runtime, principal, line_id)
-    if vin:
-        if len(vin) > MAX_BATCH:
-            raise Unprocessable(f"at most {MAX_BATCH} vehicles per confirmation")
-        hashes = [v.vin_hash for v in _on_line(runtime, line_id, _refs(vin))]
-    else:
-        vehicles = line_vehicles(runtime.floorplan, _events(runtime), line_id, active_only=True)
-        hashes = [v.vin_hash for v in vehicles if not v.confirmed][:MAX_BATCH]
-        if not hashes:
-            raise Conflict(f"no vehicle on line {line_id} awaits your confirmation")
-    deadline = chain_now(runtime.chain) + valid_for
-    return runtime.floorplan.confirmation(line_id, hashes, deadline=deadline).typed_data()
+    dealer_line(runtime, principal, line_id)
+    if vin and len(vin) > MAX_BATCH:
+        raise Unprocessable(f"at most {MAX_BATCH} vehicles per confirmation")
+    refs = vehicle_refs(vin or [])
+    return confirmation_to_sign(runtime, line_id, refs, valid_for=valid_for).typed_data()
 
 
 @router.post("/lines/{line_id}/confirmations")
@@ -941,19 +861,18 @@ def confirm_receipt(
 ) -> ConfirmationOut:
     """Submit your signed confirmation; the operator relays it and the contract checks it."""
     runtime = _runtime(request)
-    _dealer_line(runtime, principal, line_id)
+    dealer_line(runtime, principal, line_id)
     message = body.message
     if message.lineId != line_id:
         raise Unprocessable(f"the message confirms line {message.lineId}, not line {line_id}")
-    confirmation = Confirmation(
-        line_id=LineId(line_id),
-        vin_hashes=tuple(bytes.fromhex(h[2:]) for h in message.vinHashes),
-        lender=checksum(message.lender),
+    confirmation = signed_confirmation(
+        runtime,
+        line_id=line_id,
         dealer=principal.address,
+        vin_hashes=[bytes.fromhex(h[2:]) for h in message.vinHashes],
+        lender=message.lender,
         nonce=message.nonce,
         deadline=message.deadline,
-        chain_id=runtime.chain.chain_id,
-        contract=runtime.floorplan.address,
     )
     sent = runtime.floorplan.confirm_receipt(confirmation, bytes.fromhex(body.signature[2:]))
     return ConfirmationOut(
@@ -973,9 +892,9 @@ def offer_transfer(
 ) -> VehiclesDone:
     """Offer liens on your line to another lender's line of the same dealer (0 withdraws)."""
     runtime = _runtime(request)
-    _lender_line(runtime, principal, line_id)
-    refs = _refs(body.vehicles)
-    _on_line(runtime, line_id, refs)
+    lender_line(runtime, principal, line_id)
+    refs = vehicle_refs(body.vehicles)
+    vehicles_on_line(runtime, line_id, refs)
     sent = _acting(runtime, principal).offer_transfer([r.vin_hash for r in refs], body.to_line_id)
     return _after(runtime, sent, refs)
 
@@ -986,13 +905,13 @@ def incoming_transfers(
 ) -> list[IncomingTransfer]:
     """Liens offered to your line, with the payoff accepting each would advance."""
     runtime = _runtime(request)
-    line = _visible_line(runtime, principal, line_id)
-    if not _sees_all(principal) and line.lender_id != principal.member_id:
+    line = visible_line(runtime, principal, line_id)
+    if not sees_all_lines(principal) and line.lender_id != principal.member_id:
         raise NotFound(f"no line {line_id} of yours as its lender")
     client = runtime.floorplan
     offered = {
         bytes(e.args["vinHash"]): None
-        for e in _events(runtime)
+        for e in line_events(runtime)
         if e.name == "TransferOffered" and e.args["toLineId"] == line_id
     }
     found = []
@@ -1017,8 +936,8 @@ def accept_transfer(
 ) -> VehiclesDone:
     """Accept liens offered to your line: you advance each old payoff as the new principal."""
     runtime = _runtime(request)
-    _lender_line(runtime, principal, line_id)
-    refs = _refs(body.vehicles)
+    lender_line(runtime, principal, line_id)
+    refs = vehicle_refs(body.vehicles)
     for ref in refs:
         vehicle = runtime.floorplan.vehicle(ref.vin_hash)
         if vehicle is None or vehicle.transfer_offer_line_id != line_id:
@@ -1037,7 +956,7 @@ def open_lot_audit(
     """Open a lot audit of your line; a sampled one commits to a secret the service derives
     again at reveal (nothing is stored), so the dealer cannot predict the draw."""
     runtime = _runtime(request)
-    _lender_line(runtime, principal, line_id)
+    lender_line(runtime, principal, line_id)
     audits = runtime.lot_audit.as_sender(runtime.sender_for(principal.address))
     audit_id = open_audit(
         audits,
@@ -1074,7 +993,7 @@ def record_findings(
     """Record what your audit found; a missing vehicle raises a sold-out-of-trust alert."""
     runtime = _runtime(request)
     _opened_audit(runtime, principal, audit_id)
-    refs = _refs([f.vehicle for f in body.findings])
+    refs = vehicle_refs([f.vehicle for f in body.findings])
     findings = [
         Finding(
             vin_hash=ref.vin_hash,
@@ -1104,26 +1023,7 @@ def close_lot_audit(principal: Lender, request: Request, audit_id: AuditNumber) 
 @router.get("/exposure")
 def exposure(principal: Overseer, request: Request) -> list[ExposureOut]:
     """Principal outstanding per dealer over your lines (every lender's, for a regulator)."""
-    runtime = _runtime(request)
-    book: dict[tuple[int, int], list[Line]] = {}
-    for line in runtime.floorplan.lines():
-        if _sees_all(principal) or line.lender_id == principal.member_id:
-            book.setdefault((line.lender_id, line.dealer_id), []).append(line)
-    names = _names(runtime, [line for lines in book.values() for line in lines])
-    return [
-        ExposureOut(
-            lender_id=lender_id,
-            lender_name=names.get(lender_id, ""),
-            dealer_id=dealer_id,
-            dealer_name=names.get(dealer_id, ""),
-            lines=len(lines),
-            limit=sum(line.limit for line in lines),
-            outstanding=sum(line.outstanding for line in lines),
-            available=sum(line.available for line in lines),
-            active_liens=sum(line.active_liens for line in lines),
-        )
-        for (lender_id, dealer_id), lines in sorted(book.items())
-    ]
+    return [ExposureOut(**vars(row)) for row in exposure_of(_runtime(request), principal)]
 
 
 @router.get("/alerts")
@@ -1138,26 +1038,9 @@ def alerts(
 ) -> list[AlertOut]:
     """Alerts on your lines (every line, for a regulator): sold out of trust, missing in an
     audit, overdue curtailments, unconfirmed vehicles, certificate mismatches."""
-    runtime = _runtime(request)
-    client = runtime.floorplan
-    visible = {
-        line.id
-        for line in client.lines()
-        if _sees_all(principal) or principal.member_id in (line.lender_id, line.dealer_id)
-    }
-    if line_id is not None:
-        visible &= {line_id}
-    events = _events(runtime)
-    found = [
-        a
-        for a in recorded_alerts(events, BlockTimes(runtime.chain))
-        if a.line_id in visible or (a.line_id is None and _sees_all(principal))
-    ]
-    if pending:
-        now = chain_now(runtime.chain)
-        for visible_line in sorted(visible):
-            vehicles = line_vehicles(client, events, visible_line, active_only=True)
-            found.extend(pending_alerts(client, vehicles, now))
+    found = visible_alerts(
+        _runtime(request), principal, line_id=line_id, kind=kind, pending=pending
+    )
     return [
         AlertOut(
             kind=a.kind,
@@ -1170,25 +1053,10 @@ def alerts(
             details=a.details,
         )
         for a in found
-        if kind is None or a.kind == kind
     ]
 
 
 # -- vehicles -----------------------------------------------------------------------------------
-
-
-def _visible_vehicle(
-    runtime: Runtime, principal: Principal, text: str
-) -> tuple[VehicleRef, Vehicle]:
-    ref = VehicleRef.parse(text)
-    vehicle = runtime.floorplan.vehicle(ref.vin_hash)
-    if vehicle is None:
-        raise NotFound(f"no financed vehicle {ref.label}")
-    try:
-        _visible_line(runtime, principal, vehicle.line_id)
-    except NotFound as exc:
-        raise NotFound(f"no financed vehicle {ref.label}") from exc
-    return ref, vehicle
 
 
 @router.get("/vehicles/{vin}/lien")
@@ -1216,7 +1084,7 @@ def public_lien_check(principal: Anyone, request: Request, vin: str) -> LienOut:
 @router.get("/vehicles/{vehicle}")
 def get_vehicle(principal: Party, request: Request, vehicle: str) -> VehicleOut:
     """A vehicle on one of your lines (by VIN or VIN hash) and its current or last lien."""
-    ref, found = _visible_vehicle(_runtime(request), principal, vehicle)
+    ref, found = visible_vehicle(_runtime(request), principal, vehicle)
     return VehicleOut.of(found, ref.vin)
 
 
@@ -1232,11 +1100,5 @@ def vehicle_charges(
     """Every charge of a vehicle's active lien explained: principal, interest per accrual
     period with its formula inputs, fee, and the contract's own figure beside."""
     runtime = _runtime(request)
-    ref, found = _visible_vehicle(runtime, principal, vehicle)
-    if not found.status.pledged:
-        raise Conflict(f"{ref.label} has no active lien: nothing is charged")
-    at = chain_now(runtime.chain) if at is None else at
-    result = charges(
-        runtime.floorplan, _events(runtime), found, at=at, times=BlockTimes(runtime.chain)
-    )
-    return {"vin": ref.vin, **result}
+    ref, found = visible_vehicle(runtime, principal, vehicle)
+    return {"vin": ref.vin, **explain_charges(runtime, ref, found, at=at)}
