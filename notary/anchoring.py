@@ -41,7 +41,8 @@ DEFAULT_INTERVAL = 2.0
 """Seconds an item may wait for a batch to fill before it is anchored anyway."""
 
 RECEIPT_POLL = 0.05
-"""Seconds between receipt look-ups while a batch transaction is in flight."""
+"""Longest wait between receipt look-ups while a batch transaction is in flight; the first
+look-ups come sooner (from 2 ms, doubling), since instant-finality chains mine at once."""
 
 RECEIPT_TIMEOUT = 120.0
 """Seconds to wait for a batch transaction before re-broadcasting it."""
@@ -257,13 +258,15 @@ class Anchorer:
                     return self._back_to_prepared(batch, "its nonce was taken")
             self.step("broadcast")
         deadline = time.monotonic() + RECEIPT_TIMEOUT
+        pause = 0.002
         while receipt is None:
             if time.monotonic() > deadline:
                 log.warning(
                     "batch %s: no receipt for %s yet; broadcasting again", batch.sequence, tx_hash
                 )
                 return batch
-            time.sleep(RECEIPT_POLL)
+            time.sleep(pause)
+            pause = min(pause * 2, RECEIPT_POLL)
             receipt = self.chain.receipt(tx_hash)
         if receipt["status"] != 1:
             failure = self.sender.explain_failure(tx_hash, receipt)

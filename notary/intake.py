@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -19,7 +19,8 @@ from notary.blobs import BlobStore
 from notary.digests import Sha256Digest, parse_digest
 from notary.errors import NotaryError
 from notary.merkle import leaf_hash
-from notary.models import EvidenceItem
+from ledger.models import utcnow
+from notary.models import EvidenceItem, ItemStatus
 from notary.records import (
     Address,
     Commitment,
@@ -30,6 +31,8 @@ from notary.records import (
     commit,
     format_timestamp,
 )
+
+_TABLE = EvidenceItem.__table__  # type: ignore[attr-defined]
 
 CHANNELS = frozenset({"phone", "sms", "app", "email", "visit", "letter", "other"})
 """How a collection contact happened."""
@@ -157,83 +160,93 @@ class Intake:
         return accepted
 
     def _accept_many(self, submitter: Submitter, entries: Sequence[_Entry]) -> list[Accepted]:
-        items = [self._item(submitter, entry) for entry in entries]
+        rows = [self._row(submitter, entry) for entry in entries]
         with Session(self.engine, expire_on_commit=False) as session:
-            prior = self._known(session, submitter, items)
-            answers: list[Accepted | EvidenceItem] = []
-            new: dict[str, EvidenceItem] = {}
-            for item in items:
-                known = (
-                    prior.get(("key", item.idempotency_key or ""))
-                    or prior.get(("fingerprint", item.fingerprint))
-                    or new.get(item.fingerprint)
+            prior = self._known(session, submitter, rows)
+            answers: list[Accepted] = []
+            new: dict[str, dict[str, Any]] = {}
+            for row in rows:
+                known = prior.get(("key", row["idempotency_key"] or "")) or prior.get(
+                    ("fingerprint", row["fingerprint"])
                 )
                 if known is not None:
                     answers.append(_accepted(known, created=False))
-                else:
-                    new[item.fingerprint] = item
-                    answers.append(item)
-            session.add_all(new.values())
+                    continue
+                twin = new.get(row["fingerprint"])
+                if twin is None:
+                    new[row["fingerprint"]] = twin = row
+                answers.append(_answer(twin, created=twin is row))
             try:
+                if new:
+                    # Core bulk insert: building ORM objects costs more than the insert.
+                    session.connection().execute(insert(_TABLE), list(new.values()))
                 session.commit()
             except IntegrityError:
                 # A concurrent twin won a race: answer each from what is stored now.
                 session.rollback()
-                prior = self._known(session, submitter, items)
+                prior = self._known(session, submitter, rows)
                 return [
                     _accepted(
-                        prior.get(("key", item.idempotency_key or ""))
-                        or prior[("fingerprint", item.fingerprint)],
+                        prior.get(("key", row["idempotency_key"] or ""))
+                        or prior[("fingerprint", row["fingerprint"])],
                         created=False,
                     )
-                    for item in items
+                    for row in rows
                 ]
-        return [a if isinstance(a, Accepted) else _accepted(a, created=True) for a in answers]
+        return answers
 
     @staticmethod
     def _known(
-        session: Session, submitter: Submitter, items: Sequence[EvidenceItem]
+        session: Session, submitter: Submitter, rows: Sequence[Mapping[str, Any]]
     ) -> dict[tuple[str, str], EvidenceItem]:
         """Stored items of `submitter` with the same idempotency key or fingerprint."""
-        keys = [i.idempotency_key for i in items if i.idempotency_key]
-        fingerprints = [i.fingerprint for i in items]
+        keys = [row["idempotency_key"] for row in rows if row["idempotency_key"]]
+        fingerprints = [row["fingerprint"] for row in rows]
         found: dict[tuple[str, str], EvidenceItem] = {}
         mine = EvidenceItem.submitter_id == submitter.member_id
-        for row in session.exec(
+        for item in session.exec(
             select(EvidenceItem).where(mine, col(EvidenceItem.fingerprint).in_(fingerprints))
         ):
-            found[("fingerprint", row.fingerprint)] = row
+            found[("fingerprint", item.fingerprint)] = item
         if keys:
-            for row in session.exec(
+            for item in session.exec(
                 select(EvidenceItem).where(mine, col(EvidenceItem.idempotency_key).in_(keys))
             ):
-                found[("key", row.idempotency_key or "")] = row
+                found[("key", item.idempotency_key or "")] = item
         return found
 
-    def _item(self, submitter: Submitter, entry: _Entry) -> EvidenceItem:
+    def _row(self, submitter: Submitter, entry: _Entry) -> dict[str, Any]:
+        """The `evidence_item` row of a new submission (every column but the id)."""
         submission = entry.submission
         record = self._record(submitter, submission, entry.digest, entry.size)
         record_bytes = canonical_bytes(record)
-        return EvidenceItem(
-            public_id="ev_" + secrets.token_hex(12),
-            submitter_id=submitter.member_id,
-            submitter_address=record.submitter,
-            idempotency_key=submission.idempotency_key,
-            fingerprint=_fingerprint(record),
-            record_json=record_bytes.decode(),
-            leaf_hash=leaf_hash(record_bytes).hex(),
-            document_digest=entry.digest,
-            evidence_type=record.evidence_type,
-            case_commitment=record.case_commitment,
-            contact_time=submission.contact_time,
-            channel=submission.channel,
-            device_id=submission.device_id,
-            device_seq=submission.device_seq,
-            media_type=record.media_type,
-            size=entry.size,
-            file_name=submission.file_name,
-            stored=entry.stored,
-        )
+        return {
+            "public_id": "ev_" + secrets.token_hex(12),
+            "submitter_id": submitter.member_id,
+            "submitter_address": record.submitter,
+            "idempotency_key": submission.idempotency_key,
+            "fingerprint": _fingerprint(record),
+            "record_json": record_bytes.decode(),
+            "leaf_hash": leaf_hash(record_bytes).hex(),
+            "document_digest": entry.digest,
+            "evidence_type": record.evidence_type,
+            "case_commitment": record.case_commitment,
+            "contact_time": submission.contact_time,
+            "channel": submission.channel,
+            "device_id": submission.device_id,
+            "device_seq": submission.device_seq,
+            "media_type": record.media_type,
+            "size": entry.size,
+            "file_name": submission.file_name,
+            "stored": entry.stored,
+            "status": ItemStatus.PENDING.value,
+            "batch_id": None,
+            "leaf_index": None,
+            "submitted_at": utcnow(),
+            "forgotten_at": None,
+            "superseded_by": None,
+            "supersede_reason": None,
+        }
 
     def _record(
         self, submitter: Submitter, submission: Submission, digest: str, size: int | None
@@ -327,6 +340,15 @@ def _fingerprint(record: EvidenceRecord) -> str:
     obj = record.to_object()
     del obj["submitted_at"]
     return hashlib.sha256(canonicalize(obj)).hexdigest()
+
+
+def _answer(row: Mapping[str, Any], *, created: bool) -> Accepted:
+    return Accepted(
+        public_id=row["public_id"],
+        status=row["status"],
+        document_digest=row["document_digest"],
+        created=created,
+    )
 
 
 def _accepted(item: EvidenceItem, *, created: bool) -> Accepted:

@@ -6,14 +6,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from notary.merkle import MerkleTree
 from notary.models import AnchorBatch, BatchStatus, EvidenceItem, ItemStatus
-from notary.receipts import Anchor, Receipt, sign
+from notary.receipts import Anchor, Receipt, ReceiptSigner
 from notary.records import EvidenceRecord, format_timestamp
 
 TREE_CACHE = 64
@@ -35,7 +33,7 @@ class ReceiptIssuer:
 
     def __init__(self, *, engine: Engine, notary_key: bytes, chain_id: int, contract: str) -> None:
         self.engine = engine
-        self._account: LocalAccount = Account.from_key(notary_key)
+        self._signer = ReceiptSigner(notary_key)
         self.chain_id = chain_id
         self.contract = contract
         self._trees: OrderedDict[int, MerkleTree] = OrderedDict()
@@ -67,7 +65,7 @@ class ReceiptIssuer:
             ),
         )
         return ItemReceipt(
-            public_id=item.public_id, status=item.status, receipt=sign(receipt, self._account)
+            public_id=item.public_id, status=item.status, receipt=self._signer.sign(receipt)
         )
 
     def _batch(self, batch_id: int) -> AnchorBatch:

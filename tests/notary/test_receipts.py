@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from eth_account.messages import encode_defunct
 
 from notary import (
@@ -22,6 +24,7 @@ from notary import (
     MerkleTree,
     Receipt,
     ReceiptError,
+    ReceiptSigner,
     SigningError,
     canonicalize,
     format_timestamp,
@@ -209,6 +212,28 @@ def test_the_signature_covers_the_canonical_receipt_without_signature(receipts):
         encode_defunct(primitive=canonicalize(obj)), signature=receipt.signature.value
     )
     assert recovered.lower() == receipt.signature.signer == NOTARY_ADDRESS
+
+
+@settings(max_examples=60, deadline=None)
+@given(secret=st.binary(min_size=32, max_size=32), payload=st.binary(max_size=300))
+def test_the_receipt_signer_signs_exactly_as_eth_account(secret, payload):
+    """`ReceiptSigner` calls libsecp256k1 directly for speed; its bytes must be eth-account's."""
+    try:
+        account = Account.from_key(secret)
+    except (ValueError, TypeError):  # zero or >= the curve order: no key
+        with pytest.raises(SigningError):
+            ReceiptSigner(secret)
+        return
+    signer = ReceiptSigner(secret)
+    assert signer.address == account.address.lower()
+    expected = account.sign_message(encode_defunct(primitive=payload)).signature
+    assert signer.signature(payload) == "0x" + bytes(expected).hex()
+
+
+def test_a_signer_signs_a_receipt_as_sign_does(receipts):
+    signer = ReceiptSigner(NOTARY_KEY)
+    assert signer.sign(receipts[0]) == sign(receipts[0], NOTARY_KEY) == receipts[0]
+    assert not verify_receipt(signer.sign(receipts[1])).failed
 
 
 def test_signing_with_a_bad_key_raises_without_showing_it(receipts):
