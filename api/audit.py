@@ -47,7 +47,7 @@ import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from http.client import HTTPException
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -828,6 +828,40 @@ def export_bundle(
     return BundleSummary(
         events=events, batches=batches, receipts=receipts, violations=violations, manifest=manifest
     )
+
+
+SPOOL_IN_MEMORY = 16 << 20
+"""Bytes of an export bundle held in memory by `export_days` before it spills to a temporary
+file: most bundles of a few days fit, a year's does not have to."""
+
+
+def export_days(runtime: Runtime, *, first: date, last: date) -> tuple[IO[bytes], int]:
+    """The bundle of the UTC days `first` to `last` (both included), written to a spooled
+    temporary file positioned at its start, and its size; the caller closes the file.
+
+    Raises `AuditError` when `last` is before `first`.
+    """
+    if last < first:
+        raise AuditError(f"the range ends ({last}) before it starts ({first})")
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    try:
+        export_bundle(
+            runtime,
+            start=datetime.combine(first, time(), UTC),
+            end=datetime.combine(last + timedelta(days=1), time(), UTC),
+            out=spool,
+        )
+    except BaseException:
+        spool.close()
+        raise
+    size = spool.tell()
+    spool.seek(0)
+    return spool, size
+
+
+def bundle_file_name(first: date, last: date) -> str:
+    """The file name an export of the days `first` to `last` is downloaded as."""
+    return f"autoledger-audit-{first}-{last}.zip"
 
 
 def sign_manifest(manifest: Mapping[str, Any], account: LocalAccount) -> dict[str, str]:

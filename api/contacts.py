@@ -19,7 +19,7 @@ import hashlib
 import hmac
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -296,6 +296,15 @@ class Window:
     collector_id: int | None = None
     start: datetime | None = None
     end: datetime | None = None
+
+    @classmethod
+    def of_days(cls, *, collector_id: int | None, first: date | None, last: date | None) -> Window:
+        """The window of UTC days `first` to `last`, both included (None: unbounded)."""
+        return cls(
+            collector_id=collector_id,
+            start=datetime.combine(first, time(), UTC) if first else None,
+            end=datetime.combine(last + timedelta(days=1), time(), UTC) if last else None,
+        )
 
 
 def list_violations(

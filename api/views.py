@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
 from api.auth import Principal
+from api.errors import NotFound
 from ledger.chain import checksum
 from ledger.consortium import Role
 from ledger.indexer import MAX_PAGE, StoredEvent, events
@@ -176,6 +177,21 @@ def member_addresses(engine: Engine, chain_id: int, member_id: int) -> list[str]
             if isinstance(address, str) and address not in found:
                 found.append(address)
     return found or None
+
+
+def visible_member_addresses(
+    engine: Engine, chain_id: int, member_id: int, principal: Principal
+) -> list[str]:
+    """The addresses of member `member_id` for its timeline, if `principal` may read it (its
+    own, or anyone's with `VIEW_ALL`); raises `NotFound` otherwise, or for no such member."""
+    if member_id != principal.member_id and not sees_everything(principal):
+        raise NotFound(f"no member {member_id}")
+    addresses = member_addresses(engine, chain_id, member_id)
+    if addresses is None:
+        if member_id != principal.member_id:
+            raise NotFound(f"no member {member_id}")
+        addresses = [principal.address]  # admitted before the index began
+    return addresses
 
 
 @dataclass

@@ -10,16 +10,15 @@ says through which block it reaches (`indexed_through`).
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.audit import Auditor, AuditReport, Checkpoint, export_bundle
+from api.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
 from api.auth import Principal, members, roles
 from api.contacts import ContactIn, Window, load_rules, record_contact, summary
 from api.contacts import list_contacts as read_contacts
@@ -34,13 +33,13 @@ from api.views import (
     case_timeline,
     exposure,
     line_books,
-    member_addresses,
     member_names,
     member_timeline,
     open_alerts,
     sees_everything,
     vehicle_timeline,
     visible_lines,
+    visible_member_addresses,
 )
 from ledger.consortium import Role
 from ledger.indexer import StoredEvent, indexed_through
@@ -330,11 +329,7 @@ def _page(found: list[StoredEvent], offset: int, limit: int) -> list[EventOut]:
 def _window(principal: Principal, start: date | None, end: date | None) -> Window:
     """Dates are UTC days; `end` is inclusive."""
     own = None if principal.roles & COMPLIANCE_ALL else principal.member_id
-    return Window(
-        collector_id=own,
-        start=datetime.combine(start, time(), UTC) if start else None,
-        end=datetime.combine(end + timedelta(days=1), time(), UTC) if end else None,
-    )
+    return Window.of_days(collector_id=own, first=start, last=end)
 
 
 # -- views --------------------------------------------------------------------------------------
@@ -424,14 +419,8 @@ def member_timeline_view(
 ) -> MemberTimeline:
     """Events naming a member by address or id (yours; anyone's for legal and regulators)."""
     runtime = _runtime(request)
-    if member_id != principal.member_id and not sees_everything(principal):
-        raise NotFound(f"no member {member_id}")
     chain_id = runtime.chain.chain_id
-    addresses = member_addresses(runtime.engine, chain_id, member_id)
-    if addresses is None:
-        if member_id != principal.member_id:
-            raise NotFound(f"no member {member_id}")
-        addresses = [principal.address]
+    addresses = visible_member_addresses(runtime.engine, chain_id, member_id, principal)
     found, total = member_timeline(
         runtime.engine,
         chain_id=chain_id,
@@ -537,23 +526,14 @@ def export(
     """A signed zip of the days' events, receipts and breaches (`autoledger verify` checks it)."""
     if end < start:
         raise Unprocessable(f"the range ends ({end}) before it starts ({start})")
-    runtime = _runtime(request)
-    spool = tempfile.SpooledTemporaryFile(max_size=16 << 20)  # closed once streamed
-    export_bundle(
-        runtime,
-        start=datetime.combine(start, time(), UTC),
-        end=datetime.combine(end + timedelta(days=1), time(), UTC),
-        out=spool,
-    )
-    size = spool.tell()
-    spool.seek(0)
+    spool, size = export_days(_runtime(request), first=start, last=end)
 
     def chunks() -> Iterator[bytes]:
         with spool:
             while chunk := spool.read(1 << 20):
                 yield chunk
 
-    name = f"autoledger-audit-{start}-{end}.zip"
+    name = bundle_file_name(start, end)
     return StreamingResponse(
         chunks(),
         media_type="application/zip",

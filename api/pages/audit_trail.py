@@ -1,0 +1,404 @@
+"""The regulator's audit pages: the trail (timeline) of a vehicle, a case or a member; the
+audit verification; rule breaches with charts; and the signed export bundle.
+
+Each page calls the functions its `/v1` route calls (`api.views`, `api.audit`,
+`api.contacts`), so a page and the API never disagree.
+"""
+
+from __future__ import annotations
+
+import time as clock
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response, StreamingResponse
+
+from api.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
+from api.contacts import Window, list_violations, load_rules, summary
+from api.errors import NotFound
+from api.evidence_queries import sees_all
+from api.inventory import VehicleRef
+from api.pages.charts import BarChart, bar_chart
+from api.pages.i18n import Translator
+from api.pages.site import Visitor, role_page
+from api.views import (
+    case_items,
+    case_timeline,
+    member_timeline,
+    vehicle_timeline,
+    visible_member_addresses,
+)
+from ledger.consortium import Member, Role
+from ledger.indexer import StoredEvent, indexed_through
+from ledger.vin import InvalidVin
+
+router = APIRouter(include_in_schema=False)
+
+Regulator = Annotated[Visitor, Depends(role_page(Role.REGULATOR))]
+
+TRAIL_KINDS = ("vehicle", "case", "member")
+
+TRAIL_LIMIT = 500
+"""Entries a trail page lists; a member's timeline can be long, the API pages through all."""
+
+BREACH_ROWS = 100
+"""Breaches listed under the charts, newest first; the charts and totals count them all."""
+
+MAX_FILLED_DAYS = 92
+"""Longest day range the per-day chart draws with a bar for every day, breaches or not; past
+a quarter the chart keeps the days that have breaches, or the bars would be hairlines."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrailEntry:
+    """One row of a trail: a chain event, or (case trails) an evidence item's submission."""
+
+    at: datetime
+    name: str
+    contract: str | None
+    block_number: int | None
+    tx_hash: str | None
+    log_index: int | None
+    details: tuple[tuple[str, str], ...]
+    evidence_ids: tuple[str, ...] = ()
+
+
+@dataclass(kw_only=True)
+class Trail:
+    """What a trail search found: the subject as shown, the entries, and how many in all."""
+
+    subject: str
+    entries: list[TrailEntry]
+    total: int
+    indexed_through: int | None
+    notes: list[str] = field(default_factory=list)
+
+
+def _details(args: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple((k, _show(v)) for k, v in args.items() if v is not None)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _event_entry(e: StoredEvent) -> TrailEntry:
+    return TrailEntry(
+        at=e.block_time,
+        name=e.event,
+        contract=e.contract,
+        block_number=e.block_number,
+        tx_hash=e.tx_hash,
+        log_index=e.log_index,
+        details=_details(e.args),
+    )
+
+
+def _member_named(members: list[Member], text: str) -> Member | None:
+    if text.isdigit():
+        return next((m for m in members if m.id == int(text)), None)
+    wanted = text.casefold()
+    return next((m for m in members if m.name.casefold() == wanted), None)
+
+
+class TrailProblem(Exception):
+    """A trail search that finds nothing to show: `message` says why (in the visitor's
+    language), `status` is 400 for input that is not a VIN, 404 for nothing recorded."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def find_trail(visitor: Visitor, kind: str, text: str, t: Translator) -> Trail:
+    """The trail of `text` read as a `kind` (a VIN or VIN hash, a case reference, a member
+    number or name), as the `/v1/views/.../timeline` routes read it; raises `TrailProblem`."""
+    runtime = visitor.runtime
+    chain_id = runtime.chain.chain_id
+    through = indexed_through(runtime.engine, chain_id)
+    principal = visitor.member
+    if kind == "vehicle":
+        try:
+            ref = VehicleRef.parse(text)
+        except InvalidVin as exc:
+            raise TrailProblem(t(f"trail.error.vin_{exc.problem}", vin=text), 400) from exc
+        found = vehicle_timeline(runtime.engine, chain_id, ref.vin_hash, principal)
+        if not found:
+            raise TrailProblem(t("trail.error.no_vehicle", vin=ref.label), 404)
+        entries = [_event_entry(e) for e in found]
+        return Trail(
+            subject=ref.label,
+            entries=entries[:TRAIL_LIMIT],
+            total=len(entries),
+            indexed_through=through,
+        )
+    if kind == "case":
+        commitment = runtime.intake.case_commitment(text)
+        items = case_items(runtime.engine, commitment, principal, sees_all=sees_all(principal))
+        if not items:
+            raise TrailProblem(t("trail.error.no_case", case=text), 404)
+        timeline = case_timeline(runtime.engine, chain_id, items)
+        entries = [
+            TrailEntry(
+                at=e.at,
+                name=e.name,
+                contract=e.contract,
+                block_number=e.block_number,
+                tx_hash=e.tx_hash,
+                log_index=e.log_index,
+                details=_details(e.args),
+                evidence_ids=e.evidence_ids,
+            )
+            for e in timeline
+        ]
+        return Trail(
+            subject=text,
+            entries=entries[:TRAIL_LIMIT],
+            total=len(entries),
+            indexed_through=through,
+            notes=[t("trail.case_commitment", commitment=commitment)],
+        )
+    member = _member_named(runtime.consortium.members(), text)
+    if member is None:
+        raise TrailProblem(t("trail.error.no_member", member=text), 404)
+    try:
+        addresses = visible_member_addresses(runtime.engine, chain_id, member.id, principal)
+    except NotFound as exc:
+        raise TrailProblem(t("trail.error.no_member", member=text), 404) from exc
+    events, total = member_timeline(
+        runtime.engine,
+        chain_id=chain_id,
+        member_id=member.id,
+        addresses=addresses,
+        limit=TRAIL_LIMIT,
+    )
+    return Trail(
+        subject=f"{member.name} (#{member.id})",
+        entries=[_event_entry(e) for e in events],
+        total=total,
+        indexed_through=through,
+        notes=[t("trail.addresses", addresses=", ".join(addresses))],
+    )
+
+
+@router.get("/oversight/trail")
+def trail(visitor: Regulator, request: Request) -> Response:
+    """The audit trail of a vehicle (VIN), a case (reference) or a member."""
+    query = request.query_params
+    kind = query.get("kind", "vehicle")
+    text = query.get("q", "").strip()
+    errors: dict[str, str] = {}
+    t = visitor.t
+    found: Trail | None = None
+    status = 200
+    if kind not in TRAIL_KINDS:
+        errors["kind"] = t("trail.error.kind")
+    elif "q" in query:
+        if not text:
+            errors["q"] = t(f"trail.error.empty_{kind}")
+        elif len(text) > 200:
+            errors["q"] = t("trail.error.long")
+        else:
+            try:
+                found = find_trail(visitor, kind, text, t)
+            except TrailProblem as problem:
+                errors["q"], status = problem.message, problem.status
+    if errors and status == 200:
+        status = 400
+    return visitor.page(
+        "oversight_trail.html",
+        status=status,
+        kinds=TRAIL_KINDS,
+        form={"kind": kind if kind in TRAIL_KINDS else "vehicle", "q": text},
+        errors=errors,
+        trail=found,
+        limit=TRAIL_LIMIT,
+        members=visitor.runtime.consortium.members(),
+    )
+
+
+# ------------------------------------------------------------------ verification
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditRun:
+    """One run of the audit verification from the page: its report, when, how long, by whom."""
+
+    report: AuditReport
+    started_at: datetime
+    seconds: float
+    member_name: str
+
+
+def _last_run(request: Request) -> AuditRun | None:
+    run: AuditRun | None = getattr(request.app.state, "last_audit_run", None)
+    return run
+
+
+@router.get("/oversight/verification")
+def verification(visitor: Regulator, request: Request) -> Response:
+    """The last audit verification run in this process, and a button to run it now."""
+    return visitor.page(
+        "oversight_verification.html", run=_last_run(request), form={"checkpoint": ""}, errors={}
+    )
+
+
+@router.post("/oversight/verification")
+def run_verification(visitor: Regulator, request: Request) -> Response:
+    """Run the audit verification (as `GET /v1/audit/verify`) and show its report."""
+    text = visitor.form.get("checkpoint", "").strip()
+    checkpoint = None
+    if text:
+        try:
+            checkpoint = Checkpoint.parse(text)
+        except ValueError:
+            return visitor.page(
+                "oversight_verification.html",
+                status=400,
+                run=_last_run(request),
+                form={"checkpoint": text},
+                errors={"checkpoint": visitor.t("auditrun.error.checkpoint")},
+            )
+    started, tick = datetime.now(UTC), clock.monotonic()
+    report = Auditor.of(visitor.runtime).verify(checkpoint=checkpoint)
+    request.app.state.last_audit_run = AuditRun(
+        report=report,
+        started_at=started,
+        seconds=clock.monotonic() - tick,
+        member_name=visitor.member.name,
+    )
+    return visitor.redirect("/oversight/verification")
+
+
+# ------------------------------------------------------------------ rule breaches
+
+
+def _day(form: Mapping[str, str], name: str, errors: dict[str, str], t: Translator) -> date | None:
+    text = form.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        errors[name] = t("oversight_form.error.date")
+        return None
+
+
+def _range(
+    form: Mapping[str, str], errors: dict[str, str], t: Translator
+) -> tuple[date | None, date | None]:
+    first, last = _day(form, "from", errors, t), _day(form, "to", errors, t)
+    if first is not None and last is not None and last < first:
+        errors["to"] = t("oversight_form.error.order")
+    return first, last
+
+
+def _per_day_chart(per_day: list[dict[str, Any]], first: date | None, last: date | None) -> Any:
+    totals: dict[str, int] = {}
+    for row in per_day:
+        totals[row["date"]] = totals.get(row["date"], 0) + int(row["count"])
+    days = sorted(totals)
+    start = first or (date.fromisoformat(days[0]) if days else None)
+    end = last or (date.fromisoformat(days[-1]) if days else None)
+    if start is not None and end is not None and (end - start).days < MAX_FILLED_DAYS:
+        span = (end - start).days + 1
+        days = [(start + timedelta(days=n)).isoformat() for n in range(span)]
+    return bar_chart([(day, totals.get(day, 0)) for day in days], max_labels=12)
+
+
+@router.get("/oversight/breaches")
+def breaches(visitor: Regulator, request: Request) -> Response:
+    """Collection rule breaches: per day and by hour of day (debtor time), with the list."""
+    t = visitor.t
+    form = {name: request.query_params.get(name, "").strip() for name in ("from", "to")}
+    errors: dict[str, str] = {}
+    first, last = _range(form, errors, t)
+    context: dict[str, Any] = {"form": form, "errors": errors}
+    if errors:
+        return visitor.page("oversight_breaches.html", status=400, **context)
+    runtime = visitor.runtime
+    # the regulator reads every collector's contacts, as `GET /v1/compliance/summary` does
+    window = Window.of_days(collector_id=None, first=first, last=last)
+    counts = summary(runtime.engine, window)
+    rows, total = list_violations(runtime.engine, window, limit=BREACH_ROWS)
+    rules = load_rules(runtime.settings.var_dir)
+    outside = frozenset(
+        f"{hour:02d}"
+        for hour in range(24)
+        if not rules.contact_start.hour <= hour < rules.contact_end.hour
+        and not (hour == rules.contact_end.hour and rules.contact_end.minute > 0)
+    )
+    hours: BarChart = bar_chart(
+        [(f"{h['hour']:02d}", int(h["count"])) for h in counts["contacts_by_hour"]],
+        marked=outside,
+    )
+    per_day_rules: dict[str, dict[str, int]] = {}
+    for row in counts["violations_per_day"]:
+        per_day_rules.setdefault(row["date"], {})[row["rule"]] = int(row["count"])
+    return visitor.page(
+        "oversight_breaches.html",
+        **context,
+        totals=counts["totals"],
+        per_day=_per_day_chart(counts["violations_per_day"], first, last),
+        per_day_rules=per_day_rules,
+        rule_names=sorted({row["rule"] for row in counts["violations_per_day"]}),
+        hours=hours,
+        contact_start=rules.contact_start.strftime("%H:%M"),
+        contact_end=rules.contact_end.strftime("%H:%M"),
+        rules_version=rules.version,
+        violations=rows,
+        violation_total=total,
+        shown=BREACH_ROWS,
+        names={m.id: m.name for m in runtime.consortium.members()},
+    )
+
+
+# ------------------------------------------------------------------ exports
+
+
+@router.get("/oversight/exports")
+def exports(visitor: Regulator) -> Response:
+    """The export form: a range of days, downloaded as the signed bundle."""
+    today = datetime.now(UTC).date()
+    form = {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}
+    return visitor.page("oversight_exports.html", form=form, errors={})
+
+
+@router.post("/oversight/exports")
+def export_bundle_file(visitor: Regulator) -> Response:
+    """Download the signed export bundle of the days (as `GET /v1/audit/export`)."""
+    t = visitor.t
+    form = {name: visitor.form.get(name, "").strip() for name in ("from", "to")}
+    errors: dict[str, str] = {}
+    first, last = _range(form, errors, t)
+    for name, value in (("from", first), ("to", last)):
+        if value is None and name not in errors:
+            errors[name] = t("oversight_form.error.required")
+    if errors or first is None or last is None:
+        return visitor.page("oversight_exports.html", status=400, form=form, errors=errors)
+    spool, size = export_days(visitor.runtime, first=first, last=last)
+
+    def chunks() -> Iterator[bytes]:
+        with spool:
+            while chunk := spool.read(1 << 20):
+                yield chunk
+
+    name = bundle_file_name(first, last)
+    return visitor.send(
+        StreamingResponse(
+            chunks(),
+            media_type="application/zip",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Content-Length": str(size),
+            },
+        )
+    )
