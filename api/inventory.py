@@ -1036,6 +1036,9 @@ def explain_charges(
 
 # -- dealer confirmations -----------------------------------------------------------------------
 
+CONFIRMATION_LIFETIME = 86_400
+"""Default seconds a confirmation's typed data stays valid: a day to get it signed."""
+
 
 def awaiting_confirmation(
     runtime: Runtime, line_id: int, *, events: Sequence[LoggedEvent] | None = None

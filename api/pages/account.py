@@ -122,6 +122,10 @@ def home(visitor: AnyMember) -> Response:
         cards.append(
             Card(href="/oversight", title="home.card.oversight", text="home.card.oversight_text")
         )
+    if visitor.holds(Role.DEALER):
+        cards.append(Card(href="/dealer", title="home.card.dealer", text="home.card.dealer_text"))
+    if visitor.holds(Role.LENDER):
+        cards.append(Card(href="/lender", title="home.card.lender", text="home.card.lender_text"))
     cards.append(Card(href="/members", title="home.card.members", text="home.card.members_text"))
     return visitor.page("home.html", cards=cards)
 

@@ -2,6 +2,626 @@
 
 from __future__ import annotations
 
-EN: dict[str, str] = {}
+EN: dict[str, str] = {
+    "nav.dealer": "Financing",
+    "nav.lender": "Lending",
+    "home.card.dealer": "Floor-plan financing",
+    "home.card.dealer_text": (
+        "Confirm the vehicles you received, report sales, and see what you owe with every "
+        "charge explained."
+    ),
+    "home.card.lender": "Lending",
+    "home.card.lender_text": (
+        "Exposure per dealer, alerts, audits, claims and clearing cycles with their "
+        "reconciliation reports."
+    ),
+    "financing.amounts": (
+        "Amounts are in the currency's main unit with two decimals; the chain keeps them in "
+        "the smallest unit (1/100). Times are block times, in UTC."
+    ),
+    "financing.yes": "yes",
+    "financing.no": "no",
+    "financing.error.reverted": "The chain refused it ({error}).",
+    "line.id": "Line",
+    "line.lender": "Lender",
+    "line.dealer": "Dealer",
+    "line.status": "Status",
+    "line.limit": "Limit",
+    "line.outstanding": "Outstanding",
+    "line.available": "Available",
+    "line.active_liens": "Active liens",
+    "line_status.none": "unknown",
+    "line_status.open": "open",
+    "line_status.frozen": "frozen",
+    "line_status.closed": "closed",
+    "terms.advance_rate": "Advance rate",
+    "terms.interest_rate": "Interest",
+    "terms.per_year": "{rate} a year, simple",
+    "terms.fee": "Fee per vehicle",
+    "terms.confirm_window": "Time to confirm receipt",
+    "terms.payoff_window": "Time to pay off after a sale",
+    "terms.days": "{days} days",
+    "terms.curtailments": "Curtailments",
+    "terms.step": "{bps} of the advance on day {day}",
+    "terms.no_curtailments": "none",
+    "vehicle.hash": "Vehicle (VIN hash)",
+    "vehicle.status": "Status",
+    "vehicle.confirmed": "Receipt confirmed",
+    "vehicle.disbursed_at": "Advanced at",
+    "vehicle_status.none": "never financed",
+    "vehicle_status.released": "released",
+    "vehicle_status.financed": "financed",
+    "vehicle_status.sold": "sold, payoff due",
+    "vehicle_status.sold_out_of_trust": "sold out of trust",
+    "vehicle_status.repossessed": "repossessed",
+    "owed.title": "What you owe",
+    "owed.explain": (
+        "Each financed vehicle's payoff now (principal, interest so far, fee) and its "
+        "curtailments, as the contract computes them. Open a vehicle for every charge explained."
+    ),
+    "owed.caption": "At block time {time}",
+    "owed.principal": "Principal",
+    "owed.interest": "Interest",
+    "owed.fee": "Fee",
+    "owed.payoff": "Payoff",
+    "owed.payoff_due": "Payoff due by",
+    "owed.curtailment_overdue": "Curtailment overdue",
+    "owed.next_due": "Next curtailment due",
+    "owed.total": "Total",
+    "owed.none": "No vehicle is under an active lien on this line.",
+    "owed.explain_link": "Charges of vehicle {vehicle}",
+    "alerts.title": "Alerts",
+    "alerts.explain": (
+        "Recorded on chain, or a deadline passed that no one has flagged on chain yet "
+        "(“not yet recorded”)."
+    ),
+    "alerts.caption": "{count} alerts",
+    "alerts.caption.one": "1 alert",
+    "alerts.kind": "Alert",
+    "alerts.line": "Line",
+    "alerts.line_n": "Line {id}",
+    "alerts.source": "Source",
+    "alerts.recorded": "recorded in block {block}",
+    "alerts.pending": "not yet recorded",
+    "alerts.at": "When",
+    "alerts.none": "No alerts.",
+    "alert.sold_out_of_trust": "Sold out of trust",
+    "alert.missing_in_audit": "Missing in an audit",
+    "alert.curtailment_overdue": "Curtailment overdue",
+    "alert.unconfirmed": "Receipt not confirmed in time",
+    "alert.certificate_mismatch": "Certificate mismatch",
+    "alert.line_frozen_by_audit": "Line frozen by an audit",
+    "dealer.title": "Floor-plan financing",
+    "dealer.explain": (
+        "Your credit lines as the dealer, read from the chain just now. Open a line to confirm "
+        "vehicles, report a sale or see what you owe."
+    ),
+    "dealer.lines": "Your lines",
+    "dealer.awaiting": "Awaiting your confirmation",
+    "dealer.no_lines": "No lender has opened a line for you yet.",
+    "dealer.back": "← Back to your lines",
+    "dealer.line_title": "Credit line {id}",
+    "dealer.confirm_title": "Vehicles awaiting your confirmation",
+    "dealer.confirm_explain": (
+        "The lender advanced on these vehicles. Tick those you received and that are on your "
+        "lot. Your confirmation is an EIP-712 signature with your organisation's key, checked "
+        "by the contract: the operator who relays it cannot forge it."
+    ),
+    "dealer.confirm_legend": "Vehicles received",
+    "dealer.confirm_item": "Vehicle {vehicle} — advance {advance}, confirm by {by}",
+    "dealer.signs_here": (
+        "This service holds your organisation's key (demo mode): “Confirm and sign” signs the "
+        "confirmation here with that key, then the operator relays it."
+    ),
+    "dealer.signs_wallet": (
+        "This service does not hold your organisation's key: you get the typed data to sign "
+        "in your wallet, then paste the signature."
+    ),
+    "dealer.confirm_sign": "Confirm and sign",
+    "dealer.confirm_wallet": "Get the typed data to sign in a wallet",
+    "dealer.nothing_to_confirm": "Nothing awaits your confirmation on this line.",
+    "dealer.sale_title": "Report a sale",
+    "dealer.sale_explain": (
+        "Report a financed vehicle sold: its payoff falls due within the line's payoff window, "
+        "and the lender's payoff claim is filed and confirmed by your report, to settle in the "
+        "next clearing cycle."
+    ),
+    "dealer.sale_vin": "VIN of the vehicle sold",
+    "dealer.sale_vin_hint": (
+        "17 characters, from the vehicle's documents. The chain keeps only VIN hashes; a hash "
+        "as listed below (0x…) works too."
+    ),
+    "dealer.sale_submit": "Report the sale",
+    "dealer.done.confirmed": "Confirmed {count} vehicles on chain.",
+    "dealer.done.confirmed.one": "Confirmed 1 vehicle on chain.",
+    "dealer.done.sold": "Sale reported.",
+    "dealer.done.sold_claim": (
+        "Sale reported; the lender's payoff claim {claim} is filed and confirmed."
+    ),
+    "dealer.error.none_ticked": "Tick at least one vehicle you received.",
+    "dealer.error.not_waiting": "These vehicles cannot be confirmed: {detail}",
+    "dealer.error.bad_signature": (
+        "The contract refused the signature: it is not your organisation's signature of this "
+        "typed data (another key, or the data was changed)."
+    ),
+    "dealer.error.expired": "The confirmation expired before it was recorded; start again.",
+    "dealer.error.nonce": (
+        "This confirmation was used already or another one came first; start again from the line."
+    ),
+    "dealer.error.already_confirmed": "A vehicle among these is confirmed already.",
+    "dealer.error.not_financed": "This vehicle is not financed (it was reported sold already?).",
+    "dealer.error.form_changed": "The confirmation form was changed; start again from the line.",
+    "dealer.error.signature_empty": "Paste the signature your wallet made.",
+    "dealer.error.signature_format": (
+        "A signature is 0x followed by 130 hexadecimal digits (65 bytes)."
+    ),
+    "dealer.error.vin_empty": "Enter the VIN of the vehicle sold.",
+    "dealer.error.vin_invalid": "This is not a valid VIN: {reason}.",
+    "dealer.error.not_on_line": "No vehicle {vin} is under a lien on this line.",
+    "dealer.error.cannot_sell": "The sale cannot be reported here: {detail}",
+    "sign.title": "Sign the receipt confirmation",
+    "sign.back": "← Back to line {id}",
+    "sign.explain": (
+        "Sign this EIP-712 typed data with your organisation's key (eth_signTypedData_v4) to "
+        "confirm {count} vehicles on line {id}, then paste the signature below."
+    ),
+    "sign.explain.one": (
+        "Sign this EIP-712 typed data with your organisation's key (eth_signTypedData_v4) to "
+        "confirm 1 vehicle on line {id}, then paste the signature below."
+    ),
+    "sign.nonce": "Nonce",
+    "sign.deadline": "Valid until",
+    "sign.lender": "Lender's address",
+    "sign.typed_data": "Typed data",
+    "sign.typed_explain": "Sign it exactly as shown.",
+    "sign.signature": "Signature",
+    "sign.signature_hint": "0x followed by 130 hexadecimal digits.",
+    "sign.submit": "Submit the signed confirmation",
+    "charges.title": "Charges of vehicle",
+    "charges.explain": (
+        "Every charge of this lien at block time {time}, recomputed here and set beside the "
+        "contract's own figure."
+    ),
+    "charges.principal": "Principal",
+    "charges.principal_explain": (
+        "The advance, less the curtailment payments recorded; interest accrues on what is "
+        "outstanding."
+    ),
+    "charges.advance": "Advanced",
+    "charges.repaid": "Repaid (curtailments)",
+    "charges.outstanding": "Outstanding",
+    "charges.interest": "Interest",
+    "charges.interest_explain": (
+        "Simple interest at {rate} a year, per accrual period (advance to first payment, "
+        "between payments, last payment to now), each period rounded down:"
+    ),
+    "charges.periods": "Accrual periods",
+    "charges.from": "From",
+    "charges.to": "To",
+    "charges.seconds": "Seconds",
+    "charges.on_principal": "On principal",
+    "charges.period_interest": "Interest",
+    "charges.ended_by": "Ended by",
+    "charges.payment": "payment of {amount}",
+    "charges.now": "now",
+    "charges.interest_total": "Interest so far",
+    "charges.fee": "Fee",
+    "charges.fee_explain": "A fee of {fee} per vehicle, charged with the payoff.",
+    "charges.curtailments": "Curtailments",
+    "charges.curtailments_explain": (
+        "Shares of the advance that fall due on set days after the advance, whether or not the "
+        "vehicle is sold; each is paid to the lender and lowers the principal."
+    ),
+    "charges.schedule": "Schedule",
+    "charges.step_day": "Due on",
+    "charges.step_share": "Share of the advance",
+    "charges.step_due_at": "Due at",
+    "charges.step_amount": "Amount",
+    "charges.day_n": "day {day}",
+    "charges.curtailments_due": "Due so far",
+    "charges.curtailments_paid": "Paid",
+    "charges.payoff": "Payoff now",
+    "charges.payoff_caption": "Principal, interest and fee",
+    "charges.ours": "Recomputed here",
+    "charges.contract": "The contract",
+    "charges.matches": "The recomputed payoff matches the contract's.",
+    "charges.differs": "The recomputed payoff differs from the contract's.",
+    "charges.payoff_due": "Sold: the payoff is due by {time}.",
+    "charges.no_lien": "This vehicle's lien has ended: nothing is charged.",
+    "lender.title": "Lending",
+    "lender.explain": (
+        "Your lines and your exposure per dealer, read from the chain just now, with the "
+        "alerts on them."
+    ),
+    "lender.to_clearing": "Claims and clearing cycles →",
+    "lender.exposure": "Exposure per dealer",
+    "lender.lines_count": "Lines",
+    "lender.lines": "Your lines",
+    "lender.no_lines": "You have not opened a line yet.",
+    "lender.back": "← Back to lending",
+    "lender.vehicles": "Vehicles financed and what is owed",
+    "lender.error.nothing_to_settle": (
+        "Nothing to settle: no claim is final and due, or every net payer lacks the balance "
+        "or allowance to the Clearing."
+    ),
+    "audits.title": "Lot audits",
+    "audits.id": "Audit",
+    "audits.opener": "Opened by",
+    "audits.sample": "Sample",
+    "audits.all": "every vehicle",
+    "audits.status": "Status",
+    "audits.found": "Found",
+    "audits.missing": "Missing",
+    "audits.unexpected": "Unexpected",
+    "audits.none": "No audit of this line yet.",
+    "audit_status.none": "unknown",
+    "audit_status.committed": "opened, draw not revealed",
+    "audit_status.revealed": "in progress",
+    "audit_status.closed": "closed",
+    "clearing.title": "Claims and clearing",
+    "clearing.explain": (
+        "Your claims as creditor or debtor, and the clearing cycles you took part in. A cycle "
+        "nets every final, due claim and settles the net amounts in one transaction."
+    ),
+    "clearing.run_explain": (
+        "The engine runs cycles on a schedule; you can run one now over every final, due claim."
+    ),
+    "clearing.run": "Run a clearing cycle now",
+    "clearing.back": "← Back to claims and clearing",
+    "clearing.cycles": "Clearing cycles",
+    "clearing.cycle": "Cycle",
+    "clearing.cycle_n": "Clearing cycle {id}",
+    "clearing.status": "Status",
+    "clearing.trigger": "Run by",
+    "clearing.claims_count": "Claims",
+    "clearing.transfers_count": "Transfers",
+    "clearing.gross": "Gross",
+    "clearing.net": "Net",
+    "clearing.settled_at": "Settled at (block time)",
+    "clearing.no_cycles": "No cycle included you yet.",
+    "clearing.claims": "Your claims",
+    "clearing.claim": "Claim",
+    "clearing.kind": "Kind",
+    "clearing.creditor": "Creditor",
+    "clearing.debtor": "Debtor",
+    "clearing.amount": "Amount",
+    "clearing.state": "State",
+    "clearing.reference": "Reference",
+    "clearing.no_claims": "No claims.",
+    "cycle_status.prepared": "prepared",
+    "cycle_status.signed": "sent",
+    "cycle_status.settled": "settled",
+    "cycle_status.failed": "failed",
+    "cycle_trigger.schedule": "the schedule",
+    "cycle_trigger.member": "a member",
+    "claim_kind.payoff": "payoff",
+    "claim_kind.curtailment": "curtailment",
+    "claim_kind.interest": "interest",
+    "claim_kind.fee": "fee",
+    "claim_kind.collection_fee": "collection fee",
+    "claim_kind.other": "other",
+    "claim_state.none": "unknown",
+    "claim_state.filed": "filed",
+    "claim_state.confirmed": "confirmed",
+    "claim_state.final": "final",
+    "claim_state.disputed": "disputed",
+    "claim_state.settled": "settled",
+    "claim_state.withdrawn": "withdrawn",
+    "claim_state.rejected": "rejected",
+    "cycle.explain": (
+        "The reconciliation report: your claims, positions and transfers in this cycle, with "
+        "the cycle's totals. The CSV holds the same, one row per claim and transfer."
+    ),
+    "cycle.csv": "Download the reconciliation report (CSV)",
+    "cycle.chain_cycle": "Cycle id on chain",
+    "cycle.plan_hash": "Plan hash (SHA-256)",
+    "cycle.tx": "Transaction",
+    "cycle.block": "Block",
+    "cycle.error": "Why it failed",
+    "cycle.claims": "Claims settled",
+    "cycle.positions": "Net positions",
+    "cycle.positions_explain": "What each member receives (positive) or pays (negative).",
+    "cycle.member": "Member",
+    "cycle.position": "Position",
+    "cycle.transfers": "Transfers",
+    "cycle.number": "No.",
+    "cycle.payer": "Payer",
+    "cycle.payee": "Payee",
+    "cycle.no_transfers": "No transfers of yours in this cycle.",
+}
 
-ZH: dict[str, str] = {}
+ZH: dict[str, str] = {
+    "nav.dealer": "融资",
+    "nav.lender": "授信",
+    "home.card.dealer": "库存融资",
+    "home.card.dealer_text": "确认收到的车辆、报告销售，查看应付款项及每项费用的说明。",
+    "home.card.lender": "授信管理",
+    "home.card.lender_text": "按经销商的敞口、预警、盘库、债权及清算批次与对账报告。",
+    "financing.amounts": (
+        "金额以货币主单位显示，保留两位小数；链上以最小单位（1/100）记录。时间为区块时间（UTC）。"
+    ),
+    "financing.yes": "是",
+    "financing.no": "否",
+    "financing.error.reverted": "链上拒绝了此操作（{error}）。",
+    "line.id": "授信额度",
+    "line.lender": "贷款方",
+    "line.dealer": "经销商",
+    "line.status": "状态",
+    "line.limit": "额度",
+    "line.outstanding": "未偿本金",
+    "line.available": "可用额度",
+    "line.active_liens": "有效抵押",
+    "line_status.none": "未知",
+    "line_status.open": "正常",
+    "line_status.frozen": "已冻结",
+    "line_status.closed": "已关闭",
+    "terms.advance_rate": "放款比例",
+    "terms.interest_rate": "利率",
+    "terms.per_year": "年利率 {rate}，单利",
+    "terms.fee": "每车费用",
+    "terms.confirm_window": "确认收车期限",
+    "terms.payoff_window": "售出后还款期限",
+    "terms.days": "{days} 天",
+    "terms.curtailments": "分期还本",
+    "terms.step": "第 {day} 天还放款额的 {bps}",
+    "terms.no_curtailments": "无",
+    "vehicle.hash": "车辆（VIN 哈希）",
+    "vehicle.status": "状态",
+    "vehicle.confirmed": "已确认收车",
+    "vehicle.disbursed_at": "放款时间",
+    "vehicle_status.none": "从未融资",
+    "vehicle_status.released": "已解押",
+    "vehicle_status.financed": "已融资",
+    "vehicle_status.sold": "已售出，待还款",
+    "vehicle_status.sold_out_of_trust": "违规售车",
+    "vehicle_status.repossessed": "已收回",
+    "owed.title": "应付款项",
+    "owed.explain": (
+        "每辆融资车辆当前的结清金额（本金、至今利息、费用）及分期还本情况，以合约计算为准。"
+        "打开车辆可查看每项费用的说明。"
+    ),
+    "owed.caption": "区块时间 {time}",
+    "owed.principal": "本金",
+    "owed.interest": "利息",
+    "owed.fee": "费用",
+    "owed.payoff": "结清金额",
+    "owed.payoff_due": "还款截止",
+    "owed.curtailment_overdue": "逾期分期还本",
+    "owed.next_due": "下期还本日",
+    "owed.total": "合计",
+    "owed.none": "此额度下没有有效抵押的车辆。",
+    "owed.explain_link": "车辆 {vehicle} 的费用",
+    "alerts.title": "预警",
+    "alerts.explain": "已记录在链上的预警，或期限已过但尚无人在链上标记的情况（“尚未记录”）。",
+    "alerts.caption": "{count} 条预警",
+    "alerts.caption.one": "1 条预警",
+    "alerts.kind": "预警",
+    "alerts.line": "授信额度",
+    "alerts.line_n": "额度 {id}",
+    "alerts.source": "来源",
+    "alerts.recorded": "记录于区块 {block}",
+    "alerts.pending": "尚未记录",
+    "alerts.at": "时间",
+    "alerts.none": "没有预警。",
+    "alert.sold_out_of_trust": "违规售车",
+    "alert.missing_in_audit": "盘库缺车",
+    "alert.curtailment_overdue": "分期还本逾期",
+    "alert.unconfirmed": "未按期确认收车",
+    "alert.certificate_mismatch": "合格证不符",
+    "alert.line_frozen_by_audit": "盘库导致额度冻结",
+    "dealer.title": "库存融资",
+    "dealer.explain": (
+        "贵机构作为经销商的授信额度，刚从链上读取。打开额度可确认车辆、报告销售或查看应付款项。"
+    ),
+    "dealer.lines": "贵机构的授信额度",
+    "dealer.awaiting": "待确认",
+    "dealer.no_lines": "尚无贷款方为贵机构开立额度。",
+    "dealer.back": "← 返回授信额度",
+    "dealer.line_title": "授信额度 {id}",
+    "dealer.confirm_title": "待确认收车的车辆",
+    "dealer.confirm_explain": (
+        "贷款方已为这些车辆放款。请勾选已收到且在库的车辆。确认是以贵机构密钥作出的 EIP-712 签名，"
+        "由合约核验：转发的运营方无法伪造。"
+    ),
+    "dealer.confirm_legend": "已收到的车辆",
+    "dealer.confirm_item": "车辆 {vehicle} — 放款 {advance}，请于 {by} 前确认",
+    "dealer.signs_here": (
+        "本服务保管贵机构的密钥（演示模式）：点击“确认并签名”即在此用该密钥签署确认，再由运营方转发上链。"
+    ),
+    "dealer.signs_wallet": (
+        "本服务未保管贵机构的密钥：您将获得待签名的结构化数据，在钱包中签名后粘贴签名。"
+    ),
+    "dealer.confirm_sign": "确认并签名",
+    "dealer.confirm_wallet": "获取结构化数据，在钱包中签名",
+    "dealer.nothing_to_confirm": "此额度下没有待确认的车辆。",
+    "dealer.sale_title": "报告销售",
+    "dealer.sale_explain": (
+        "报告一辆融资车辆已售出：其结清金额须在额度的还款期限内付清；贷款方的还款债权随即登记，"
+        "并由您的报告确认，在下一清算批次结算。"
+    ),
+    "dealer.sale_vin": "已售车辆的 VIN",
+    "dealer.sale_vin_hint": (
+        "17 位，见车辆文件。链上仅保存 VIN 哈希；也可填写下方列出的哈希（0x…）。"
+    ),
+    "dealer.sale_submit": "报告销售",
+    "dealer.done.confirmed": "已在链上确认 {count} 辆车。",
+    "dealer.done.confirmed.one": "已在链上确认 1 辆车。",
+    "dealer.done.sold": "已报告销售。",
+    "dealer.done.sold_claim": "已报告销售；贷款方的还款债权 {claim} 已登记并确认。",
+    "dealer.error.none_ticked": "请至少勾选一辆已收到的车辆。",
+    "dealer.error.not_waiting": "这些车辆无法确认：{detail}",
+    "dealer.error.bad_signature": (
+        "合约拒绝了该签名：它不是贵机构对此结构化数据的签名（密钥不同，或数据被改动）。"
+    ),
+    "dealer.error.expired": "确认在上链前已过期，请重新开始。",
+    "dealer.error.nonce": "此确认已被使用，或已有另一确认先行上链；请从额度页面重新开始。",
+    "dealer.error.already_confirmed": "其中有车辆已确认。",
+    "dealer.error.not_financed": "该车辆不在融资状态（是否已报告售出？）。",
+    "dealer.error.form_changed": "确认表单被改动，请从额度页面重新开始。",
+    "dealer.error.signature_empty": "请粘贴钱包生成的签名。",
+    "dealer.error.signature_format": "签名为 0x 加 130 位十六进制数字（65 字节）。",
+    "dealer.error.vin_empty": "请输入已售车辆的 VIN。",
+    "dealer.error.vin_invalid": "这不是有效的 VIN：{reason}。",
+    "dealer.error.not_on_line": "此额度下没有处于抵押中的车辆 {vin}。",
+    "dealer.error.cannot_sell": "无法在此报告销售：{detail}",
+    "sign.title": "签署收车确认",
+    "sign.back": "← 返回额度 {id}",
+    "sign.explain": (
+        "请用贵机构的密钥签署此 EIP-712 结构化数据（eth_signTypedData_v4），以确认额度 {id} 下的 "
+        "{count} 辆车，然后将签名粘贴到下方。"
+    ),
+    "sign.explain.one": (
+        "请用贵机构的密钥签署此 EIP-712 结构化数据（eth_signTypedData_v4），以确认额度 {id} 下的 "
+        "1 辆车，然后将签名粘贴到下方。"
+    ),
+    "sign.nonce": "序号（nonce）",
+    "sign.deadline": "有效期至",
+    "sign.lender": "贷款方地址",
+    "sign.typed_data": "结构化数据",
+    "sign.typed_explain": "请按所示内容原样签名。",
+    "sign.signature": "签名",
+    "sign.signature_hint": "0x 加 130 位十六进制数字。",
+    "sign.submit": "提交已签名的确认",
+    "charges.title": "车辆费用",
+    "charges.explain": (
+        "此抵押在区块时间 {time} 的每项费用，由本服务重新计算，并与合约自身的数字并列。"
+    ),
+    "charges.principal": "本金",
+    "charges.principal_explain": "放款额减去已记录的分期还本；利息按未偿本金计算。",
+    "charges.advance": "放款额",
+    "charges.repaid": "已还本金（分期还本）",
+    "charges.outstanding": "未偿本金",
+    "charges.interest": "利息",
+    "charges.interest_explain": (
+        "按年利率 {rate} 计单利，分计息期计算（放款至首次还款、两次还款之间、末次还款至今），"
+        "每期向下取整："
+    ),
+    "charges.periods": "计息期",
+    "charges.from": "起",
+    "charges.to": "止",
+    "charges.seconds": "秒数",
+    "charges.on_principal": "计息本金",
+    "charges.period_interest": "利息",
+    "charges.ended_by": "结束于",
+    "charges.payment": "还款 {amount}",
+    "charges.now": "当前",
+    "charges.interest_total": "至今利息",
+    "charges.fee": "费用",
+    "charges.fee_explain": "每车费用 {fee}，随结清金额收取。",
+    "charges.curtailments": "分期还本",
+    "charges.curtailments_explain": (
+        "放款后按约定天数到期的放款额比例，无论车辆是否售出；每期付给贷款方并减少本金。"
+    ),
+    "charges.schedule": "还本计划",
+    "charges.step_day": "到期日",
+    "charges.step_share": "占放款额比例",
+    "charges.step_due_at": "到期时间",
+    "charges.step_amount": "金额",
+    "charges.day_n": "第 {day} 天",
+    "charges.curtailments_due": "至今应还",
+    "charges.curtailments_paid": "已还",
+    "charges.payoff": "当前结清金额",
+    "charges.payoff_caption": "本金、利息与费用",
+    "charges.ours": "本服务重算",
+    "charges.contract": "合约",
+    "charges.matches": "重算的结清金额与合约一致。",
+    "charges.differs": "重算的结清金额与合约不一致。",
+    "charges.payoff_due": "已售出：须于 {time} 前结清。",
+    "charges.no_lien": "此车辆的抵押已结束：无任何费用。",
+    "lender.title": "授信管理",
+    "lender.explain": "贵机构的授信额度及按经销商的敞口，刚从链上读取，并附相关预警。",
+    "lender.to_clearing": "债权与清算批次 →",
+    "lender.exposure": "按经销商的敞口",
+    "lender.lines_count": "额度数",
+    "lender.lines": "贵机构的授信额度",
+    "lender.no_lines": "贵机构尚未开立额度。",
+    "lender.back": "← 返回授信管理",
+    "lender.vehicles": "融资车辆及应付款项",
+    "lender.error.nothing_to_settle": (
+        "没有可结算的内容：没有已最终确认且到期的债权，或每个净付款方的余额或对清算合约的授权不足。"
+    ),
+    "audits.title": "盘库",
+    "audits.id": "盘库",
+    "audits.opener": "发起方",
+    "audits.sample": "抽样",
+    "audits.all": "全部车辆",
+    "audits.status": "状态",
+    "audits.found": "在库",
+    "audits.missing": "缺失",
+    "audits.unexpected": "异常",
+    "audits.none": "此额度尚无盘库。",
+    "audit_status.none": "未知",
+    "audit_status.committed": "已发起，抽样未揭示",
+    "audit_status.revealed": "进行中",
+    "audit_status.closed": "已结束",
+    "clearing.title": "债权与清算",
+    "clearing.explain": (
+        "贵机构作为债权人或债务人的债权，以及贵机构参与的清算批次。每个批次对所有已最终确认且到期的"
+        "债权进行轧差，并在一笔交易中结算净额。"
+    ),
+    "clearing.run_explain": (
+        "清算引擎按计划运行批次；您也可以立即对所有已最终确认且到期的债权运行一次。"
+    ),
+    "clearing.run": "立即运行清算批次",
+    "clearing.back": "← 返回债权与清算",
+    "clearing.cycles": "清算批次",
+    "clearing.cycle": "批次",
+    "clearing.cycle_n": "清算批次 {id}",
+    "clearing.status": "状态",
+    "clearing.trigger": "发起方式",
+    "clearing.claims_count": "债权数",
+    "clearing.transfers_count": "划转数",
+    "clearing.gross": "总额",
+    "clearing.net": "净额",
+    "clearing.settled_at": "结算时间（区块时间）",
+    "clearing.no_cycles": "尚无包含贵机构的批次。",
+    "clearing.claims": "贵机构的债权",
+    "clearing.claim": "债权",
+    "clearing.kind": "类型",
+    "clearing.creditor": "债权人",
+    "clearing.debtor": "债务人",
+    "clearing.amount": "金额",
+    "clearing.state": "状态",
+    "clearing.reference": "关联",
+    "clearing.no_claims": "没有债权。",
+    "cycle_status.prepared": "已准备",
+    "cycle_status.signed": "已发送",
+    "cycle_status.settled": "已结算",
+    "cycle_status.failed": "失败",
+    "cycle_trigger.schedule": "计划运行",
+    "cycle_trigger.member": "成员发起",
+    "claim_kind.payoff": "结清款",
+    "claim_kind.curtailment": "分期还本",
+    "claim_kind.interest": "利息",
+    "claim_kind.fee": "费用",
+    "claim_kind.collection_fee": "催收费",
+    "claim_kind.other": "其他",
+    "claim_state.none": "未知",
+    "claim_state.filed": "已登记",
+    "claim_state.confirmed": "已确认",
+    "claim_state.final": "已最终确认",
+    "claim_state.disputed": "有争议",
+    "claim_state.settled": "已结算",
+    "claim_state.withdrawn": "已撤回",
+    "claim_state.rejected": "已驳回",
+    "cycle.explain": (
+        "对账报告：贵机构在此批次中的债权、头寸和划转，以及批次总数。"
+        "CSV 内容相同，每笔债权和划转一行。"
+    ),
+    "cycle.csv": "下载对账报告（CSV）",
+    "cycle.chain_cycle": "链上批次编号",
+    "cycle.plan_hash": "计划哈希（SHA-256）",
+    "cycle.tx": "交易",
+    "cycle.block": "区块",
+    "cycle.error": "失败原因",
+    "cycle.claims": "已结算债权",
+    "cycle.positions": "净头寸",
+    "cycle.positions_explain": "各成员应收（正数）或应付（负数）的金额。",
+    "cycle.member": "成员",
+    "cycle.position": "头寸",
+    "cycle.transfers": "划转",
+    "cycle.number": "序号",
+    "cycle.payer": "付款方",
+    "cycle.payee": "收款方",
+    "cycle.no_transfers": "此批次中没有贵机构的划转。",
+}

@@ -202,6 +202,10 @@ def navigation(visitor: Visitor) -> list[NavItem]:
         items.append(NavItem(href="/evidence", label="nav.evidence"))
     if visitor.holds(Role.REGULATOR):
         items.append(NavItem(href="/oversight", label="nav.oversight"))
+    if visitor.holds(Role.DEALER):
+        items.append(NavItem(href="/dealer", label="nav.dealer"))
+    if visitor.holds(Role.LENDER):
+        items.append(NavItem(href="/lender", label="nav.lender"))
     items.append(NavItem(href="/members", label="nav.members"))
     return items
 

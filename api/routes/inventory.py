@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, model_validator
 from api.auth import Principal, members, public, roles
 from api.errors import Conflict, NotFound
 from api.inventory import (
+    CONFIRMATION_LIFETIME,
     MAX_BATCH,
     Pledge,
     Unprocessable,
@@ -89,9 +90,6 @@ AnyMember = Annotated[Principal, Depends(members())]
 Anyone = Annotated[Principal | None, Depends(public())]
 LineNumber = Annotated[int, Path(ge=1, description="Credit line id")]
 AuditNumber = Annotated[int, Path(ge=1, description="Lot audit id")]
-
-CONFIRMATION_LIFETIME = 86_400
-"""Default seconds a confirmation's typed data stays valid: a day to get it signed."""
 
 MAX_CONFIRMATION_LIFETIME = 30 * 86_400
 """Longest validity asked for a confirmation: a signature should not stay usable for ever."""

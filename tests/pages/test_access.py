@@ -73,7 +73,7 @@ def test_sign_in_csrf_and_roles(
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, server, demo["dealer"])
     expect(page.get_by_role("link", name="Evidence")).to_have_count(0)
-    expect(page.locator(".card")).to_have_count(1)  # the member list
+    expect(page.locator(".card")).to_have_count(2)  # financing and the member list
     assert request.get(f"{server}/evidence").status == 403
     shot(page, "access-02-dealer-home")
 
