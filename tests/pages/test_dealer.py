@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from api.inventory import hex32
@@ -217,3 +218,21 @@ def test_dealer_pages_are_the_dealers_own_and_posts_need_the_csrf_token(
     sign_in(page, server, demo["lender"])
     assert request.get(f"{server}/dealer").status == 403
     assert request.get(f"{server}/dealer/lines/{line}").status == 403
+
+
+@pytest.mark.zh
+def test_dealer_pages_in_chinese(page: Page, server, client, demo):
+    line = _financed(client, demo, count=1)
+    sign_in(page, server, demo["dealer"])
+    page.get_by_role("navigation").get_by_role("link", name="融资").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("库存融资")
+    page.get_by_role("link", name=f"额度 {line}").click()
+    expect(page.get_by_role("group", name="已收到的车辆")).to_be_visible()
+    page.get_by_role("button", name="确认并签名").click()
+    expect(page.get_by_role("alert")).to_contain_text("请至少勾选一辆已收到的车辆。")
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="确认并签名").click()
+    expect(page.get_by_role("status")).to_have_text("已在链上确认 1 辆车。")
+    page.get_by_role("link", name=re.compile("^车辆 0x.* 的费用$")).click()
+    expect(page.locator("#payoff-match")).to_have_text("重算的结清金额与合约一致。")
+    shot(page, "dealer-09-zh-charges")
