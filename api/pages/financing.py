@@ -159,6 +159,8 @@ def dealer_line_page(
         result = visitor.t("dealer.done.confirmed", count=count)
     elif done == "sold":
         result = visitor.t("dealer.done.sold_claim" if claim else "dealer.done.sold", claim=claim)
+    elif done == "sold_before":
+        result = visitor.t("dealer.done.sold_before", claim=claim)
     return _dealer_line_view(visitor, line, result=result)
 
 
@@ -322,8 +324,9 @@ def dealer_report_sale(visitor: DealerVisitor, line_id: int) -> Response:
             error = _reverted(visitor, exc)
     if error is not None:
         return _dealer_line_view(visitor, line, errors={"vin": error}, form=form, status=400)
-    claim = filings[0].claim_id if filings and filings[0].claim_id is not None else 0
-    return visitor.redirect(f"/dealer/lines/{line_id}?done=sold&claim={claim}")
+    (filing,) = filings
+    done = "sold_before" if filing.outcome == "existing" else "sold"
+    return visitor.redirect(f"/dealer/lines/{line_id}?done={done}&claim={filing.claim_id or 0}")
 
 
 @router.get("/dealer/vehicles/{vin_hash}")

@@ -138,6 +138,9 @@ EN: dict[str, str] = {
     "dealer.done.sold_claim": (
         "Sale reported; the lender's payoff claim {claim} is filed and confirmed."
     ),
+    "dealer.done.sold_before": (
+        "This sale was reported before; the lender's payoff claim for it is claim {claim}."
+    ),
     "dealer.error.none_ticked": "Tick at least one vehicle you received.",
     "dealer.error.not_waiting": "These vehicles cannot be confirmed: {detail}",
     "dealer.error.bad_signature": (
@@ -448,6 +451,7 @@ ZH: dict[str, str] = {
     "dealer.done.confirmed.one": "已在链上确认 1 辆车。",
     "dealer.done.sold": "已报告销售。",
     "dealer.done.sold_claim": "已报告销售；贷款方的还款债权 {claim} 已登记并确认。",
+    "dealer.done.sold_before": "此销售此前已报告；贷款方对应的还款债权为 {claim}。",
     "dealer.error.none_ticked": "请至少勾选一辆已收到的车辆。",
     "dealer.error.not_waiting": "这些车辆无法确认：{detail}",
     "dealer.error.bad_signature": (

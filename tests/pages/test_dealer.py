@@ -143,6 +143,14 @@ def test_dealer_confirms_reports_a_sale_and_reads_its_charges(
     claim = runtime.clearing_client.claim(claim_id)
     assert claim.debtor_id == demo["dealer"].member.id and claim.amount > ADVANCE
 
+    # Reported again (by its hash this time): no second claim, the first one is named.
+    page.get_by_label("VIN of the vehicle sold").fill(_hash(1))
+    page.get_by_role("button", name="Report the sale").click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"This sale was reported before; the lender's payoff claim for it is claim {claim_id}."
+    )
+    assert len(runtime.clearing_client.claims()) == 1
+
     # What is owed: each vehicle's payoff, the sold one due, totals over the line.
     owed = page.locator("table.obligations tbody tr")
     expect(owed).to_have_count(3)
@@ -236,3 +244,29 @@ def test_dealer_pages_in_chinese(page: Page, server, client, demo):
     page.get_by_role("link", name=re.compile("^车辆 0x.* 的费用$")).click()
     expect(page.locator("#payoff-match")).to_have_text("重算的结清金额与合约一致。")
     shot(page, "dealer-09-zh-charges")
+
+
+def test_without_the_dealers_key_the_page_asks_for_a_wallet_signature(
+    page: Page, server, client, runtime, demo, monkeypatch
+):
+    # A keyring without the dealer's key: what a production service looks like to a dealer
+    # that keeps its key in its own wallet.
+    monkeypatch.setattr("api.pages.financing.held_key", lambda _runtime, _address: None)
+    line = _financed(client, demo, count=1)
+    sign_in(page, server, demo["dealer"])
+    page.goto(f"{server}/dealer/lines/{line}")
+    expect(page.get_by_text("This service does not hold your organisation's key")).to_be_visible()
+    expect(page.get_by_role("button", name="Confirm and sign")).to_have_count(0)
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Get the typed data to sign in a wallet").click()
+    typed = json.loads(page.locator("#typed-data").inner_text())
+    page.get_by_role("button", name="Submit the signed confirmation").click()
+    expect(page.locator("#f-signature-error")).to_have_text("Paste the signature your wallet made.")
+    expect(page.get_by_role("alert")).to_be_focused()
+    assert runtime.floorplan.vehicle(vin_hash(make_vin(1))).confirmed is False
+    signature = sign_typed_data(typed, runtime.keyring.get(demo["dealer"].member.address))
+    page.get_by_label("Signature", exact=True).fill("0x" + signature.hex())
+    page.get_by_role("button", name="Submit the signed confirmation").click()
+    expect(page.get_by_role("status")).to_have_text("Confirmed 1 vehicle on chain.")
+    assert runtime.floorplan.vehicle(vin_hash(make_vin(1))).confirmed is True
+    shot(page, "dealer-10-wallet-confirmed")
