@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from api.inventory import hex32
+from api.clearing_service import KIND_NAMES, STATE_NAMES
+from api.inventory import ALERT_EVENTS, hex32
+from api.pages import financing, i18n_financing
 from api.pages.financing import amount
-from ledger.floorplan import VehicleStatus, sign_typed_data
+from api.pages.i18n import CATALOGS
+from clearing.models import CycleStatus, CycleTrigger
+from ledger.floorplan import AuditStatus, LineStatus, VehicleStatus, sign_typed_data
 from ledger.vin import vin_hash
 from tests.api.test_inventory import ADVANCE, advance, car, make_vin, open_line
 from tests.pages.conftest import shot, sign_in
@@ -270,3 +275,21 @@ def test_without_the_dealers_key_the_page_asks_for_a_wallet_signature(
     expect(page.get_by_role("status")).to_have_text("Confirmed 1 vehicle on chain.")
     assert runtime.floorplan.vehicle(vin_hash(make_vin(1))).confirmed is True
     shot(page, "dealer-10-wallet-confirmed")
+
+
+def test_the_financing_catalog_holds_every_key_the_pages_build():
+    """Keys the dealer and lender templates build from values, and those `financing.py` names,
+    are in both catalogs (the shared check reads only literal keys in templates)."""
+    built = {f"vehicle_status.{s.name.lower()}" for s in VehicleStatus}
+    built |= {f"line_status.{s.name.lower()}" for s in LineStatus}
+    built |= {f"audit_status.{s.name.lower()}" for s in AuditStatus}
+    built |= {f"alert.{kind}" for kind in ALERT_EVENTS.values()}
+    built |= {f"claim_kind.{name}" for name in KIND_NAMES.values()}
+    built |= {f"claim_state.{name}" for name in STATE_NAMES.values()} | {"claim_state.none"}
+    built |= {f"cycle_status.{s.value}" for s in CycleStatus}
+    built |= {f"cycle_trigger.{s.value}" for s in CycleTrigger}
+    source = (Path(financing.__file__)).read_text()
+    built |= set(re.findall(r'"((?:dealer|lender|financing)\.[a-z_.]+)"', source))
+    for catalog in CATALOGS.values():
+        assert not built - catalog.keys(), sorted(built - catalog.keys())
+    assert i18n_financing.EN.keys() == i18n_financing.ZH.keys()
