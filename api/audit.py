@@ -14,21 +14,20 @@ found):
   the record names the item's digest, type and case; each stored blob still decrypts,
   authenticated, to bytes hashing to that digest. Items whose personal data was forgotten
   (key destroyed) are listed as forgotten, not failed.
-- **batches**: each anchored batch's stored items give its stored root, and that root is on
-  chain (`EvidenceRegistry.anchorOf`) in the recorded block, with the recorded size and
-  sequence, logged by the recorded transaction.
-- **evidence log**: the evidence log is the concatenation of all anchored batches' leaves in
-  anchoring order (block, then the notary's batch sequence). For each consecutive pair of
-  batches an RFC 6962 consistency proof between the cumulative tree after batch k and after
-  batch k+1 is built and verified. Together with the batch check this proves that the stored
-  history is append-only and matches what was anchored batch by batch: every prefix of the log
-  at a batch boundary is contained, unchanged and in order, in every later one, and each
-  appended segment is exactly a root anchored on chain. The pairwise proofs are computed from
-  the same stored leaves, so on their own they show the log's shape; what ties it to the past
-  is the on-chain roots, and the optional *checkpoint*: a (size, root) of the log that a
-  regulator noted from an earlier report, which today's log must extend (a consistency proof
-  from it to the current log). Building the cumulative trees costs one tree per batch over
-  the log so far, O(leaves x batches) hashes: seconds for thousands of batches of a thousand.
+- **batches and the evidence log**: the notary's evidence log is one RFC 6962 tree over the
+  leaves of all its batches in order, and each batch anchors the log's root after it. The
+  stored leaves are appended batch by batch (`notary.merkle.LogTree`, O(leaves) in all): each
+  batch must start where the log ends, at the log positions it records, and give its stored
+  root; that root must be on chain (a `BatchAnchored` event of the EvidenceRegistry) in the
+  recorded block, with the recorded log size and sequence, logged by the recorded
+  transaction. Since every anchored root is then the root of a prefix of the one stored log,
+  the stored history is append-only and matches every root the chain holds: no leaf was
+  changed, dropped, reordered or inserted after its batch was anchored (any such change
+  alters the roots of that batch and all later ones). What ties it to the past beyond the
+  chain is the optional *checkpoint*: a (size, root) of the log that a regulator noted from
+  an earlier report, which today's log must extend (a consistency proof from it to the
+  current log). Batches from before evidence logs (no `log_start`) are each checked as a tree
+  of their own items and are not part of the log.
 
 The export bundle (`export_bundle`) is a zip of ``events.jsonl``, ``batches.jsonl``,
 ``violations.jsonl``, one ``receipts/<id>.receipt.json`` per evidence item anchored in the
@@ -70,7 +69,7 @@ from notary.blobs import BlobCorrupted, BlobError, BlobNotFound, BlobStore
 from notary.compliance_models import ComplianceViolation
 from notary.digests import parse_digest
 from notary.errors import NotaryError
-from notary.merkle import MerkleTree, verify_consistency
+from notary.merkle import LogTree, MerkleTree, verify_consistency
 from notary.models import AnchorBatch, EvidenceItem
 from notary.receipts import SIGNATURE_SCHEME, verify_receipt
 from notary.records import EvidenceRecord, canonicalize, format_timestamp, parse_json
@@ -482,40 +481,49 @@ class Auditor:
     # -- batches and the evidence log ------------------------------------------------------------
 
     def check_batches(self, report: AuditReport, checkpoint: Checkpoint | None) -> None:
-        """Each anchored batch against its items and the chain; then the evidence log."""
+        """Each anchored batch against its items and the chain; then the checkpoint."""
         topic = _batch_topic(self.registry)
         leaves: list[bytes] = []
-        boundaries: list[tuple[AnchorBatch, int]] = []
+        before: list[bytes] = []
         for batch in _anchored_batches(self.engine):
             report.batches_checked += 1
             where = f"batch {batch.sequence} (row {batch.id})"
             records = _batch_leaves(self.engine, batch)
             indexes = [index for index, _ in records]
-            if indexes != list(range(len(records))):
-                report.add("batches", "batch_leaf_indexes", where, f"0..{batch.size - 1}", indexes)
+            first = batch.first_leaf
+            if indexes != list(range(first, first + len(records))):
+                expected = f"{first}..{first + batch.size - 1}"
+                report.add("batches", "batch_leaf_indexes", where, expected, indexes)
             segment = [leaf for _, leaf in records]
             if len(segment) != batch.size:
                 report.add("batches", "batch_size_mismatch", where, batch.size, len(segment))
-            computed = MerkleTree(segment).root.hex()
+            if batch.log_start is None:
+                computed = MerkleTree(segment).root.hex()
+            else:
+                if batch.log_start != len(leaves):
+                    report.add("batches", "batch_log_start", where, len(leaves), batch.log_start)
+                log_tree = LogTree(before, len(leaves), segment)
+                computed, before = log_tree.root.hex(), log_tree.frontier
+                leaves.extend(segment)
             if computed != batch.root:
                 report.add(
                     "batches",
                     "batch_leaves_mismatch",
-                    f"{where}: root of its {len(segment)} stored items",
+                    f"{where}: root of the log with its {len(segment)} stored items",
                     batch.root,
                     computed,
                 )
             self._check_anchor(report, batch, where, topic)
-            leaves.extend(segment)
-            boundaries.append((batch, len(leaves)))
         self.progress("evidence log")
-        self._check_log(report, leaves, boundaries, checkpoint)
+        self._check_log(report, leaves, checkpoint)
 
     def _check_anchor(
         self, report: AuditReport, batch: AnchorBatch, where: str, topic: str
     ) -> None:
-        anchor = self.registry.anchor_of(bytes.fromhex(batch.root))
-        if anchor is None:
+        landed = self.registry.find_batch(
+            bytes.fromhex(batch.root), from_block=batch.recent_block_number or 0
+        )
+        if landed is None:
             report.add(
                 "batches",
                 "batch_root_not_on_chain",
@@ -526,11 +534,12 @@ class Auditor:
         else:
             block_time = batch.block_time
             stored_time = int(_utc(block_time).timestamp()) if block_time else None
+            block = self.chain.rpc(self.chain.w3.eth.get_block, landed.block_number)
             for name, on_chain, stored in (
-                ("block_number", anchor.block_number, batch.block_number),
-                ("size", anchor.size, batch.size),
-                ("sequence", anchor.sequence, batch.sequence),
-                ("block_time", anchor.timestamp, stored_time),
+                ("block_number", landed.block_number, batch.block_number),
+                ("size", landed.size, batch.tree_size),
+                ("sequence", landed.sequence, batch.sequence),
+                ("block_time", int(block["timestamp"]), stored_time),
             ):
                 if on_chain != stored:
                     report.add(
@@ -575,32 +584,12 @@ class Auditor:
             )
 
     @staticmethod
-    def _check_log(
-        report: AuditReport,
-        leaves: list[bytes],
-        boundaries: list[tuple[AnchorBatch, int]],
-        checkpoint: Checkpoint | None,
-    ) -> None:
-        previous: tuple[AnchorBatch, int, bytes] | None = None
-        tree = MerkleTree([])
-        for batch, size in boundaries:
-            tree = MerkleTree(leaves[:size])
-            if previous is not None:
-                old_batch, old_size, old_root = previous
-                proof = tree.consistency_proof(old_size)
-                if not verify_consistency(old_size, size, old_root, tree.root, proof):
-                    report.add(
-                        "evidence_log",
-                        "log_inconsistent",
-                        f"log after batch {old_batch.sequence} ({old_size} leaves) and after"
-                        f" batch {batch.sequence} ({size} leaves)",
-                        "a valid consistency proof",
-                        "a proof that does not verify",
-                    )
-            previous = (batch, size, tree.root)
-        report.log_size, report.log_root = len(leaves), tree.root.hex()
+    def _check_log(report: AuditReport, leaves: list[bytes], checkpoint: Checkpoint | None) -> None:
         if checkpoint is None:
+            report.log_size, report.log_root = len(leaves), LogTree([], 0, leaves).root.hex()
             return
+        tree = MerkleTree(leaves)
+        report.log_size, report.log_root = len(leaves), tree.root.hex()
         where = f"checkpoint {checkpoint.size}:{checkpoint.root}"
         if checkpoint.size > len(leaves):
             report.add(
@@ -705,19 +694,19 @@ def _items(engine: Engine) -> Iterator[EvidenceItem]:
 
 
 def _anchored_batches(engine: Engine) -> list[AnchorBatch]:
-    """Anchored (or final) batches in anchoring order: block, then notary and sequence."""
+    """Anchored (or final) batches: those from before evidence logs in anchoring order
+    (block, then notary and sequence), then the evidence log's in log order."""
     with Session(engine) as session:
-        return list(
-            session.exec(
-                sqlmodel_select(AnchorBatch)
-                .where(col(AnchorBatch.block_number).is_not(None))
-                .order_by(
-                    col(AnchorBatch.block_number),
-                    col(AnchorBatch.notary_address),
-                    col(AnchorBatch.sequence),
-                )
-            ).all()
-        )
+        batches = session.exec(
+            sqlmodel_select(AnchorBatch)
+            .where(col(AnchorBatch.block_number).is_not(None))
+            .order_by(
+                col(AnchorBatch.block_number),
+                col(AnchorBatch.notary_address),
+                col(AnchorBatch.sequence),
+            )
+        ).all()
+    return sorted(batches, key=lambda b: (b.log_start is not None, b.log_start or 0))
 
 
 def _batch_leaves(engine: Engine, batch: AnchorBatch) -> list[tuple[int | None, bytes]]:
@@ -741,11 +730,17 @@ def _batch_topic(registry: EvidenceRegistryClient) -> str:
 
 def evidence_log(engine: Engine) -> list[tuple[AnchorBatch, int, str]]:
     """Each anchored batch with the evidence log's size and root (hex) once it is appended."""
-    leaves: list[bytes] = []
+    size = 0
+    before: list[bytes] = []
     found = []
     for batch in _anchored_batches(engine):
-        leaves.extend(leaf for _, leaf in _batch_leaves(engine, batch))
-        found.append((batch, len(leaves), MerkleTree(leaves).root.hex()))
+        segment = [leaf for _, leaf in _batch_leaves(engine, batch)]
+        if batch.log_start is None:  # from before evidence logs: a tree of its own
+            found.append((batch, len(segment), MerkleTree(segment).root.hex()))
+            continue
+        log_tree = LogTree(before, size, segment)
+        size, before = log_tree.size, log_tree.frontier
+        found.append((batch, size, log_tree.root.hex()))
     return found
 
 

@@ -6,62 +6,60 @@ import {IConsortium} from "./interfaces/IConsortium.sol";
 
 /**
  * @title EvidenceRegistry
- * @notice Anchors the Merkle roots of notarized evidence batches (and single document digests) with the
- * block and time they were first anchored, and records which evidence items were superseded and whose
- * personal data was destroyed. Nothing is ever deleted or overwritten.
+ * @notice Anchors the evidence logs of notary members batch by batch (and single document digests), and
+ * records which evidence items were superseded and whose personal data was destroyed. Nothing is ever
+ * deleted or overwritten.
  * @dev Every call asks the {IConsortium} registry whether the caller may act, so suspensions, removals and
  * key rotations take effect at once; its errors ({IConsortium-ConsortiumMemberNotActive},
  * {IConsortium-ConsortiumMissingRole}) bubble up unchanged.
  *
- * Batches of each notary member are numbered 1, 2, 3, ... per member id (not per address, so a rotated key
- * continues the numbering) and must be anchored in that order: a retried or duplicated batch transaction
- * reverts instead of anchoring twice. A batch also commits to the hash of a recent block, which bounds its
- * time from below.
+ * Each notary member keeps one append-only evidence log: an RFC 6962 Merkle tree over every evidence
+ * record it ever notarized, in order. A batch anchors the root of the whole log after its leaves were
+ * appended, with the log's new size, so every batch root extends the previous one (an auditor checks the
+ * consistency proof off chain) and one anchored root vouches for all earlier leaves too. Batches are
+ * numbered 1, 2, 3, ... per member id (not per address, so a rotated key continues the log) and must come
+ * in that order with a growing size: a retried or duplicated batch transaction, or any root anchored
+ * before by the member, reverts instead of anchoring twice. The first anchoring of a root is its
+ * {BatchAnchored} event, which nothing can replace. A batch also commits to the hash of a recent block,
+ * which bounds its time from below.
  *
- * Gas: {anchorBatch} is the per-batch cost, so an anchor takes one storage slot (block, time, size,
- * sequence, member id) and the notary's address is not stored per anchor: it is derived from the notary's
- * key history, which gets an entry only when a member anchors its first batch with a new key.
+ * Gas: {anchorBatch} is the cost per batch, so it rewrites one storage slot and writes no new one: the
+ * member's batch number, log size, the block of its latest root and that root's first 8 bytes share it.
+ * The whole root is in the {BatchAnchored} event of that block. Single digests ({anchorDigest}) keep a
+ * slot each, since they are looked up one by one.
  */
 contract EvidenceRegistry {
     using SafeCast for uint256;
 
     /**
-     * @notice Where and by whom a root or digest was first anchored. All fields are zero if it never was.
+     * @notice Where and by whom a single digest was first anchored. All fields are zero if it never was.
      * @param blockNumber Block of the anchoring transaction.
      * @param timestamp Timestamp of that block.
-     * @param size Number of leaves of the batch; 0 for a single digest.
-     * @param sequence The notary member's batch sequence number; 0 for a single digest.
      * @param notaryId Consortium member id of the notary.
      * @param notary Address the notary anchored from (its key at the time).
      */
     struct Anchor {
         uint64 blockNumber;
         uint64 timestamp;
-        uint64 size;
-        uint64 sequence;
         uint256 notaryId;
         address notary;
     }
 
-    /// @dev An {Anchor} without its notary address, in one storage slot (48 + 48 + 64 + 64 + 32 bits).
+    /// @dev An {Anchor} without its notary address, in one storage slot (48 + 48 + 32 bits).
     struct StoredAnchor {
         uint48 blockNumber;
         uint48 timestamp;
-        uint64 size;
-        uint64 sequence;
         uint32 notaryId;
     }
 
-    /// @dev Batch state of one notary member, in one slot: the key of its last batch and that batch's number.
-    struct NotaryState {
-        address key;
+    /// @dev The evidence log of one notary member, in one slot: its last batch's number, its size, the block
+    /// that anchored its latest root and the first 8 bytes of that root (enough to refuse a retried batch;
+    /// a false match costs a revert, never a wrong anchor).
+    struct NotaryLog {
         uint64 lastSequence;
-    }
-
-    /// @dev From batch `fromSequence` on, up to the next entry, the notary member anchored with `key`.
-    struct NotaryKey {
-        uint64 fromSequence;
-        address key;
+        uint64 size;
+        uint64 rootBlock;
+        bytes8 rootPrefix;
     }
 
     /// @dev What superseded an item, and why.
@@ -87,20 +85,20 @@ contract EvidenceRegistry {
 
     IConsortium private immutable _consortium;
 
-    mapping(bytes32 rootOrDigest => StoredAnchor) private _anchors;
+    mapping(bytes32 digest => StoredAnchor) private _anchors;
     mapping(bytes32 digest => address notary) private _digestNotaries;
-    mapping(uint256 notaryId => NotaryState) private _notaries;
-    mapping(uint256 notaryId => NotaryKey[]) private _notaryKeys;
+    mapping(uint256 notaryId => NotaryLog) private _logs;
     mapping(bytes32 item => Supersession) private _supersessions;
     mapping(bytes32 item => uint64 timestamp) private _forgotten;
 
     /**
-     * @notice A notary anchored the Merkle `root` of a batch of `size` evidence leaves.
-     * @param root The batch's Merkle root (RFC 6962).
+     * @notice A notary anchored batch `sequence` of its evidence log: the log's Merkle `root` once it holds
+     * `size` leaves.
+     * @param root The Merkle root (RFC 6962) of the notary member's whole log after this batch.
      * @param notaryId Consortium member id of the notary.
      * @param notary Address the notary anchored from.
      * @param sequence The notary member's batch number (1, 2, 3, ...).
-     * @param size Number of leaves in the batch.
+     * @param size Number of leaves in the log after this batch (the batch holds those past the previous size).
      * @param recentBlockNumber Number of the recent block the batch commits to.
      * @param recentBlockHash Hash of that block: the batch was made after it.
      */
@@ -156,10 +154,12 @@ contract EvidenceRegistry {
     error EvidenceRegistryZeroHash();
 
     /**
-     * @notice A batch must have at least one leaf.
-     * @param root The batch's root.
+     * @notice A batch must add leaves to the notary member's log: `size` must exceed the log's `logSize`.
+     * @param root The root sent.
+     * @param logSize The size of the member's log before this batch ({logOf}).
+     * @param size The size sent.
      */
-    error EvidenceRegistryEmptyBatch(bytes32 root);
+    error EvidenceRegistryLogNotExtended(bytes32 root, uint64 logSize, uint64 size);
 
     /**
      * @notice `notary` sent batch number `got`, but its member's next batch is `expected`.
@@ -178,8 +178,9 @@ contract EvidenceRegistry {
     error EvidenceRegistryStaleBlockHash(uint64 blockNumber, bytes32 blockHash);
 
     /**
-     * @notice `root` (a batch root or single digest) was already anchored, first in block `firstBlock`.
-     * @param root The root or digest.
+     * @notice `root` was already anchored, first in block `firstBlock`: a single digest, or the latest root
+     * of the caller's evidence log.
+     * @param root The digest or root.
      * @param firstBlock Block of its first anchoring, which stays its anchoring block.
      */
     error EvidenceRegistryAlreadyAnchored(bytes32 root, uint64 firstBlock);
@@ -225,19 +226,24 @@ contract EvidenceRegistry {
     // ---------------------------------------------------------------------------------------------
 
     /**
-     * @notice Anchors the Merkle `root` of the caller's batch number `sequence`, of `size` leaves, made after
-     * block `recentBlockNumber` whose hash is `recentBlockHash`.
+     * @notice Anchors batch number `sequence` of the caller's evidence log: `root` is the Merkle root of the
+     * whole log once it holds `size` leaves, made after block `recentBlockNumber` whose hash is
+     * `recentBlockHash`.
      * @dev Callable only by an active NOTARY member. Reverts with:
-     * - {EvidenceRegistryZeroHash} if `root` is zero, {EvidenceRegistryEmptyBatch} if `size` is 0;
+     * - {EvidenceRegistryZeroHash} if `root` is zero;
+     * - {EvidenceRegistryAlreadyAnchored} if `root` is the member's latest root (a retried batch), by its
+     *   first 8 bytes;
+     * - {EvidenceRegistryLogNotExtended} unless `size` is larger than the member's log so far, so no root of
+     *   the member is ever anchored twice and the first anchoring time of each stays its own;
      * - {EvidenceRegistryBatchOutOfSequence} unless `sequence` is {nextSequence} of the caller, so a retried
      *   or duplicated batch transaction reverts instead of anchoring twice;
      * - {EvidenceRegistryStaleBlockHash} unless `recentBlockHash` is the non-zero hash of block
      *   `recentBlockNumber` < the current block. The EVM only knows the hashes of the last 256 blocks, so
-     *   the batch must be sent within 256 blocks of the one it commits to;
-     * - {EvidenceRegistryAlreadyAnchored} if `root` was anchored before, as a batch or a digest: the first
-     *   anchoring time of a root never changes.
-     * @param root The batch's Merkle root (RFC 6962).
-     * @param size Number of leaves in the batch, > 0.
+     *   the batch must be sent within 256 blocks of the one it commits to.
+     * That the new log extends the old one (a consistency proof) is checked off chain, by the notary before
+     * it signs and by auditors from the events; the contract keeps only the log's size ({logOf}).
+     * @param root The log's Merkle root (RFC 6962) after this batch.
+     * @param size Number of leaves in the log after this batch.
      * @param sequence The batch number: 1 for the member's first batch, then one more each time.
      * @param recentBlockNumber A block at most 256 blocks before the one the transaction lands in.
      * @param recentBlockHash The hash of block `recentBlockNumber`.
@@ -251,9 +257,10 @@ contract EvidenceRegistry {
     ) external {
         uint256 notaryId = _requireRole(_NOTARY);
         if (root == bytes32(0)) revert EvidenceRegistryZeroHash();
-        if (size == 0) revert EvidenceRegistryEmptyBatch(root);
-        NotaryState memory state = _notaries[notaryId];
-        uint64 expected = state.lastSequence + 1;
+        NotaryLog memory evidenceLog = _logs[notaryId];
+        if (bytes8(root) == evidenceLog.rootPrefix) revert EvidenceRegistryAlreadyAnchored(root, evidenceLog.rootBlock);
+        if (size <= evidenceLog.size) revert EvidenceRegistryLogNotExtended(root, evidenceLog.size, size);
+        uint64 expected = evidenceLog.lastSequence + 1;
         if (sequence != expected) revert EvidenceRegistryBatchOutOfSequence(msg.sender, expected, sequence);
         // blockhash() is zero for the current block, future blocks and blocks older than 256.
         if (
@@ -261,39 +268,31 @@ contract EvidenceRegistry {
             recentBlockNumber >= block.number ||
             blockhash(recentBlockNumber) != recentBlockHash
         ) revert EvidenceRegistryStaleBlockHash(recentBlockNumber, recentBlockHash);
-        _requireNotAnchored(root);
 
-        _anchors[root] = StoredAnchor({
-            blockNumber: block.number.toUint48(),
-            timestamp: block.timestamp.toUint48(),
+        _logs[notaryId] = NotaryLog({
+            lastSequence: sequence,
             size: size,
-            sequence: sequence,
-            notaryId: notaryId.toUint32()
+            rootBlock: block.number.toUint64(),
+            rootPrefix: bytes8(root)
         });
-        if (state.key != msg.sender) {
-            // First batch of this member, or first since a key rotation.
-            _notaryKeys[notaryId].push(NotaryKey({fromSequence: sequence, key: msg.sender}));
-        }
-        _notaries[notaryId] = NotaryState({key: msg.sender, lastSequence: sequence});
         emit BatchAnchored(root, notaryId, msg.sender, sequence, size, recentBlockNumber, recentBlockHash);
     }
 
     /**
      * @notice Anchors a single document `digest`, outside any batch.
      * @dev Callable only by an active NOTARY member. Reverts with {EvidenceRegistryZeroHash} if `digest` is
-     * zero, and {EvidenceRegistryAlreadyAnchored} if it was anchored before (as a digest or a batch root).
+     * zero, and {EvidenceRegistryAlreadyAnchored} if it was anchored before as a digest.
      * @param digest The document digest.
      */
     function anchorDigest(bytes32 digest) external {
         uint256 notaryId = _requireRole(_NOTARY);
         if (digest == bytes32(0)) revert EvidenceRegistryZeroHash();
-        _requireNotAnchored(digest);
+        uint48 firstBlock = _anchors[digest].blockNumber;
+        if (firstBlock != 0) revert EvidenceRegistryAlreadyAnchored(digest, firstBlock);
 
         _anchors[digest] = StoredAnchor({
             blockNumber: block.number.toUint48(),
             timestamp: block.timestamp.toUint48(),
-            size: 0,
-            sequence: 0,
             notaryId: notaryId.toUint32()
         });
         _digestNotaries[digest] = msg.sender;
@@ -361,34 +360,47 @@ contract EvidenceRegistry {
     }
 
     /**
-     * @notice Where and by whom `rootOrDigest` was first anchored.
-     * @dev Callable by anyone. Returns an all-zero {Anchor} if it never was.
-     * @param rootOrDigest A batch root or single digest.
+     * @notice Where and by whom the single `digest` was first anchored ({anchorDigest}).
+     * @dev Callable by anyone. Returns an all-zero {Anchor} if it never was. Batch roots are not looked up
+     * here: their first anchoring is their {BatchAnchored} event, and {logOf} gives a member's latest.
+     * @param digest A single digest.
      * @return anchor Its first anchoring.
      */
-    function anchorOf(bytes32 rootOrDigest) external view returns (Anchor memory anchor) {
-        StoredAnchor memory stored = _anchors[rootOrDigest];
+    function anchorOf(bytes32 digest) external view returns (Anchor memory anchor) {
+        StoredAnchor memory stored = _anchors[digest];
         if (stored.blockNumber == 0) return anchor;
         anchor = Anchor({
             blockNumber: stored.blockNumber,
             timestamp: stored.timestamp,
-            size: stored.size,
-            sequence: stored.sequence,
             notaryId: stored.notaryId,
-            notary: stored.sequence == 0
-                ? _digestNotaries[rootOrDigest]
-                : _keyAt(stored.notaryId, stored.sequence)
+            notary: _digestNotaries[digest]
         });
     }
 
     /**
-     * @notice Whether `rootOrDigest` has been anchored.
+     * @notice Whether the single `digest` has been anchored.
      * @dev Callable by anyone.
-     * @param rootOrDigest A batch root or single digest.
+     * @param digest A single digest.
      * @return True if it was anchored.
      */
-    function isAnchored(bytes32 rootOrDigest) external view returns (bool) {
-        return _anchors[rootOrDigest].blockNumber != 0;
+    function isAnchored(bytes32 digest) external view returns (bool) {
+        return _anchors[digest].blockNumber != 0;
+    }
+
+    /**
+     * @notice The evidence log of notary member `notaryId` as its last batch left it.
+     * @dev Callable by anyone. All zero before the member's first batch.
+     * @param notaryId Consortium member id of the notary.
+     * @return lastSequence Number of the member's last batch.
+     * @return size Number of leaves in its log.
+     * @return rootBlock Block that anchored the log's latest root; its {BatchAnchored} event holds the root.
+     * @return rootPrefix The first 8 bytes of that root.
+     */
+    function logOf(
+        uint256 notaryId
+    ) external view returns (uint64 lastSequence, uint64 size, uint64 rootBlock, bytes8 rootPrefix) {
+        NotaryLog memory evidenceLog = _logs[notaryId];
+        return (evidenceLog.lastSequence, evidenceLog.size, evidenceLog.rootBlock, evidenceLog.rootPrefix);
     }
 
     /**
@@ -401,7 +413,7 @@ contract EvidenceRegistry {
     function nextSequence(address notary) external view returns (uint64) {
         uint256 notaryId = _consortium.memberIdOf(notary);
         if (notaryId == 0) return 0;
-        return _notaries[notaryId].lastSequence + 1;
+        return _logs[notaryId].lastSequence + 1;
     }
 
     /**
@@ -434,23 +446,6 @@ contract EvidenceRegistry {
     function _requireRole(bytes32 role) private view returns (uint256 memberId) {
         _consortium.requireActiveRole(role, msg.sender);
         return _consortium.memberIdOf(msg.sender);
-    }
-
-    /// @dev Reverts with {EvidenceRegistryAlreadyAnchored} if `root` has an anchor.
-    function _requireNotAnchored(bytes32 root) private view {
-        uint48 firstBlock = _anchors[root].blockNumber;
-        if (firstBlock != 0) revert EvidenceRegistryAlreadyAnchored(root, firstBlock);
-    }
-
-    /// @dev The key notary member `notaryId` used for its batch number `sequence` (>= 1, anchored).
-    function _keyAt(uint256 notaryId, uint64 sequence) private view returns (address) {
-        NotaryKey[] storage keys = _notaryKeys[notaryId];
-        for (uint256 i = keys.length; i > 0; --i) {
-            NotaryKey storage entry = keys[i - 1];
-            if (entry.fromSequence <= sequence) return entry.key;
-        }
-        // Unreachable for an anchored batch: the member's first entry starts at its batch 1.
-        return address(0);
     }
 
     /// @dev Whether `reason` is one of the `REASON_*` codes.

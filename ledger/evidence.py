@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
+from eth_utils.abi import event_abi_to_log_topic
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError
@@ -16,6 +17,17 @@ from ledger.chain import Address, checksum
 from ledger.compiler import Artifacts
 from ledger.consortium import MemberId
 from ledger.transactions import Sender, Sent
+
+_MEMBER_ID_OF = [
+    {
+        "type": "function",
+        "name": "memberIdOf",
+        "stateMutability": "view",
+        "inputs": [{"name": "account", "type": "address"}],
+        "outputs": [{"name": "", "type": "uint256"}],
+    }
+]
+"""The one function of the consortium registry this client reads (IConsortium.memberIdOf)."""
 
 BLOCKHASH_WINDOW = 256
 """The EVM returns the hashes of the last 256 blocks only: a batch must land within this many
@@ -34,38 +46,58 @@ class ReasonCode(IntEnum):
 
 @dataclass(frozen=True, kw_only=True)
 class Anchor:
-    """The first anchoring of a batch root or a single digest.
+    """The first anchoring of a single digest (`anchor_digest`).
 
-    `size` and `sequence` are 0 for a single digest. `notary` is the address the notary
-    member `notary_id` anchored from (its key at the time, which may since have rotated).
+    `notary` is the address the notary member `notary_id` anchored from (its key at the time,
+    which may since have rotated).
     """
 
     block_number: int
     timestamp: int
-    size: int
-    sequence: int
     notary_id: MemberId
     notary: Address
 
     @classmethod
     def from_call(cls, fields: Sequence[Any]) -> Anchor | None:
         """Build from the `Anchor` struct returned by `anchorOf`; None for the all-zero one."""
-        block_number, timestamp, size, sequence, notary_id, notary = fields
+        block_number, timestamp, notary_id, notary = fields
         if int(block_number) == 0:
             return None
         return cls(
             block_number=int(block_number),
             timestamp=int(timestamp),
-            size=int(size),
-            sequence=int(sequence),
             notary_id=MemberId(int(notary_id)),
             notary=checksum(notary),
         )
 
-    @property
-    def is_batch(self) -> bool:
-        """Whether this anchors a batch root (rather than a single digest)."""
-        return self.sequence != 0
+
+@dataclass(frozen=True, kw_only=True)
+class EvidenceLog:
+    """A notary member's evidence log as its last batch left it (all zero before the first):
+    the block of its latest root and that root's first 8 bytes (the whole root is in the
+    block's `BatchAnchored` event, see `find_batch`)."""
+
+    last_sequence: int
+    size: int
+    root_block: int
+    root_prefix: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchAnchor:
+    """One `BatchAnchored` event: batch `sequence` made the notary's log `size` leaves with
+    Merkle `root`, in transaction `tx_hash` of block `block_number`."""
+
+    root: bytes
+    notary_id: MemberId
+    notary: Address
+    sequence: int
+    size: int
+    recent_block_number: int
+    recent_block_hash: bytes
+    block_number: int
+    block_hash: str
+    tx_hash: str
 
 
 class EvidenceRegistryClient:
@@ -98,17 +130,19 @@ class EvidenceRegistryClient:
         recent_block_number: int,
         recent_block_hash: bytes,
     ) -> Sent:
-        """Anchor the Merkle `root` of the caller's batch number `sequence` of `size` leaves.
+        """Anchor batch `sequence` of the caller's evidence log: `root` is the Merkle root of
+        the whole log once it holds `size` leaves.
 
         The batch commits to block `recent_block_number` with hash `recent_block_hash`, which
         bounds its time from below. The caller must be an active NOTARY member. Reverts
-        ``EvidenceRegistryZeroHash``, ``EvidenceRegistryEmptyBatch(root)`` for `size` 0,
+        ``EvidenceRegistryZeroHash``,
+        ``EvidenceRegistryAlreadyAnchored(root, firstBlock)`` if `root` is the log's latest root,
+        ``EvidenceRegistryLogNotExtended(root, logSize, size)`` unless `size` exceeds the log's
+        size so far (so no root is anchored twice),
         ``EvidenceRegistryBatchOutOfSequence(notary, expected, got)`` unless `sequence` is
-        `next_sequence` (so a retried batch never anchors twice),
+        `next_sequence` (so a retried batch never anchors twice), and
         ``EvidenceRegistryStaleBlockHash(blockNumber, blockHash)`` unless the hash is that of a
-        block among the last `BLOCKHASH_WINDOW` before the transaction's (see `recent_block`),
-        and
-        ``EvidenceRegistryAlreadyAnchored(root, firstBlock)`` if `root` was anchored before.
+        block among the last `BLOCKHASH_WINDOW` before the transaction's (see `recent_block`).
         """
         function = self.contract.functions.anchorBatch(
             _hash32(root, "root"),
@@ -123,8 +157,7 @@ class EvidenceRegistryClient:
         """Anchor a single document `digest`, outside any batch.
 
         The caller must be an active NOTARY member. Reverts ``EvidenceRegistryZeroHash`` or
-        ``EvidenceRegistryAlreadyAnchored(root, firstBlock)`` (digests and roots share one
-        namespace).
+        ``EvidenceRegistryAlreadyAnchored(digest, firstBlock)``.
         """
         return self.sender.transact(self.contract.functions.anchorDigest(_hash32(digest, "digest")))
 
@@ -168,14 +201,49 @@ class EvidenceRegistryClient:
         """The consortium member registry the contract is bound to."""
         return checksum(self._call(self.contract.functions.consortium()))
 
-    def anchor_of(self, root: bytes) -> Anchor | None:
-        """The first anchoring of batch root or digest `root`, or None if it never was."""
-        fields = self._call(self.contract.functions.anchorOf(_hash32(root, "root")))
+    def anchor_of(self, digest: bytes) -> Anchor | None:
+        """The first anchoring of the single `digest`, or None if it never was."""
+        fields = self._call(self.contract.functions.anchorOf(_hash32(digest, "digest")))
         return Anchor.from_call(fields)
 
-    def is_anchored(self, root: bytes) -> bool:
-        """Whether batch root or digest `root` has been anchored."""
-        return bool(self._call(self.contract.functions.isAnchored(_hash32(root, "root"))))
+    def is_anchored(self, digest: bytes) -> bool:
+        """Whether the single `digest` has been anchored."""
+        return bool(self._call(self.contract.functions.isAnchored(_hash32(digest, "digest"))))
+
+    def member_id(self, address: str) -> MemberId:
+        """The consortium member id whose current key is `address` (0 for none)."""
+        consortium = self.sender.contract(self.consortium_address(), _MEMBER_ID_OF)
+        return MemberId(int(self._call(consortium.functions.memberIdOf(checksum(address)))))
+
+    def log_of(self, notary_id: int) -> EvidenceLog:
+        """The evidence log of notary member `notary_id` as its last batch left it."""
+        sequence, size, block, prefix = self._call(self.contract.functions.logOf(notary_id))
+        return EvidenceLog(
+            last_sequence=int(sequence),
+            size=int(size),
+            root_block=int(block),
+            root_prefix=bytes(prefix),
+        )
+
+    def batch_anchors(self, receipt: Mapping[str, Any]) -> list[BatchAnchor]:
+        """The `BatchAnchored` events of this contract in a mined transaction's `receipt`."""
+        event = self.contract.events.BatchAnchored()
+        topic = bytes(event_abi_to_log_topic(event.abi))
+        found = []
+        for entry in receipt["logs"]:
+            if checksum(entry["address"]) != self.address or not entry["topics"]:
+                continue
+            if bytes(entry["topics"][0]) != topic:
+                continue
+            found.append(_batch_anchor(event.process_log(entry)))
+        return found
+
+    def find_batch(self, root: bytes, *, from_block: int) -> BatchAnchor | None:
+        """The first `BatchAnchored` event of `root` in a block from `from_block` on, or None."""
+        logs = self.contract.events.BatchAnchored().get_logs(
+            from_block=from_block, argument_filters={"root": _hash32(root, "root")}
+        )
+        return _batch_anchor(logs[0]) if logs else None
 
     def next_sequence(self, address: str) -> int:
         """The batch number `anchor_batch` expects next from `address` (1 before its first).
@@ -221,6 +289,22 @@ def deploy_evidence_registry(
     artifact = artifacts["EvidenceRegistry"]
     address, _ = sender.deploy(artifact, [checksum(consortium_address)])
     return EvidenceRegistryClient(sender, address=address, abi=artifact.abi)
+
+
+def _batch_anchor(log: Any) -> BatchAnchor:
+    args = log["args"]
+    return BatchAnchor(
+        root=bytes(args["root"]),
+        notary_id=MemberId(int(args["notaryId"])),
+        notary=checksum(args["notary"]),
+        sequence=int(args["sequence"]),
+        size=int(args["size"]),
+        recent_block_number=int(args["recentBlockNumber"]),
+        recent_block_hash=bytes(args["recentBlockHash"]),
+        block_number=int(log["blockNumber"]),
+        block_hash="0x" + bytes(log["blockHash"]).hex(),
+        tx_hash="0x" + bytes(log["transactionHash"]).hex(),
+    )
 
 
 def _hash32(value: bytes, name: str) -> bytes:

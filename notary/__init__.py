@@ -30,8 +30,10 @@ from notary.errors import (
 )
 from notary.merkle import (
     EMPTY_ROOT,
+    LogTree,
     MerkleTree,
     consistency_proof,
+    frontier,
     inclusion_proof,
     leaf_hash,
     node_hash,
@@ -87,8 +89,10 @@ __all__ = [
     "validate_digest",
     # merkle
     "EMPTY_ROOT",
+    "LogTree",
     "MerkleTree",
     "consistency_proof",
+    "frontier",
     "inclusion_proof",
     "leaf_hash",
     "node_hash",

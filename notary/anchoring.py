@@ -1,20 +1,26 @@
-"""The batcher: pending items → one Merkle root per batch → one anchoring transaction.
+"""The batcher: pending items → appended to the notary's evidence log → one anchoring
+transaction per batch, carrying the log's new root.
 
-Crash safety comes from the order of durable steps, each committed before the next starts:
+The log is one RFC 6962 tree over every item this notary batched, in order; a batch stores
+the log's frontier before and after it (`notary.merkle.LogTree`), so appending costs
+O(batch) whatever the log's size. Crash safety comes from the order of durable steps, each
+committed before the next starts:
 
-1. *prepared*: items are assigned to the batch (and so to no other batch) with their leaf
-   indexes; the root is fixed.
+1. *prepared*: items are assigned to the batch (and so to no other batch) with their log
+   positions; the root is fixed. The batch's `log_start` is unique, so two batchers can never
+   extend the log from the same point.
 2. *signed*: the signed transaction's bytes and hash are stored (the outbox).
 3. broadcast; *anchored* once its receipt is seen; *final* after the finality depth.
 
 A process killed anywhere resumes the one unfinished batch: it looks the stored transaction up
 on chain, re-broadcasts the same bytes, or (when its nonce was taken or it reverted for a
-stale block hash) signs it again. The contract refuses a root it has seen and a batch number
-out of sequence, so no item is ever anchored in two batches.
+stale block hash) signs it again. The contract refuses a log that does not grow and a batch
+number out of sequence, so no item is ever anchored in two batches.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -22,20 +28,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, bindparam, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
 from ledger.chain import Chain, TxHash
 from ledger.errors import NonceConsumed, TransactionReverted
-from ledger.evidence import EvidenceRegistryClient
+from ledger.evidence import BatchAnchor, EvidenceRegistryClient
 from ledger.transactions import SignedTx
-from notary.merkle import MerkleTree
+from notary.errors import NotaryError
+from notary.merkle import LogTree
 from notary.models import AnchorBatch, BatchStatus, EvidenceItem, ItemStatus
 
 log = logging.getLogger("autoledger.anchoring")
 
 DEFAULT_BATCH_SIZE = 1000
-"""Items per batch: the anchoring transaction costs about 66k gas whatever the size, so large
-batches make it cheap per item; receipts' audit paths grow only with log2 of the size."""
+"""Items per batch: the anchoring transaction costs about 45k gas whatever the size, so large
+batches make it cheap per item (under 50 gas at 1,000)."""
 
 DEFAULT_INTERVAL = 2.0
 """Seconds an item may wait for a batch to fill before it is anchored anyway."""
@@ -48,6 +56,12 @@ RECEIPT_TIMEOUT = 120.0
 """Seconds to wait for a batch transaction before re-broadcasting it."""
 
 _RESIGN_ERRORS = {"EvidenceRegistryStaleBlockHash", "EvidenceRegistryBatchOutOfSequence"}
+
+
+class LogMismatch(NotaryError):
+    """The notary's evidence log on chain is not the one this database extends: another
+    service anchored for the same notary member, or the database lost batches. Anchoring
+    stops rather than fork the log; the message gives both sizes."""
 
 
 class Anchorer:
@@ -74,6 +88,7 @@ class Anchorer:
         self.chain: Chain = registry.sender.chain
         self.batch_size = batch_size
         self.step = step
+        self._member_id: int | None = None
 
     # -- one round ----------------------------------------------------------------------------
 
@@ -184,15 +199,34 @@ class Anchorer:
             ).all()
             if not items:
                 return None
-            tree = MerkleTree([item.record_json.encode() for item in items])
+            last = session.exec(
+                select(AnchorBatch)
+                .where(col(AnchorBatch.log_start).is_not(None))
+                .order_by(col(AnchorBatch.log_start).desc())
+            ).first()
+            start = last.tree_size if last is not None else 0
+            before = json.loads(last.frontier_after or "[]") if last is not None else []
+            log_tree = LogTree(
+                [bytes.fromhex(h) for h in before],
+                start,
+                [item.record_json.encode() for item in items],
+            )
             batch = AnchorBatch(
                 sequence=0,  # taken from the contract when signing
                 notary_address=self.sender.address,
-                root=tree.root.hex(),
+                root=log_tree.root.hex(),
                 size=len(items),
+                log_start=start,
+                frontier_before=json.dumps(before),
+                frontier_after=json.dumps([h.hex() for h in log_tree.frontier]),
             )
             session.add(batch)
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError:  # another batcher extended the log from here first
+                session.rollback()
+                log.info("another batcher extended the evidence log first; trying again")
+                return None
             ids = [item.id for item in items]
             # Claim the items only if still unclaimed: another anchoring process may be
             # preparing a batch from the same pending items at this moment.
@@ -211,7 +245,7 @@ class Anchorer:
                 table.update()
                 .where(table.c.id == bindparam("item_id"))
                 .values(leaf_index=bindparam("leaf_index")),
-                [{"item_id": item_id, "leaf_index": i} for i, item_id in enumerate(ids)],
+                [{"item_id": item_id, "leaf_index": start + i} for i, item_id in enumerate(ids)],
             )
             session.commit()
             session.refresh(batch)
@@ -219,13 +253,19 @@ class Anchorer:
         return batch
 
     def _sign(self, batch: AnchorBatch) -> AnchorBatch:
-        existing = self.registry.anchor_of(bytes.fromhex(batch.root))
-        if existing is not None:
-            return self._adopt(batch)
-        sequence = self.registry.next_sequence(self.sender.address)
+        landed = self._landed(batch)
+        if landed is not None:
+            return self._record_anchor(batch, landed.block_number, landed.tx_hash)
+        on_chain = self.registry.log_of(self._notary_id())
+        if on_chain.size != batch.first_leaf:
+            raise LogMismatch(
+                f"the evidence log of notary {self.sender.address} holds {on_chain.size} leaves"
+                f" on chain, but batch {batch.id} extends it from {batch.first_leaf}"
+            )
+        sequence = on_chain.last_sequence + 1
         recent_number, recent_hash = self.registry.recent_block()
         function = self.registry.contract.functions.anchorBatch(
-            bytes.fromhex(batch.root), batch.size, sequence, recent_number, recent_hash
+            bytes.fromhex(batch.root), batch.tree_size, sequence, recent_number, recent_hash
         )
         signed = self.sender.sign(
             {"to": self.registry.address, "data": function._encode_transaction_data()}
@@ -243,6 +283,21 @@ class Anchorer:
             session.refresh(batch)
         self.step("signed")
         return batch
+
+    def _notary_id(self) -> int:
+        if self._member_id is None:
+            self._member_id = self.registry.member_id(self.sender.address)
+        return self._member_id
+
+    def _landed(self, batch: AnchorBatch) -> BatchAnchor | None:
+        """The anchoring of `batch` if an earlier attempt landed (the log on chain holds it)."""
+        if batch.recent_block_number is None:
+            return None  # never signed
+        if self.registry.log_of(self._notary_id()).size < batch.tree_size:
+            return None
+        return self.registry.find_batch(
+            bytes.fromhex(batch.root), from_block=batch.recent_block_number
+        )
 
     def _send(self, batch: AnchorBatch) -> AnchorBatch:
         assert batch.tx_hash is not None and batch.raw_tx is not None
@@ -271,8 +326,9 @@ class Anchorer:
         if receipt["status"] != 1:
             failure = self.sender.explain_failure(tx_hash, receipt)
             name = failure.error if isinstance(failure, TransactionReverted) else ""
-            if self.registry.anchor_of(bytes.fromhex(batch.root)) is not None:
-                return self._adopt(batch)
+            landed = self._landed(batch)
+            if landed is not None:  # an earlier attempt of this batch landed
+                return self._record_anchor(batch, landed.block_number, landed.tx_hash)
             if name in _RESIGN_ERRORS or not isinstance(failure, TransactionReverted):
                 return self._back_to_prepared(batch, str(failure))
             raise failure
@@ -294,22 +350,6 @@ class Anchorer:
             session.refresh(batch)
         self.step("anchored")
         return batch
-
-    def _adopt(self, batch: AnchorBatch) -> AnchorBatch:
-        """The root is already on chain (an earlier attempt landed): record that anchoring."""
-        event = self.registry.contract.events.BatchAnchored()
-        anchor = self.registry.anchor_of(bytes.fromhex(batch.root))
-        assert anchor is not None
-        logs = event.get_logs(
-            from_block=anchor.block_number,
-            to_block=anchor.block_number,
-            argument_filters={"root": bytes.fromhex(batch.root)},
-        )
-        if not logs:
-            raise RuntimeError(f"root {batch.root} is anchored but its event is missing")
-        return self._record_anchor(
-            batch, anchor.block_number, "0x" + bytes(logs[0]["transactionHash"]).hex()
-        )
 
     def _back_to_prepared(self, batch: AnchorBatch, why: str) -> AnchorBatch:
         log.warning("batch of root %s is signed again: %s", batch.root, why)

@@ -15,11 +15,11 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ledger.models import utcnow
 from notary.blobs import BlobStore
 from notary.digests import Sha256Digest, parse_digest
 from notary.errors import NotaryError
 from notary.merkle import leaf_hash
-from ledger.models import utcnow
 from notary.models import EvidenceItem, ItemStatus
 from notary.records import (
     Address,

@@ -118,6 +118,99 @@ class MerkleTree:
         return self._levels[height][lo >> height]
 
 
+class LogTree:
+    """The RFC 6962 tree of an append-only log of `start` + len(`leaves`) leaves, of which only
+    the newest, `leaves` (raw leaf data), are held; the first `start` are represented by their
+    `frontier`.
+
+    The frontier of a log of n leaves is the list of roots of the complete subtrees that the
+    RFC 6962 recursion splits it into, largest first: one of 2**h leaves for each bit h set in
+    n (see `LogTree.frontier`). It is all an anchoring batch needs of the log before it: the
+    root of the whole log, the audit paths of its own leaves and the frontier after it follow,
+    in O(len(`leaves`) + log n). Raises `MerkleError` unless `frontier` holds one 32-byte hash
+    per bit set in `start`.
+    """
+
+    def __init__(self, frontier: Sequence[bytes], start: int, leaves: Sequence[bytes]) -> None:
+        if not _is_int(start) or start < 0:
+            raise MerkleError(f"log start {start!r} is not a leaf count")
+        if not _hashes(frontier) or len(frontier) != start.bit_count():
+            raise MerkleError(
+                f"a frontier of {start} leaves holds {start.bit_count()} hashes, not "
+                f"{len(frontier) if isinstance(frontier, Sequence) else frontier!r}"
+            )
+        heights = [h for h in range(start.bit_length()) if start >> h & 1]
+        held = {h: bytes(node) for h, node in zip(reversed(heights), frontier, strict=True)}
+        self.start = start
+        self.size = start + len(leaves)
+        # Level h holds the nodes of height h from index firsts[h] on, to the right edge. Each
+        # level begins at an even index, so pairing left to right lines up with the RFC tree
+        # (see MerkleTree); a frontier node is the left neighbour the new nodes pair with.
+        level, first = _leaf_level(leaves), start
+        if start & 1:
+            level.insert(0, held[0])
+            first -= 1
+        self._levels, self._firsts = [level], [first]
+        height = 0
+        while len(level) > 1 or first > 0:
+            level, first, height = _parent_level(level), first >> 1, height + 1
+            if start >> height & 1:
+                level.insert(0, held[height])
+                first -= 1
+            self._levels.append(level)
+            self._firsts.append(first)
+
+    @property
+    def root(self) -> bytes:
+        """MTH of the whole log (`EMPTY_ROOT` for no leaves)."""
+        top = self._levels[-1]
+        return top[0] if top else EMPTY_ROOT
+
+    @property
+    def frontier(self) -> list[bytes]:
+        """The frontier of the whole log, largest subtree first: what the next batch starts from."""
+        return [
+            self._node(((self.size >> h) - 1) << h, (self.size >> h) << h)
+            for h in reversed(range(self.size.bit_length()))
+            if self.size >> h & 1
+        ]
+
+    def inclusion_proof(self, index: int) -> list[bytes]:
+        """The RFC 6962 §2.1.1 audit path of leaf `index` in the whole log, nearest sibling first.
+
+        Raises `MerkleError` unless `start` <= `index` < `size` (older leaves are not held).
+        """
+        if not _is_int(index) or not self.start <= index < self.size:
+            raise MerkleError(
+                f"leaf index {index!r} is not among leaves {self.start}..{self.size - 1} held here"
+            )
+        path: list[bytes] = []
+        lo, hi, m = 0, self.size, index
+        while hi - lo > 1:
+            k = _split(hi - lo)
+            if m < k:
+                path.append(self._node(lo + k, hi))
+                hi = lo + k
+            else:
+                path.append(self._node(lo, lo + k))
+                lo, m = lo + k, m - k
+        path.reverse()
+        return path
+
+    def _node(self, lo: int, hi: int) -> bytes:
+        """MTH(D[lo:hi]) of a subtree of the RFC tree that is held (see MerkleTree._node)."""
+        height = (hi - lo - 1).bit_length()
+        position = (lo >> height) - self._firsts[height]
+        if position < 0:
+            raise MerkleError(f"subtree {lo}..{hi - 1} is older than the frontier held")
+        return self._levels[height][position]
+
+
+def frontier(leaves: Sequence[bytes]) -> list[bytes]:
+    """The frontier of the log of `leaves` (raw leaf data; see `LogTree`)."""
+    return LogTree([], 0, leaves).frontier
+
+
 def root(leaves: Sequence[bytes]) -> bytes:
     """The RFC 6962 Merkle Tree Hash of `leaves` (raw leaf data; `EMPTY_ROOT` if none).
 

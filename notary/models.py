@@ -66,7 +66,15 @@ class EvidenceItem(SQLModel, table=True):
 
 
 class AnchorBatch(SQLModel, table=True):
-    """A Merkle batch of items and the transaction that anchors its root (the outbox)."""
+    """A batch of items appended to the notary's evidence log, and the transaction that
+    anchors the log's root after it (the outbox).
+
+    The log is one RFC 6962 tree over every item this notary batched, in batch order: the
+    batch holds leaves `log_start` .. `log_start` + `size` - 1, `root` is the log's root once
+    it holds `tree_size` leaves, and `frontier_before` / `frontier_after` (JSON lists of hex
+    hashes, see `notary.merkle.LogTree`) are all a batch needs of the leaves before it. Rows
+    from before evidence logs have no `log_start`: their root is a tree of their own items.
+    """
 
     __tablename__ = "anchor_batch"
 
@@ -75,6 +83,14 @@ class AnchorBatch(SQLModel, table=True):
     notary_address: str = Field(max_length=42)
     root: str = Field(max_length=64, unique=True)
     size: int
+    log_start: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        index=True,
+        unique=True,  # two batchers can never extend the log from the same point
+    )
+    frontier_before: str | None = Field(default=None, sa_type=Text)
+    frontier_after: str | None = Field(default=None, sa_type=Text)
     status: str = Field(default=BatchStatus.PREPARED, max_length=10, index=True)
     recent_block_number: int | None = Field(default=None, sa_type=BigInteger)
     recent_block_hash: str | None = Field(default=None, max_length=66)
@@ -86,3 +102,13 @@ class AnchorBatch(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     anchored_at: datetime | None = None
     final_at: datetime | None = None
+
+    @property
+    def tree_size(self) -> int:
+        """Leaves in the log once this batch is appended (its receipts' `tree_size`)."""
+        return (self.log_start or 0) + self.size
+
+    @property
+    def first_leaf(self) -> int:
+        """Log position of the batch's first item."""
+        return self.log_start or 0

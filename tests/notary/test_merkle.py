@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 
 from notary import (
     EMPTY_ROOT,
+    LogTree,
     MerkleError,
     MerkleTree,
     consistency_proof,
+    frontier,
     inclusion_proof,
     leaf_hash,
     root,
@@ -352,3 +354,56 @@ def test_consistency_proof_with_a_bad_old_size_raises_naming_it():
         consistency_proof(CT_LEAVES, 9)
     with pytest.raises(MerkleError, match="old size -1"):
         consistency_proof(CT_LEAVES, -1)
+
+
+# -- the append-only log: a batch holds its own leaves and the frontier before them -------------
+
+
+def test_every_split_of_a_log_up_to_40_matches_the_whole_tree():
+    leaves = [f"leaf {i}".encode() for i in range(40)]
+    for size in range(41):
+        whole = MerkleTree(leaves[:size])
+        for start in range(size + 1):
+            log = LogTree(frontier(leaves[:start]), start, leaves[start:size])
+            assert log.root == whole.root, (start, size)
+            assert log.frontier == frontier(leaves[:size])
+            for index in range(start, size):
+                assert log.inclusion_proof(index) == whole.inclusion_proof(index)
+
+
+@given(st.lists(st.lists(st.binary(max_size=4), max_size=9), max_size=8))
+def test_a_log_grown_batch_by_batch_has_the_roots_and_proofs_of_its_prefixes(batches):
+    held: list[bytes] = []
+    before: list[bytes] = []
+    for batch in batches:
+        log = LogTree(before, len(held), batch)
+        held += batch
+        whole = MerkleTree(held)
+        assert (log.root, log.size) == (whole.root, len(held))
+        for index in range(log.start, log.size):
+            proof = log.inclusion_proof(index)
+            assert verify_inclusion(held[index], index, log.size, proof, log.root)
+        before = log.frontier
+
+
+def test_a_frontier_has_one_hash_per_bit_of_the_size():
+    leaves = [bytes([i]) for i in range(13)]  # 13 = 8 + 4 + 1
+    assert frontier(leaves) == [
+        MerkleTree(leaves[:8]).root,
+        MerkleTree(leaves[8:12]).root,
+        leaf_hash(leaves[12]),
+    ]
+    assert frontier([]) == [] and LogTree([], 0, []).root == EMPTY_ROOT
+    with pytest.raises(MerkleError, match="frontier of 13 leaves holds 3 hashes, not 2"):
+        LogTree(frontier(leaves)[:2], 13, [b"x"])
+    with pytest.raises(MerkleError, match="log start -1"):
+        LogTree([], -1, [])
+
+
+def test_a_log_tree_refuses_proofs_of_leaves_it_does_not_hold():
+    leaves = [bytes([i]) for i in range(10)]
+    log = LogTree(frontier(leaves[:6]), 6, leaves[6:])
+    with pytest.raises(MerkleError, match=r"leaf index 5 is not among leaves 6\.\.9"):
+        log.inclusion_proof(5)
+    with pytest.raises(MerkleError, match="leaf index 10"):
+        log.inclusion_proof(10)

@@ -7,8 +7,9 @@ import io
 import pytest
 from sqlmodel import Session, select
 
-from notary.anchoring import Anchorer
-from notary.intake import Submission, SubmissionError, Submitter, device_gaps
+from notary.anchoring import Anchorer, LogMismatch
+from notary.intake import Submission, SubmissionError, Submitter, device_gaps, leaf_of
+from notary.merkle import MerkleTree, verify_consistency
 from notary.models import AnchorBatch, EvidenceItem
 from notary.receipts import verify_receipt
 
@@ -68,6 +69,50 @@ def test_many_items_share_one_batch_and_each_receipt_verifies(runtime, collector
         receipt = runtime.issuer.for_item(item).receipt
         assert receipt is not None
         assert verify_receipt(receipt, rpc_url=anvil.url).failed == ()
+
+
+def test_batches_extend_one_evidence_log_anchored_root_by_root(runtime, collector, anvil):
+    for i in range(1, 26):
+        runtime.intake.submit_digest(collector, f"{i:064x}", _call(case=f"C{i}"))
+    runtime.anchorer.batch_size = 10
+    batches = runtime.anchorer.anchor_all()
+    assert [(b.log_start, b.tree_size) for b in batches] == [(0, 10), (10, 20), (20, 25)]
+    with Session(runtime.engine) as session:
+        items = session.exec(select(EvidenceItem).order_by(EvidenceItem.id)).all()
+    assert [i.leaf_index for i in items] == list(range(25))
+    leaves = [leaf_of(item) for item in items]
+    for batch in batches:  # each batch root is the root of the whole log up to it
+        assert batch.root == MerkleTree(leaves[: batch.tree_size]).root.hex()
+    first, last = bytes.fromhex(batches[0].root), bytes.fromhex(batches[-1].root)
+    proof = MerkleTree(leaves).consistency_proof(10)
+    assert verify_consistency(10, 25, first, last, proof)
+    member = runtime.registry.member_id(runtime.operator.address)
+    on_chain = runtime.registry.log_of(member)
+    assert (on_chain.last_sequence, on_chain.size, on_chain.root_prefix) == (3, 25, last[:8])
+    assert on_chain.root_block == batches[-1].block_number
+    # a receipt of the first batch carries its own, smaller tree; one of the last, all 25
+    early, late = (runtime.issuer.for_item(items[i]).receipt for i in (3, 24))
+    assert early is not None and late is not None
+    assert (early.tree_size, early.root, late.tree_size) == (10, batches[0].root, 25)
+    assert verify_receipt(early, rpc_url=anvil.url).failed == ()
+    assert verify_receipt(late, rpc_url=anvil.url).failed == ()
+
+
+def test_anchoring_stops_when_the_chain_holds_another_log(runtime, collector):
+    """A second database anchoring for the same notary would fork its log: it is refused."""
+    runtime.intake.submit_digest(collector, "34" * 32, _call())
+    runtime.anchorer.anchor_all()
+    runtime.intake.submit_digest(collector, "56" * 32, _call())
+    with Session(runtime.engine) as session:
+        for item in session.exec(select(EvidenceItem)).all():
+            item.batch_id, item.leaf_index, item.status = None, None, "pending"
+            session.add(item)
+        session.flush()
+        for batch in session.exec(select(AnchorBatch)).all():
+            session.delete(batch)  # as if the database had lost its batches
+        session.commit()
+    with pytest.raises(LogMismatch, match="holds 1 leaves on chain, but batch .* from 0"):
+        Anchorer(engine=runtime.engine, registry=runtime.registry).anchor_all()
 
 
 def test_resubmission_is_idempotent(runtime, collector):

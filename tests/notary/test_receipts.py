@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from eth_account.messages import encode_defunct
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from eth_account.messages import encode_defunct
 
 from notary import (
     CHECKS,
