@@ -42,6 +42,7 @@ ROUTERS: list[APIRouter] = [
     consortium.router,
     apikeys.router,
     evidence.router,
+    evidence.cases_router,
     inventory.router,
     clearing.router,
     audit.router,

@@ -30,6 +30,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
     KeepTogether,
+    PageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -37,6 +38,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from api.errors import ApiError, NotFound
 from api.runtime import Runtime
 from ledger.errors import LedgerError
 from notary.models import EvidenceItem, ItemStatus
@@ -85,6 +87,14 @@ def certificate_of(runtime: Runtime, item: EvidenceItem) -> bytes | None:
 
     The caller checks that the reader may see `item` (`api.evidence_queries.visible_item`).
     """
+    facts = facts_of(runtime, item)
+    return None if facts is None else render_certificate(facts)
+
+
+def facts_of(
+    runtime: Runtime, item: EvidenceItem, *, issued_at: datetime | None = None
+) -> CertificateFacts | None:
+    """What the certificate of `item` states, or None while it is pending (no receipt)."""
     issued = runtime.issuer.for_item(item)
     if issued.receipt is None:
         return None
@@ -92,7 +102,7 @@ def certificate_of(runtime: Runtime, item: EvidenceItem) -> bytes | None:
         submitter_name: str | None = runtime.consortium.member(item.submitter_id).name
     except LedgerError:
         submitter_name = None  # the chain is unreachable: the address on the record remains
-    facts = CertificateFacts(
+    return CertificateFacts(
         public_id=item.public_id,
         status=issued.status,
         receipt=issued.receipt,
@@ -102,9 +112,75 @@ def certificate_of(runtime: Runtime, item: EvidenceItem) -> bytes | None:
         channel=item.channel,
         device_id=item.device_id,
         device_seq=item.device_seq,
-        issued_at=datetime.now(UTC),
+        issued_at=issued_at or datetime.now(UTC),
     )
-    return render_certificate(facts)
+
+
+class CaseNotFound(NotFound):
+    """No evidence of the case that the reader may see (404)."""
+
+
+class CaseNotAnchored(ApiError):
+    """The case has evidence, but none of it is anchored yet: no receipt to certify (422)."""
+
+    status = 422
+
+
+class CaseTooLarge(ApiError):
+    """The case has more anchored items than one case certificate holds (422)."""
+
+    status = 422
+
+
+MAX_CASE_ITEMS = 200
+"""Anchored items one case certificate holds: each takes two or three A4 pages, so 200 make a
+PDF of some 500 pages, about what a court bundle or a PDF reader handles comfortably."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseCertificateFacts:
+    """What a case certificate states: the case commitment, each anchored item's facts (oldest
+    first), how many items of the case are still pending (left out), and when it was issued."""
+
+    case_commitment: str
+    items: tuple[CertificateFacts, ...]
+    pending: int
+    issued_at: datetime
+
+
+def case_certificate_of(
+    runtime: Runtime, case_commitment: str, items: Sequence[EvidenceItem]
+) -> bytes:
+    """The certificate PDF of the case `case_commitment` over its anchored `items` (the ones
+    the reader may see: `api.evidence_queries.case_evidence`); pending items are counted and
+    left out.
+
+    Raises `CaseNotFound` when `items` is empty, `CaseNotAnchored` when none is anchored, and
+    `CaseTooLarge` past `MAX_CASE_ITEMS` anchored items.
+    """
+    if not items:
+        raise CaseNotFound("no evidence of that case that you may see")
+    issued_at = datetime.now(UTC)
+    found = [facts_of(runtime, item, issued_at=issued_at) for item in items]
+    anchored = tuple(f for f in found if f is not None)
+    if not anchored:
+        raise CaseNotAnchored(
+            f"none of the case's {len(items)} evidence item(s) is anchored yet: no certificate"
+            " until one is"
+        )
+    if len(anchored) > MAX_CASE_ITEMS:
+        raise CaseTooLarge(
+            f"the case has {len(anchored)} anchored items; one certificate holds at most"
+            f" {MAX_CASE_ITEMS}: get the items' own certificates"
+        )
+    return render_case_certificate(
+        CaseCertificateFacts(
+            case_commitment=case_commitment,
+            items=anchored,
+            pending=len(items) - len(anchored),
+            issued_at=issued_at,
+        )
+    )
 
 
 def qr_payload(receipt: Receipt) -> str | None:
@@ -222,6 +298,8 @@ def _table(rows: Sequence[tuple[str, str]], styles: dict[str, ParagraphStyle]) -
     return table
 
 
+_STATUS_SHORT = {ItemStatus.ANCHORED.value: "anchored", ItemStatus.FINAL.value: "final"}
+
 _STATUS = {
     ItemStatus.ANCHORED.value: "已锚定，待最终确认 anchored (awaiting finality)",
     ItemStatus.FINAL.value: "已最终确认 final",
@@ -230,7 +308,16 @@ _STATUS = {
 
 def render_certificate(facts: CertificateFacts) -> bytes:
     """The certificate of `facts` as PDF bytes (A4)."""
-    styles = _styles()
+    return _build(
+        _item_story(facts, _styles()),
+        title=f"存证证书 Evidence Certificate {facts.public_id}",
+        subject=f"SHA-256 {facts.receipt.record.document_digest}",
+        footer=f"AutoLedger 存证证书 Evidence Certificate — {facts.public_id}",
+    )
+
+
+def _item_story(facts: CertificateFacts, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """The flowables of one item's certificate: sections 1 to 7 under its title."""
     receipt = facts.receipt
     record = receipt.record
     anchor = receipt.anchor
@@ -400,7 +487,11 @@ def render_certificate(facts: CertificateFacts) -> bytes:
             styles["small"],
         ),
     ]
+    return story
 
+
+def _build(story: list[Flowable], *, title: str, subject: str, footer: str) -> bytes:
+    """`story` laid out on A4 pages with `footer` and page numbers, as PDF bytes."""
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -409,26 +500,129 @@ def render_certificate(facts: CertificateFacts) -> bytes:
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
-        title=f"存证证书 Evidence Certificate {facts.public_id}",
+        title=title,
         author="AutoLedger",
-        subject=f"SHA-256 {record.document_digest}",
+        subject=subject,
         creator="AutoLedger",
     )
 
-    def footer(canvas: Canvas, doc: Any) -> None:
+    def draw_footer(canvas: Canvas, doc: Any) -> None:
         canvas.saveState()
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(_RULE)
-        canvas.drawString(
-            20 * mm,
-            10 * mm,
-            f"AutoLedger 存证证书 Evidence Certificate — {facts.public_id}",
-        )
+        canvas.drawString(20 * mm, 10 * mm, footer)
         canvas.drawRightString(A4[0] - 20 * mm, 10 * mm, f"第 {doc.page} 页 page {doc.page}")
         canvas.restoreState()
 
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    document.build(story, onFirstPage=draw_footer, onLaterPages=draw_footer)
     return buffer.getvalue()
+
+
+def render_case_certificate(case: CaseCertificateFacts) -> bytes:
+    """The certificate of a whole case as PDF bytes (A4): a summary table of every anchored
+    item, then each item's own certificate (`render_certificate`'s sections, its own QR
+    receipt), each from a new page."""
+    styles = _styles()
+    count = len(case.items)
+    story: list[Flowable] = [
+        Paragraph("案件存证证书 — Case Evidence Certificate", styles["title"]),
+        Paragraph(_text(f"AutoLedger — {count} 件证据 items"), styles["subtitle"]),
+        Spacer(1, 4 * mm),
+        Paragraph(
+            "本证书汇总同一案件的全部已锚定电子数据，随后逐件附上各自的存证证书（含回执二维码）。"
+            "每件证据须以其自身的回执与原始文件单独验证。",
+            styles["body"],
+        ),
+        Spacer(1, 1.5 * mm),
+        Paragraph(
+            "This certificate lists every anchored evidence item of one case, followed by each "
+            "item's own certificate with its receipt QR code. Each item verifies on its own, by "
+            "its receipt and its original file.",
+            styles["body"],
+        ),
+        Paragraph("案件 Case", styles["h2"]),
+        _table(
+            [
+                ("案件承诺值 Case commitment", _mono(case.case_commitment)),
+                ("已锚定证据 Anchored items", _text(str(count))),
+                ("未锚定（未收录）Pending", _text(f"{case.pending}（未收录 left out）")),
+                ("签发时间 Issued at", _mono(_time(case.issued_at)) + " (UTC)"),
+            ],
+            styles,
+        ),
+        Paragraph(
+            "案件编号仅以加盐承诺值出现。"
+            " The case reference appears only as its salted commitment.",
+            styles["small"],
+        ),
+        Paragraph("汇总 Summary", styles["h2"]),
+        _summary(case.items, styles),
+    ]
+    for number, facts in enumerate(case.items, start=1):
+        story += [
+            PageBreak(),
+            Paragraph(_text(f"第 {number} 件 Item {number} / {count}"), styles["subtitle"]),
+            *_item_story(facts, styles),
+        ]
+    return _build(
+        story,
+        title=f"案件存证证书 Case Evidence Certificate {case.case_commitment}",
+        subject=f"{count} evidence items of case commitment {case.case_commitment}",
+        footer=f"AutoLedger 案件存证证书 Case Evidence Certificate — {case.case_commitment[:16]}…",
+    )
+
+
+def _summary(items: Sequence[CertificateFacts], styles: dict[str, ParagraphStyle]) -> Table:
+    """One row per item: number, id, type and file, SHA-256, submission and anchoring."""
+    small = styles["label"]
+    head = [
+        Paragraph(_text(label), small)
+        for label in (
+            "#",
+            "证据编号 Evidence ID / 类型 Type / 文件 File",
+            "SHA-256 文件摘要 Document digest",
+            "提交 Submitted / 锚定 Anchored (UTC)",
+        )
+    ]
+    rows: list[list[Flowable]] = [head]
+    for number, facts in enumerate(items, start=1):
+        record = facts.receipt.record
+        anchor = facts.receipt.anchor
+        rows.append(
+            [
+                Paragraph(str(number), small),
+                Paragraph(
+                    _mono(facts.public_id)
+                    + "<br/>"
+                    + _text(record.evidence_type.value)
+                    + "<br/>"
+                    + (_text(facts.file_name) if facts.file_name else "—"),
+                    styles["value"],
+                ),
+                Paragraph(_mono(record.document_digest, width=32), styles["value"]),
+                Paragraph(
+                    _mono(record.submitted_at)
+                    + "<br/>"
+                    + _mono(anchor.block_time)
+                    + "<br/>"
+                    + _text(f"block {anchor.block_number}, {_STATUS_SHORT[facts.status]}"),
+                    styles["value"],
+                ),
+            ]
+        )
+    table = Table(rows, colWidths=[8 * mm, 52 * mm, 56 * mm, 54 * mm], repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, 0), _SHADE),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, _RULE),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
 
 
 def _steps(facts: CertificateFacts) -> list[str]:

@@ -768,17 +768,49 @@ def inventory_import(
 
 @app.command("certificate")
 def certificate_(
-    public_id: Annotated[str, typer.Argument(help="Evidence item id (ev_...)")],
+    public_id: Annotated[
+        str | None, typer.Argument(help="Evidence item id (ev_...); or give --case")
+    ] = None,
+    case: Annotated[
+        str | None,
+        typer.Option("--case", help="A case reference: one certificate for all its anchored items"),
+    ] = None,
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="The PDF file (default: ID.certificate.pdf)"),
+        typer.Option(
+            "-o",
+            "--output",
+            help="The PDF file (default: ID.certificate.pdf, or case-COMMITMENT.certificate.pdf)",
+        ),
     ] = None,
     env_file: EnvFile = None,
 ) -> None:
-    """Write the evidence certificate (存证证书) PDF of an item; exit 3 while it is pending."""
-    from api.certificate import certificate_of
+    """Write the evidence certificate (存证证书) PDF of an item (exit 3 while it is pending), or
+    of every anchored item of a case with --case (exit 1 when it has none)."""
+    from api.certificate import case_certificate_of, certificate_of
 
+    if (public_id is None) == (case is None):
+        console.print("[red]error:[/red] give an evidence item id or --case REF, not both")
+        raise typer.Exit(2)
     with _runtime(env_file) as runtime:
+        if case is not None:
+            from api.evidence_queries import case_evidence
+
+            commitment, items = case_evidence(runtime.engine, runtime.intake, None, case)
+            try:
+                case_pdf = case_certificate_of(runtime, commitment, items)
+            except ApiError as exc:
+                console.print(f"[red]error:[/red] case {case!r}: {exc.detail}")
+                raise typer.Exit(1) from exc
+            target = output or Path(f"case-{commitment[:16]}.certificate.pdf")
+            target.write_bytes(case_pdf)
+            pending = sum(1 for item in items if item.status == "pending")
+            console.print(
+                f"case certificate of {len(items) - pending} anchored item(s) written to {target}"
+                + (f"; {pending} pending item(s) left out" if pending else "")
+            )
+            return
+        assert public_id is not None
         item = _evidence_item(runtime, public_id)
         pdf = certificate_of(runtime, item)
         if pdf is None:

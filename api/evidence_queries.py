@@ -96,6 +96,20 @@ def visible_item(engine: Engine, principal: Principal, public_id: str) -> Eviden
     return item
 
 
+def case_evidence(
+    engine: Engine, intake: Intake, principal: Principal | None, case: str
+) -> tuple[str, list[EvidenceItem]]:
+    """The commitment of case reference `case` (as the search commits it) and the items of
+    that case `principal` may see, oldest first. `principal` None is the operator's command
+    line, which reads the database directly: every item."""
+    commitment = intake.case_commitment(case)
+    query = select(EvidenceItem).where(EvidenceItem.case_commitment == commitment)
+    if principal is not None and not sees_all(principal):
+        query = query.where(EvidenceItem.submitter_id == principal.member_id)
+    with Session(engine) as session:
+        return commitment, list(session.exec(query.order_by(col(EvidenceItem.id))).all())
+
+
 def status_counts(engine: Engine, principal: Principal) -> dict[tuple[int, str], int]:
     """How many items `principal` may see, per (submitter member id, status)."""
     query = select(EvidenceItem.submitter_id, EvidenceItem.status, func.count()).group_by(

@@ -12,11 +12,18 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from api.certificate import certificate_of
+from api.certificate import (
+    CaseNotAnchored,
+    CaseNotFound,
+    CaseTooLarge,
+    case_certificate_of,
+    certificate_of,
+)
 from api.errors import NotFound
 from api.evidence_queries import (
     READERS,
     EvidenceFilter,
+    case_evidence,
     search_evidence,
     sees_all,
     visible_item,
@@ -51,6 +58,19 @@ class ReceiptPending(PageError):
 
     status = 409
     message = "error.pending"
+
+
+class CaseNotCertifiable(PageError):
+    """The case has evidence, but none anchored yet, or more than one certificate holds."""
+
+    status = 422
+    message = "casecert.error.pending"
+
+
+class CaseTooLargePage(CaseNotCertifiable):
+    """More anchored items than one case certificate holds."""
+
+    message = "casecert.error.too_large"
 
 
 def _item(visitor: Visitor, public_id: str) -> EvidenceItem:
@@ -206,5 +226,31 @@ def certificate_file(visitor: Reader, public_id: str) -> Response:
             pdf,
             media_type="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="{public_id}.certificate.pdf"'},
+        )
+    )
+
+
+@router.get("/cases/certificate.pdf")
+def case_certificate_file(visitor: Reader, request: Request) -> Response:
+    """The certificate PDF of every anchored item of a case (as `GET /v1/cases/certificate`)."""
+    case = request.query_params.get("case", "").strip()
+    if not case or len(case) > 200:
+        raise PageNotFound("no case reference given")
+    runtime = visitor.runtime
+    commitment, items = case_evidence(runtime.engine, runtime.intake, visitor.member, case)
+    try:
+        pdf = case_certificate_of(runtime, commitment, items)
+    except CaseNotFound as exc:
+        raise PageNotFound(str(exc)) from exc
+    except CaseTooLarge as exc:
+        raise CaseTooLargePage(str(exc)) from exc
+    except CaseNotAnchored as exc:
+        raise CaseNotCertifiable(str(exc)) from exc
+    name = f"case-{commitment[:16]}.certificate.pdf"
+    return visitor.send(
+        Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     )

@@ -28,9 +28,9 @@ EN: dict[str, str] = {
         "chain order, read from the service's index of the chain."
     ),
     "trail.kind": "Trail of",
-    "trail.kind_vehicle": "Vehicle (VIN)",
-    "trail.kind_case": "Case (case reference)",
-    "trail.kind_member": "Member (number or name)",
+    "trail.kinds.vehicle": "Vehicle (VIN)",
+    "trail.kinds.case": "Case (case reference)",
+    "trail.kinds.member": "Member (number or name)",
     "trail.q": "VIN, case reference or member",
     "trail.q_hint": (
         "A 17-character VIN (or 0x and the 64 hex digits of its hash), a case reference exactly "
@@ -176,6 +176,14 @@ EN: dict[str, str] = {
         "One PDF with every anchored item of case “{case}” that you may see: a summary table, "
         "then each item's certificate with its own QR receipt."
     ),
+    "casecert.error.pending": (
+        "None of this case's evidence is anchored yet: the case certificate holds anchored "
+        "items only. Try again in a few seconds."
+    ),
+    "casecert.error.too_large": (
+        "This case has more anchored items than one certificate holds (200): download the "
+        "items' own certificates."
+    ),
 }
 
 ZH: dict[str, str] = {
@@ -197,9 +205,9 @@ ZH: dict[str, str] = {
         "车辆的抵押权、案件的证据或成员的操作的每一步记录，按链上顺序排列，读取自本服务的链上索引。"
     ),
     "trail.kind": "查询对象",
-    "trail.kind_vehicle": "车辆（车架号 VIN）",
-    "trail.kind_case": "案件（案件编号）",
-    "trail.kind_member": "成员（编号或名称）",
+    "trail.kinds.vehicle": "车辆（车架号 VIN）",
+    "trail.kinds.case": "案件（案件编号）",
+    "trail.kinds.member": "成员（编号或名称）",
     "trail.q": "车架号、案件编号或成员",
     "trail.q_hint": (
         "17 位车架号（或 0x 加其哈希的 64 位十六进制数）、与提交时完全一致的案件编号，"
@@ -330,5 +338,9 @@ ZH: dict[str, str] = {
     "casecert.explain": (
         "一个 PDF，包含您可查看的案件“{case}”的全部已锚定证据：先是汇总表，"
         "然后是每件证据各自的证书及其回执二维码。"
+    ),
+    "casecert.error.pending": "此案件的证据均尚未锚定：案件证书只收录已锚定的证据。请数秒后重试。",
+    "casecert.error.too_large": (
+        "此案件的已锚定证据超过一份证书可容纳的数量（200 件），请分别下载各件证据的证书。"
     ),
 }

@@ -13,12 +13,13 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.auth import Principal, roles
-from api.certificate import certificate_of
+from api.certificate import case_certificate_of, certificate_of
 from api.errors import Conflict, NotFound
 from api.evidence_queries import (
     READERS,
     SUBMITTERS,
     EvidenceFilter,
+    case_evidence,
     search_evidence,
     visible_item,
 )
@@ -31,6 +32,7 @@ from notary.intake import Accepted, Submission, Submitter
 from notary.models import EvidenceItem, ItemStatus
 
 router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
+cases_router = APIRouter(prefix="/v1/cases", tags=["evidence"])
 
 Submitting = Annotated[Principal, Depends(roles(*SUBMITTERS))]
 Reading = Annotated[Principal, Depends(roles(*READERS))]
@@ -385,3 +387,28 @@ def _own(principal: Principal, item: EvidenceItem) -> EvidenceItem:
     if item.submitter_id != principal.member_id and Role.NOTARY not in principal.roles:
         raise NotFound(f"no evidence item {item.public_id!r}")
     return item
+
+
+@cases_router.get(
+    "/certificate",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The certificate"}},
+)
+def get_case_certificate(
+    principal: Reading,
+    request: Request,
+    case: Annotated[
+        str, Query(min_length=1, max_length=200, description="Case reference (committed here)")
+    ],
+) -> Response:
+    """One certificate PDF for every anchored item of a case you may see (404 none, 422 none
+    anchored)."""
+    runtime = _runtime(request)
+    commitment, items = case_evidence(runtime.engine, runtime.intake, principal, case)
+    pdf = case_certificate_of(runtime, commitment, items)
+    name = f"case-{commitment[:16]}.certificate.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -9,6 +9,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
+from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from pyzbar import pyzbar
 from typer.testing import CliRunner
@@ -22,9 +23,10 @@ from api.certificate import (
 )
 from api.cli import app
 from notary.receipts import Receipt, verify_receipt
+from tests.api.conftest import cli_env  # noqa: F401  (the CLI's environment)
 from tests.conftest import BUILD_CACHE, NODE_MODULES
 from tests.notary.factories import NOTARY_ADDRESS, document, make_receipts, make_record
-from tests.pages.conftest import RECORDING
+from tests.pages.conftest import RECORDING, shot, sign_in
 
 
 def _text(pdf: Path) -> str:
@@ -229,3 +231,190 @@ def test_plain_receipts_fit_the_qr_code_as_json():
     payload = qr_payload(receipt)
     assert payload is not None and payload.startswith("{") and payload.isascii()
     assert receipt_from_qr(payload) == receipt
+
+
+# -- the certificate of a whole case -----------------------------------------------------------
+
+AGREEMENT = b"signed repayment agreement"
+"""The digest-only agreement of the `evidence` fixture (its bytes stay with the test)."""
+
+
+def _receipt_of(client, caller, public_id: str) -> Receipt:
+    answer = client.get(f"/v1/evidence/{public_id}/receipt", headers=caller.headers)
+    assert answer.status_code == 200, answer.text
+    return Receipt.from_json(answer.json()["receipt"])
+
+
+def _check_case_certificate(
+    pdf: Path, tmp_path: Path, expected: dict[str, tuple[Receipt, bytes]], rpc_url: str
+) -> str:
+    """Every item's fields are in the text, and every QR code is one of their receipts,
+    verifying with its file against the chain; returns the text."""
+    text = _text(pdf)
+    assert "案件存证证书" in text and "Case Evidence Certificate" in text
+    for public_id, (receipt, _) in expected.items():
+        record, anchor = receipt.record, receipt.anchor
+        assert receipt.signature is not None
+        wanted = [
+            public_id,
+            record.document_digest,
+            record.evidence_type.value,
+            record.submitter,
+            record.submitted_at,
+            anchor.block_time,
+            *receipt.audit_path,
+            receipt.root,
+            anchor.tx_hash,
+            anchor.block_hash,
+            receipt.signature.value[:66],
+        ]
+        missing = [value for value in wanted if value not in text]
+        assert not missing, f"{public_id}: not in the case certificate: {missing}"
+        assert text.count(public_id) >= 3, public_id  # summary, item title, footer/steps
+    codes = qr_codes(pdf, tmp_path)
+    assert len(codes) == len(expected), codes
+    scanned = {receipt_from_qr(code): code for code in codes}
+    by_receipt = {receipt: (public_id, data) for public_id, (receipt, data) in expected.items()}
+    assert set(scanned) == set(by_receipt)
+    for receipt, code in scanned.items():
+        _, data = by_receipt[receipt]
+        report = verify_receipt(code, document=data, rpc_url=rpc_url)
+        assert report.ok and report.failed == (), report.checks
+    return text
+
+
+def test_case_certificate_from_the_api(client, demo, evidence, anvil, tmp_path):
+    legal = demo["legal"]
+    answer = client.get(
+        "/v1/cases/certificate", params={"case": "CASE-2026-001"}, headers=legal.headers
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"] == "application/pdf"
+    commitment = client.get(f"/v1/evidence/{evidence.recording}", headers=legal.headers).json()[
+        "case_commitment"
+    ]
+    disposition = answer.headers["content-disposition"]
+    assert f'filename="case-{commitment[:16]}.certificate.pdf"' in disposition
+    pdf = tmp_path / "case.pdf"
+    pdf.write_bytes(answer.content)
+    expected = {
+        evidence.recording: (_receipt_of(client, legal, evidence.recording), RECORDING),
+        evidence.agreement: (_receipt_of(client, legal, evidence.agreement), AGREEMENT),
+    }
+    text = _check_case_certificate(pdf, tmp_path, expected, anvil.url)
+    assert commitment in text and "call-0001.wav" in text and "Steadfast Collections" in text
+    # The summary comes first, in submission order; the pending photo and the other case are
+    # left out; the case reference itself never appears.
+    assert text.index(evidence.recording) < text.index(evidence.agreement)
+    assert "Anchored items\n2\n" in text and "Pending\n1（未收录 left out）" in text
+    assert evidence.pending not in text and evidence.other_case not in text
+    assert "CASE-2026-001" not in text
+    assert len(PdfReader(pdf).pages) >= 5  # a summary page, then each item from a new page
+
+    # Same visibility as evidence reads: a lender sees its own case only, a dealer none.
+    lender = demo["lender"]
+    own = client.get("/v1/cases/certificate", params={"case": "AUDIT-7"}, headers=lender.headers)
+    assert own.status_code == 200, own.text
+    theirs = client.get(
+        "/v1/cases/certificate", params={"case": "CASE-2026-001"}, headers=lender.headers
+    )
+    assert theirs.status_code == 404
+    assert theirs.headers["content-type"] == "application/problem+json"
+    dealer = client.get(
+        "/v1/cases/certificate", params={"case": "AUDIT-7"}, headers=demo["dealer"].headers
+    )
+    assert dealer.status_code == 403
+    assert client.get("/v1/cases/certificate", params={"case": "AUDIT-7"}).status_code == 401
+
+    # Unknown case: 404; no case reference: 422; a case with pending items only: 422.
+    unknown = client.get(
+        "/v1/cases/certificate", params={"case": "NO-SUCH-CASE"}, headers=legal.headers
+    )
+    assert unknown.status_code == 404 and "no evidence of that case" in unknown.json()["detail"]
+    empty = client.get("/v1/cases/certificate", params={"case": ""}, headers=legal.headers)
+    assert empty.status_code == 422
+    assert client.get("/v1/cases/certificate", headers=legal.headers).status_code == 422
+    waiting = client.post(
+        "/v1/evidence/digests",
+        json={
+            "document_digest": "ab" * 32,
+            "evidence_type": "other",
+            "case_reference": "CASE-WAITING",
+        },
+        headers=demo["collector"].headers,
+    )
+    assert waiting.status_code == 201, waiting.text
+    pending = client.get(
+        "/v1/cases/certificate", params={"case": "CASE-WAITING"}, headers=legal.headers
+    )
+    assert pending.status_code == 422
+    assert pending.headers["content-type"] == "application/problem+json"
+    assert "none of the case's 1 evidence item(s) is anchored" in pending.json()["detail"]
+
+
+def test_case_certificate_from_the_search_page(
+    page: Page, server, client, demo, evidence, anvil, tmp_path
+):
+    legal = demo["legal"]
+    sign_in(page, server, legal)
+    page.goto(f"{server}/evidence")
+    expect(page.locator("#case-certificate-link")).to_have_count(0)  # no case searched yet
+    page.get_by_label("Case reference").fill("CASE-2026-001")
+    page.get_by_role("button", name="Search").click()
+    link = page.get_by_role("link", name="Download the certificate of the whole case")
+    expect(link).to_be_visible()
+    shot(page, "case-certificate-01-search")
+    with page.expect_download() as info:
+        link.click()
+    pdf = tmp_path / info.value.suggested_filename
+    info.value.save_as(pdf)
+    assert pdf.name.startswith("case-") and pdf.name.endswith(".certificate.pdf")
+    expected = {
+        evidence.recording: (_receipt_of(client, legal, evidence.recording), RECORDING),
+        evidence.agreement: (_receipt_of(client, legal, evidence.agreement), AGREEMENT),
+    }
+    _check_case_certificate(pdf, tmp_path, expected, anvil.url)
+
+    # A case nobody submitted evidence for: a clear error page, not an empty PDF.
+    answer = page.goto(f"{server}/cases/certificate.pdf?case=NO-SUCH-CASE")
+    assert answer is not None and answer.status == 404
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text(
+        "nothing here, or nothing your organisation may see", ignore_case=True
+    )
+    expect(alert).to_be_focused()
+
+
+def test_case_certificate_from_the_cli(cli_env, tmp_path):  # noqa: F811
+    files = []
+    for n in range(2):
+        path = tmp_path / f"visit-{n}.jpg"
+        path.write_bytes(f"visit photo {n}".encode())
+        files.append(path)
+    runner = CliRunner()
+    stamped = runner.invoke(
+        app, ["stamp", *map(str, files), "--type", "visit_photo", "--case", "CASE-CLI-7"]
+    )
+    assert stamped.exit_code == 0, stamped.output
+    ids = re.findall(r"ev_[0-9a-f]+", stamped.output)
+    assert len(set(ids)) == 2, stamped.output
+    target = tmp_path / "case.pdf"
+    made = runner.invoke(app, ["certificate", "--case", "CASE-CLI-7", "-o", str(target)])
+    assert made.exit_code == 0, made.output
+    assert "case certificate of 2 anchored item(s)" in made.output
+    text = _text(target)
+    for public_id in set(ids):
+        assert public_id in text
+    assert "visit-0.jpg" in text and "visit-1.jpg" in text
+    assert len(qr_codes(target, tmp_path)) == 2
+
+    unknown = runner.invoke(app, ["certificate", "--case", "CASE-NOBODY"])
+    assert unknown.exit_code == 1 and "no evidence of that case" in unknown.output
+    waiting = tmp_path / "waiting.txt"
+    waiting.write_bytes(b"not anchored yet")
+    queued = runner.invoke(app, ["stamp", str(waiting), "--case", "CASE-CLI-8", "--no-wait"])
+    assert queued.exit_code == 0, queued.output
+    pending = runner.invoke(app, ["certificate", "--case", "CASE-CLI-8"])
+    assert pending.exit_code == 1 and "is anchored yet" in pending.output
+    both = runner.invoke(app, ["certificate", ids[0], "--case", "CASE-CLI-7"])
+    assert both.exit_code == 2 and "not both" in both.output

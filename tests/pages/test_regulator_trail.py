@@ -13,6 +13,11 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
 from api.audit import verify_bundle
+from api.pages import i18n_oversight
+from api.pages.audit_trail import TRAIL_KINDS
+from api.pages.i18n import CATALOGS
+from ledger.vin import InvalidVin, normalize_vin
+from notary.compliance import RULES
 from tests.api.test_audit import _contact
 from tests.api.test_inventory import advance, car, make_vin, open_line
 from tests.pages.conftest import shot, sign_in
@@ -334,3 +339,29 @@ def test_only_regulators_open_the_audit_pages_and_forms_need_their_token(
         assert wrong.status == 403, path
     page.goto(f"{server}/oversight/verification")
     expect(page.get_by_text("has not been run since the service started")).to_be_visible()
+
+
+def test_every_string_the_audit_pages_build_from_values_exists():
+    keys = {f"trail.kinds.{k}" for k in TRAIL_KINDS} | {
+        f"trail.error.empty_{k}" for k in TRAIL_KINDS
+    }
+    keys |= {
+        f"trail.error.vin_{p}"
+        for p in ("length", "forbidden_letter", "bad_character", "check_digit")
+    }
+    keys |= {f"rule.{r}" for r in RULES}
+    keys |= {f"ovnav.{n}" for n in ("trail", "verification", "breaches", "exports")}
+    keys |= {f"ovtools.{n}" for n in ("trail", "verification", "breaches", "exports")}
+    keys |= {"casecert.error.pending", "casecert.error.too_large"}
+    for language, catalog in CATALOGS.items():
+        assert not keys - set(catalog), (language, sorted(keys - set(catalog)))
+    assert set(i18n_oversight.EN) - {k for k in i18n_oversight.EN if k.endswith(".one")} == set(
+        i18n_oversight.ZH
+    )
+    # The VIN problems named are the ones the VIN parser reports.
+    problems = set()
+    for wrong in ("LFV2A21K", "LFV2A21K0N30000I1", "LFV2A21K0N30000-1", "LFV2A21K1N3000001"):
+        with pytest.raises(InvalidVin) as caught:
+            normalize_vin(wrong)
+        problems.add(caught.value.problem)
+    assert problems == {"length", "forbidden_letter", "bad_character", "check_digit"}
