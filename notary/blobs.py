@@ -61,6 +61,7 @@ Locking uses POSIX ``fcntl.flock``; the store is meant for Linux servers.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import hashlib
 import json
@@ -68,13 +69,13 @@ import os
 import secrets
 import struct
 import tempfile
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Final, Self
+from typing import BinaryIO, Final, Self, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -323,17 +324,75 @@ class BlobStore:
                 return self._put(stream)
         return self._put(source)
 
-    def _put(self, source: Readable) -> StoredBlob:
+    def put_many(self, sources: Sequence[BinaryIO | Path]) -> list[StoredBlob]:
+        """Store many documents (bulk intake): as `put` for each, in order, with the same
+        crash safety, but a few file-system syncs for the lot instead of four fsyncs each.
+
+        Every object and key is written to `tmp/` first; one sync makes them all durable, the
+        keys are renamed into place and synced, then the objects. So, as with `put`, a crash
+        leaves at worst keys without objects (read as absent), never an object without its
+        key. Content repeated within `sources` or already stored is stored once (`created`
+        False). Raises `BlobKeyDestroyed` before anything becomes visible if some content had
+        its key destroyed.
+        """
+        staged: list[tuple[str, str, Sha256Digest, int]] = []
+        try:
+            for source in sources:
+                if isinstance(source, Path):
+                    with source.open("rb") as stream:
+                        staged.append(self._stage(stream, sync=False))
+                else:
+                    staged.append(self._stage(source, sync=False))
+            _sync_file_system(self._tmp)
+            results: list[StoredBlob] = []
+            with self._locked():
+                fresh: dict[Sha256Digest, tuple[str, str]] = {}
+                for object_temp, key_temp, digest, size in staged:
+                    destroyed_at = self.destroyed_at(digest)
+                    if destroyed_at is not None:
+                        raise BlobKeyDestroyed(digest, destroyed_at)
+                    stored = (
+                        self._object_path(digest).is_file() and self._key_path(digest).is_file()
+                    )
+                    created = not stored and digest not in fresh
+                    if created:
+                        fresh[digest] = (key_temp, object_temp)
+                    results.append(StoredBlob(digest=digest, size=size, created=created))
+                for step in (0, 1):  # keys first, made durable, then the objects
+                    for name, temps in fresh.items():
+                        final = self._key_path(name) if step == 0 else self._object_path(name)
+                        final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                        os.replace(temps[step], final)
+                    if fresh:
+                        _sync_file_system(self.directory)
+            return results
+        finally:
+            for object_temp, key_temp, _, _ in staged:
+                Path(object_temp).unlink(missing_ok=True)
+                Path(key_temp).unlink(missing_ok=True)
+
+    def _stage(self, source: Readable, *, sync: bool) -> tuple[str, str, Sha256Digest, int]:
+        """Encrypt `source` into a temporary object file and its wrapped key into another:
+        (object temp path, key temp path, digest, size). The caller renames or removes them."""
         object_fd, object_temp = tempfile.mkstemp(dir=self._tmp, prefix="object-")
-        key_temp: str | None = None
         try:
             with os.fdopen(object_fd, "wb") as out:
                 data_key, digest, size = self._seal(source, out)
-                _sync(out)
+                if sync:
+                    _sync(out)
             key_fd, key_temp = tempfile.mkstemp(dir=self._tmp, prefix="key-")
             with os.fdopen(key_fd, "wb") as out:
                 out.write(self._wrap(digest, data_key))
-                _sync(out)
+                if sync:
+                    _sync(out)
+        except BaseException:
+            Path(object_temp).unlink(missing_ok=True)
+            raise
+        return object_temp, key_temp, digest, size
+
+    def _put(self, source: Readable) -> StoredBlob:
+        object_temp, key_temp, digest, size = self._stage(source, sync=True)
+        try:
             object_path, key_path = self._object_path(digest), self._key_path(digest)
             with self._locked():
                 destroyed_at = self.destroyed_at(digest)
@@ -351,8 +410,7 @@ class BlobStore:
             return StoredBlob(digest=digest, size=size, created=True)
         finally:
             for temp_name in (object_temp, key_temp):
-                if temp_name is not None:
-                    Path(temp_name).unlink(missing_ok=True)
+                Path(temp_name).unlink(missing_ok=True)
 
     def _seal(self, source: Readable, out: BinaryIO) -> tuple[bytes, Sha256Digest, int]:
         """Encrypt `source` into `out` in the version-1 format: (data key, digest, size)."""
@@ -706,6 +764,27 @@ def _read_full(stream: Readable, size: int) -> bytes:
 def _sync(handle: BinaryIO) -> None:
     handle.flush()
     os.fsync(handle.fileno())
+
+
+def _sync_file_system(path: Path) -> None:
+    """Make everything written to the file system holding `path` durable: syncfs(2) where
+    the C library has it (Linux), else sync(2), which flushes every file system."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if _SYNCFS is None or _SYNCFS(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def _libc_syncfs() -> Callable[[int], int] | None:
+    try:
+        return cast(Callable[[int], int], ctypes.CDLL(None, use_errno=True).syncfs)
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _libc_syncfs()
 
 
 def _sync_directory(path: Path) -> None:

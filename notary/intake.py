@@ -128,10 +128,11 @@ class Intake:
 
         Same rules as `submit_file`; a bad submission raises before anything is queued.
         """
-        entries = []
-        for source, submission in files:
-            stored = self.blobs.put(source)
-            entries.append(_Entry(submission, stored.digest, stored.size, stored=True))
+        stored = self.blobs.put_many([source for source, _ in files])
+        entries = [
+            _Entry(submission, blob.digest, blob.size, stored=True)
+            for (_, submission), blob in zip(files, stored, strict=True)
+        ]
         return self._accept_many(submitter, entries)
 
     def submit_digests(

@@ -343,6 +343,31 @@ def test_concurrent_puts_of_the_same_content_store_one_object(store):
     assert list((store.directory / "tmp").iterdir()) == []
 
 
+def test_put_many_stores_each_once_as_put_would(store, tmp_path):
+    already = put_bytes(store, content(300))
+    path = tmp_path / "call.wav"
+    path.write_bytes(content(2 * CHUNK + 7))
+    sources = [io.BytesIO(content(10)), io.BytesIO(content(300)), path, io.BytesIO(content(10))]
+    results = store.put_many(sources)
+    assert [r.created for r in results] == [True, False, True, False]
+    assert results[1].digest == already.digest and results[0].digest == results[3].digest
+    assert [r.size for r in results] == [10, 300, 2 * CHUNK + 7, 10]
+    assert store.read_bytes(results[0].digest) == content(10)
+    assert store.read_bytes(results[2].digest) == path.read_bytes()
+    assert sorted(store.digests()) == sorted({r.digest for r in results})
+    assert list((store.directory / "tmp").iterdir()) == []
+    assert store.put_many([]) == []
+
+
+def test_put_many_refuses_destroyed_content_before_storing_any(blob):
+    store, digest, data = blob
+    store.destroy_key(digest)
+    with pytest.raises(BlobKeyDestroyed):
+        store.put_many([io.BytesIO(content(77)), io.BytesIO(data)])
+    assert not store.exists(hashlib.sha256(content(77)).hexdigest())
+    assert list((store.directory / "tmp").iterdir()) == []
+
+
 def test_a_key_left_without_its_object_is_replaced_by_the_next_put(store):
     stored = put_bytes(store, content(200))
     object_path(store, stored.digest).unlink()  # as after a crash between the two renames
