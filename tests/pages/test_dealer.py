@@ -162,7 +162,8 @@ def test_dealer_confirms_reports_a_sale_and_reads_its_charges(
     sold = page.locator(f'tr[data-vin-hash="{_hash(1)}"]')
     expect(sold).to_contain_text("sold, payoff due")
     expect(page.locator(f'tr[data-vin-hash="{_hash(2)}"]')).to_contain_text("financed")
-    expect(sold.locator("td").nth(1)).to_have_text(amount(ADVANCE))  # principal
+    expect(sold.locator("td").nth(1)).to_have_text("yes")  # receipt confirmed
+    expect(sold.locator("td").nth(2)).to_have_text(amount(ADVANCE))  # principal
     shot(page, "dealer-06-owed")
 
     # Every charge explained, beside the contract's figure.

@@ -93,6 +93,8 @@ def test_lender_sees_exposure_alerts_audits_and_runs_a_clearing_cycle(
         ["Huaxia Auto Finance", "every vehicle", "closed", "1", "1", "0"]
     )
     expect(page.locator(f'tr[data-vin-hash="{_hash(1)}"]')).to_contain_text("sold, payoff due")
+    unconfirmed = page.locator(f'tr[data-vin-hash="{_hash(3)}"]').locator("td").nth(1)
+    expect(unconfirmed).to_have_text("no")  # the dealer has not confirmed receipt
     shot(page, "lender-02-line")
 
     # The confirmed payoff claim cannot settle before its dispute window ends: the reason is
@@ -153,7 +155,7 @@ def test_lender_sees_exposure_alerts_audits_and_runs_a_clearing_cycle(
     page.goto(f"{server}/lender/lines/{line}")
     expect(page.locator(f'tr[data-vin-hash="{_hash(1)}"]')).to_have_count(0)
     row = page.locator(f'tr[data-vin-hash="{_hash(3)}"]')
-    expect(row.locator("td").nth(6)).to_have_text(amount(ADVANCE // 10))
+    expect(row.locator("td").nth(7)).to_have_text(amount(ADVANCE // 10))  # overdue
     overdue = page.locator("table.alerts tbody tr").filter(has_text="Curtailment overdue")
     expect(overdue.filter(has_text=_hash(3)[:10])).to_have_count(1)
     shot(page, "lender-05-curtailment-overdue")
