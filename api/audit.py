@@ -70,6 +70,7 @@ from notary.compliance_models import ComplianceViolation
 from notary.digests import parse_digest
 from notary.errors import NotaryError
 from notary.merkle import LogTree, MerkleTree, verify_consistency
+from notary.merkle import root as merkle_root
 from notary.models import AnchorBatch, EvidenceItem
 from notary.receipts import SIGNATURE_SCHEME, verify_receipt
 from notary.records import EvidenceRecord, canonicalize, format_timestamp, parse_json
@@ -586,7 +587,7 @@ class Auditor:
     @staticmethod
     def _check_log(report: AuditReport, leaves: list[bytes], checkpoint: Checkpoint | None) -> None:
         if checkpoint is None:
-            report.log_size, report.log_root = len(leaves), LogTree([], 0, leaves).root.hex()
+            report.log_size, report.log_root = len(leaves), merkle_root(leaves).hex()
             return
         tree = MerkleTree(leaves)
         report.log_size, report.log_root = len(leaves), tree.root.hex()
