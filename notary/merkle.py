@@ -10,7 +10,7 @@ itself. Leaves passed in are raw leaf data; they are hashed here.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from notary.errors import MerkleError
 
@@ -68,19 +68,7 @@ class MerkleTree:
         """
         if not _is_int(index) or not 0 <= index < self.size:
             raise MerkleError(f"leaf index {index!r} is out of range for a tree of {self.size}")
-        # PATH(m, D[lo:hi]): descend from the root, collecting the sibling subtree at each split.
-        path: list[bytes] = []
-        lo, hi, m = 0, self.size, index
-        while hi - lo > 1:
-            k = _split(hi - lo)
-            if m < k:
-                path.append(self._node(lo + k, hi))
-                hi = lo + k
-            else:
-                path.append(self._node(lo, lo + k))
-                lo, m = lo + k, m - k
-        path.reverse()
-        return path
+        return _audit_path(self._node, self.size, index)
 
     def consistency_proof(self, old_size: int) -> list[bytes]:
         """The RFC 6962 §2.1.2 proof that the first `old_size` leaves are a prefix of this tree.
@@ -184,18 +172,7 @@ class LogTree:
             raise MerkleError(
                 f"leaf index {index!r} is not among leaves {self.start}..{self.size - 1} held here"
             )
-        path: list[bytes] = []
-        lo, hi, m = 0, self.size, index
-        while hi - lo > 1:
-            k = _split(hi - lo)
-            if m < k:
-                path.append(self._node(lo + k, hi))
-                hi = lo + k
-            else:
-                path.append(self._node(lo, lo + k))
-                lo, m = lo + k, m - k
-        path.reverse()
-        return path
+        return _audit_path(self._node, self.size, index)
 
     def _node(self, lo: int, hi: int) -> bytes:
         """MTH(D[lo:hi]) of a subtree of the RFC tree that is held (see MerkleTree._node)."""
@@ -340,6 +317,23 @@ def _parent_level(level: list[bytes]) -> list[bytes]:
     if len(level) % 2:
         parents.append(level[last])
     return parents
+
+
+def _audit_path(node: Callable[[int, int], bytes], size: int, index: int) -> list[bytes]:
+    """PATH(m, D[0:size]) of RFC 6962 §2.1.1, nearest sibling first: descend from the root,
+    collecting the sibling subtree at each split; `node(lo, hi)` gives MTH(D[lo:hi])."""
+    path: list[bytes] = []
+    lo, hi, m = 0, size, index
+    while hi - lo > 1:
+        k = _split(hi - lo)
+        if m < k:
+            path.append(node(lo + k, hi))
+            hi = lo + k
+        else:
+            path.append(node(lo, lo + k))
+            lo, m = lo + k, m - k
+    path.reverse()
+    return path
 
 
 def _split(n: int) -> int:
