@@ -110,14 +110,14 @@ def bar_chart(
 
 
 def _nice(value: int) -> int:
-    """The y axis's top: `value` rounded up to a multiple of 4 steps of 1, 2 or 5 x 10^n."""
+    """The y axis's top: `value` rounded up to 4 steps of 1, 2, 3 or 5 x 10^n."""
     if value <= 0:
         return 0
     if value <= 4:
         return 4
     magnitude = 1
     while True:
-        for step in (1, 2, 5):
+        for step in (1, 2, 3, 5):
             if 4 * step * magnitude >= value:
                 return 4 * step * magnitude
         magnitude *= 10

@@ -375,6 +375,21 @@ def test_case_certificate_from_the_search_page(
     }
     _check_case_certificate(pdf, tmp_path, expected, anvil.url)
 
+    # A case whose only item is still pending: a clear error page, not an empty PDF.
+    waiting = client.post(
+        "/v1/evidence/digests",
+        json={"document_digest": "cd" * 32, "evidence_type": "other", "case_reference": "C-WAIT"},
+        headers=demo["collector"].headers,
+    )
+    assert waiting.status_code == 201, waiting.text
+    page.get_by_label("Case reference").fill("C-WAIT")
+    page.get_by_role("button", name="Search").click()
+    answer = page.goto(f"{server}/cases/certificate.pdf?case=C-WAIT")
+    assert answer is not None and answer.status == 422
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("None of this case's evidence is anchored yet")
+    expect(alert).to_be_focused()
+
     # A case nobody submitted evidence for: a clear error page, not an empty PDF.
     answer = page.goto(f"{server}/cases/certificate.pdf?case=NO-SUCH-CASE")
     assert answer is not None and answer.status == 404

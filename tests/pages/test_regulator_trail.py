@@ -15,6 +15,7 @@ from sqlalchemy import text
 from api.audit import verify_bundle
 from api.pages import i18n_oversight
 from api.pages.audit_trail import TRAIL_KINDS
+from api.pages.charts import bar_chart
 from api.pages.i18n import CATALOGS
 from ledger.vin import InvalidVin, normalize_vin
 from notary.compliance import RULES
@@ -116,6 +117,11 @@ def test_trail_of_a_vehicle_a_case_and_a_member(
     expect(trail).not_to_contain_text(evidence.other_case)
     commitment = runtime_commitment(client, regulator, evidence.recording)
     expect(page.locator(".trail-note")).to_contain_text(commitment)
+    certificate = page.get_by_role("link", name="Download the certificate of the whole case")
+    expect(certificate).to_have_attribute("href", "/cases/certificate.pdf?case=CASE-2026-001")
+    with page.expect_download() as info:
+        certificate.click()
+    assert info.value.suggested_filename == f"case-{commitment[:16]}.certificate.pdf"
     page.get_by_label("VIN, case reference or member").fill("CASE-NOBODY-HAS")
     page.get_by_role("button", name="Show the trail").click()
     _alert(page, "No evidence of case “CASE-NOBODY-HAS”")
@@ -365,3 +371,17 @@ def test_every_string_the_audit_pages_build_from_values_exists():
             normalize_vin(wrong)
         problems.add(caught.value.problem)
     assert problems == {"length", "forbidden_letter", "bad_character", "check_digit"}
+
+
+def test_bar_geometry_is_proportional_and_marks_what_it_is_told():
+    chart = bar_chart([("a", 0), ("b", 3), ("c", 6)], marked=frozenset({"c"}))
+    a, b, c = chart.bars
+    assert a.height == 0 and a.y == chart.bottom
+    assert c.height == pytest.approx(2 * b.height) and b.y + b.height == pytest.approx(chart.bottom)
+    assert c.marked and not b.marked and chart.total == 9
+    assert [t.value for t in chart.ticks] == [0, 2, 4, 6, 8]  # the axis tops out at 8
+    assert a.x < b.x < c.x and b.x - a.x == pytest.approx(c.x - b.x)
+    crowded = bar_chart([(str(n), n) for n in range(60)], max_labels=12)
+    assert sum(bar.show_label for bar in crowded.bars) == 12
+    empty = bar_chart([("x", 0)])
+    assert [t.value for t in empty.ticks] == [0] and empty.bars[0].height == 0
