@@ -35,6 +35,7 @@ from ledger.floorplan import (
     CHECK_ALL,
     Audit,
     AuditId,
+    AuditStatus,
     Confirmation,
     FloorPlanClient,
     KeyKind,
@@ -42,9 +43,11 @@ from ledger.floorplan import (
     LineId,
     LotAuditClient,
     NewVehicle,
+    Outcome,
     Vehicle,
     VehicleStatus,
     audit_commitment,
+    drawn,
     registration_bytes,
 )
 from ledger.logs import iter_logs
@@ -1178,3 +1181,46 @@ def line_audits(runtime: Runtime, line_id: int, events: Sequence[LoggedEvent]) -
         if e.name == "AuditOpened" and int(e.args["lineId"]) == line_id
     ]
     return [runtime.lot_audit.audit(i) for i in ids]
+
+
+def read_audit(audits: LotAuditClient, audit_id: int) -> Audit | None:
+    """Lot audit `audit_id`, or None when there is none."""
+    try:
+        return audits.audit(audit_id)
+    except TransactionReverted as exc:
+        if exc.error == "LotAuditUnknownAudit":
+            return None
+        raise
+
+
+def visible_audit(runtime: Runtime, principal: Principal, audit_id: int) -> Audit:
+    """Audit `audit_id` if `principal` opened it, lends on its line, or is a regulator;
+    `NotFound` otherwise."""
+    audit = read_audit(runtime.lot_audit, audit_id)
+    line = None if audit is None else read_line(runtime.floorplan, audit.line_id)
+    if (
+        audit is None
+        or line is None
+        or not (
+            sees_all_lines(principal) or principal.member_id in (audit.opener_id, line.lender_id)
+        )
+    ):
+        raise NotFound(f"no audit {audit_id}")
+    return audit
+
+
+def audit_checklist(
+    runtime: Runtime, audit: Audit, *, events: Sequence[LoggedEvent] | None = None
+) -> list[tuple[VinHash, Outcome]] | None:
+    """The unsold vehicles financed on `audit`'s line that its draw selected (all of them in a
+    check-all audit), each with the outcome recorded so far; None until the draw is revealed."""
+    if audit.status is AuditStatus.COMMITTED:
+        return None
+    events = line_events(runtime) if events is None else events
+    vehicles = line_vehicles(runtime.floorplan, events, audit.line_id, active_only=True)
+    return [
+        (v.vin_hash, runtime.lot_audit.outcome_of(audit.id, v.vin_hash))
+        for v in vehicles
+        if v.status is VehicleStatus.FINANCED
+        and drawn(audit.seed or bytes(32), v.vin_hash, audit.sample_bps)
+    ]

@@ -35,6 +35,7 @@ from api.clearing_service import (
 from api.errors import ApiError, Conflict, NotFound
 from api.inventory import (
     CONFIRMATION_LIFETIME,
+    audit_checklist,
     awaiting_confirmation,
     confirmation_to_sign,
     dealer_line,
@@ -51,6 +52,7 @@ from api.inventory import (
     vehicle_refs,
     vehicles_on_line,
     visible_alerts,
+    visible_audit,
     visible_lines,
     visible_vehicle,
 )
@@ -395,6 +397,24 @@ def lender_line_page(visitor: LenderVisitor, line_id: int) -> Response:
         alerts=visible_alerts(runtime, member, line_id=line_id, events=events),
         audits=audits,
         opener_names=names_of(runtime, [a.opener_id for a in audits]),
+        **_helpers(),
+    )
+
+
+@router.get("/lender/audits/{audit_id}")
+def lender_audit(visitor: LenderVisitor, audit_id: int) -> Response:
+    """A lot audit of one of the lender's lines: its draw and each vehicle's outcome."""
+    runtime, member = visitor.runtime, visitor.member
+    with _absent_is_404():
+        audit = visible_audit(runtime, member, audit_id)
+        line = lender_line(runtime, member, audit.line_id)
+    checklist = audit_checklist(runtime, audit)
+    return visitor.page(
+        "lender_audit.html",
+        audit=audit,
+        line=line,
+        checklist=checklist,
+        opener=names_of(runtime, [audit.opener_id]).get(audit.opener_id, f"#{audit.opener_id}"),
         **_helpers(),
     )
 

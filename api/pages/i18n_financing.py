@@ -257,6 +257,25 @@ EN: dict[str, str] = {
     "audits.missing": "Missing",
     "audits.unexpected": "Unexpected",
     "audits.none": "No audit of this line yet.",
+    "audit.title": "Lot audit {id}",
+    "audit.freeze": "Freezes the line if a vehicle is missing",
+    "audit.draw_block": "Draw block",
+    "audit.seed": "Draw seed",
+    "audit.to_check": "Vehicles to check",
+    "audit.to_check_explain": (
+        "The unsold vehicles financed on the line that the draw selected, with what the "
+        "auditor recorded for each so far."
+    ),
+    "audit.not_drawn": (
+        "The draw is not revealed yet: the vehicles to check are fixed once the draw block is "
+        "mined and the opener reveals its secret."
+    ),
+    "audit.nothing_to_check": "The draw selected no vehicle.",
+    "audit.outcome": "Outcome",
+    "outcome.none": "not checked yet",
+    "outcome.found": "found",
+    "outcome.missing": "missing",
+    "outcome.unexpected": "unexpected",
     "audit_status.none": "unknown",
     "audit_status.committed": "opened, draw not revealed",
     "audit_status.revealed": "in progress",
@@ -554,6 +573,21 @@ ZH: dict[str, str] = {
     "audits.missing": "缺失",
     "audits.unexpected": "异常",
     "audits.none": "此额度尚无盘库。",
+    "audit.title": "盘库 {id}",
+    "audit.freeze": "缺车时冻结额度",
+    "audit.draw_block": "抽样区块",
+    "audit.seed": "抽样种子",
+    "audit.to_check": "待盘点车辆",
+    "audit.to_check_explain": (
+        "抽样选中的、此额度下未售出的融资车辆，以及审计方至今为每辆车记录的结果。"
+    ),
+    "audit.not_drawn": "抽样尚未揭示：抽样区块产出且发起方揭示其秘密后，待盘点车辆即确定。",
+    "audit.nothing_to_check": "抽样未选中任何车辆。",
+    "audit.outcome": "结果",
+    "outcome.none": "尚未盘点",
+    "outcome.found": "在库",
+    "outcome.missing": "缺失",
+    "outcome.unexpected": "异常",
     "audit_status.none": "未知",
     "audit_status.committed": "已发起，抽样未揭示",
     "audit_status.revealed": "进行中",

@@ -29,6 +29,7 @@ from api.inventory import (
     Unprocessable,
     VehicleRef,
     advance,
+    audit_checklist,
     confirmation_to_sign,
     dealer_line,
     explain_charges,
@@ -41,13 +42,13 @@ from api.inventory import (
     obligations,
     open_audit,
     party_names,
-    read_line,
     reveal_audit,
     sees_all_lines,
     signed_confirmation,
     vehicle_refs,
     vehicles_on_line,
     visible_alerts,
+    visible_audit,
     visible_line,
     visible_lines,
     visible_vehicle,
@@ -68,14 +69,11 @@ from ledger.financing import (
 from ledger.floorplan import (
     CHECK_ALL,
     Audit,
-    AuditStatus,
     Finding,
     FloorPlanClient,
     Line,
     Outcome,
     Vehicle,
-    VehicleStatus,
-    drawn,
     registration_text,
 )
 from ledger.transactions import Sent
@@ -549,52 +547,20 @@ def _payoff_out(principal: int, interest: int, fee: int) -> PayoffOut:
     )
 
 
-def _audit(runtime: Runtime, audit_id: int) -> Audit | None:
-    try:
-        return runtime.lot_audit.audit(audit_id)
-    except TransactionReverted as exc:
-        if exc.error == "LotAuditUnknownAudit":
-            return None
-        raise
-
-
-def _visible_audit(runtime: Runtime, principal: Principal, audit_id: int) -> Audit:
-    """Audit `audit_id` if the caller opened it, lends on its line, or is a regulator."""
-    audit = _audit(runtime, audit_id)
-    line = None if audit is None else read_line(runtime.floorplan, audit.line_id)
-    if (
-        audit is None
-        or line is None
-        or not (
-            sees_all_lines(principal) or principal.member_id in (audit.opener_id, line.lender_id)
-        )
-    ):
-        raise NotFound(f"no audit {audit_id}")
-    return audit
-
-
 def _opened_audit(runtime: Runtime, principal: Principal, audit_id: int) -> Audit:
     """Audit `audit_id` if the caller opened it (404 if it may not see it, 409 otherwise)."""
-    audit = _visible_audit(runtime, principal, audit_id)
+    audit = visible_audit(runtime, principal, audit_id)
     if audit.opener_id != principal.member_id:
         raise Conflict(f"only the member that opened audit {audit_id} acts on it")
     return audit
 
 
 def _audit_out(runtime: Runtime, audit: Audit) -> AuditOut:
+    checklist = audit_checklist(runtime, audit)
     to_check = None
-    if audit.status is not AuditStatus.COMMITTED:
-        vehicles = line_vehicles(
-            runtime.floorplan, line_events(runtime), audit.line_id, active_only=True
-        )
+    if checklist is not None:
         to_check = [
-            ToCheck(
-                vin_hash=hex32(v.vin_hash),
-                outcome=runtime.lot_audit.outcome_of(audit.id, v.vin_hash).name.lower(),
-            )
-            for v in vehicles
-            if v.status is VehicleStatus.FINANCED
-            and drawn(audit.seed or bytes(32), v.vin_hash, audit.sample_bps)
+            ToCheck(vin_hash=hex32(vin), outcome=outcome.name.lower()) for vin, outcome in checklist
         ]
     return AuditOut(
         id=audit.id,
@@ -971,7 +937,7 @@ def open_lot_audit(
 def get_audit(principal: Overseer, request: Request, audit_id: AuditNumber) -> AuditOut:
     """A lot audit, with the vehicles it must check once its draw is revealed."""
     runtime = _runtime(request)
-    return _audit_out(runtime, _visible_audit(runtime, principal, audit_id))
+    return _audit_out(runtime, visible_audit(runtime, principal, audit_id))
 
 
 @router.post("/audits/{audit_id}/reveal")

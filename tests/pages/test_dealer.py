@@ -18,7 +18,7 @@ from api.pages import financing, i18n_financing
 from api.pages.financing import amount
 from api.pages.i18n import CATALOGS
 from clearing.models import CycleStatus, CycleTrigger
-from ledger.floorplan import AuditStatus, LineStatus, VehicleStatus, sign_typed_data
+from ledger.floorplan import AuditStatus, LineStatus, Outcome, VehicleStatus, sign_typed_data
 from ledger.vin import vin_hash
 from tests.api.test_inventory import ADVANCE, advance, car, make_vin, open_line
 from tests.pages.conftest import shot, sign_in
@@ -284,6 +284,7 @@ def test_the_financing_catalog_holds_every_key_the_pages_build():
     built = {f"vehicle_status.{s.name.lower()}" for s in VehicleStatus}
     built |= {f"line_status.{s.name.lower()}" for s in LineStatus}
     built |= {f"audit_status.{s.name.lower()}" for s in AuditStatus}
+    built |= {f"outcome.{s.name.lower()}" for s in Outcome}
     built |= {f"alert.{kind}" for kind in ALERT_EVENTS.values()}
     built |= {f"claim_kind.{name}" for name in KIND_NAMES.values()}
     built |= {f"claim_state.{name}" for name in STATE_NAMES.values()} | {"claim_state.none"}

@@ -93,9 +93,16 @@ def test_lender_sees_exposure_alerts_audits_and_runs_a_clearing_cycle(
         ["Huaxia Auto Finance", "every vehicle", "closed", "1", "1", "0"]
     )
     expect(page.locator(f'tr[data-vin-hash="{_hash(1)}"]')).to_contain_text("sold, payoff due")
+    audits.get_by_role("link", name=re.compile(r"^Lot audit \d+$")).click()
+    checked = page.locator("table.audit-checklist tbody tr")
+    expect(checked).to_have_count(2)  # vehicles 2 and 3; vehicle 1 was sold before
+    expect(page.locator(f'tr[data-vin-hash="{_hash(2)}"]')).to_contain_text("missing")
+    expect(page.locator(f'tr[data-vin-hash="{_hash(3)}"]')).to_contain_text("found")
+    shot(page, "lender-02-audit")
+    page.go_back()
     unconfirmed = page.locator(f'tr[data-vin-hash="{_hash(3)}"]').locator("td").nth(1)
     expect(unconfirmed).to_have_text("no")  # the dealer has not confirmed receipt
-    shot(page, "lender-02-line")
+    shot(page, "lender-03-line")
 
     # The confirmed payoff claim cannot settle before its dispute window ends: the reason is
     # given at the top, focused, and nothing is run.
@@ -108,7 +115,7 @@ def test_lender_sees_exposure_alerts_audits_and_runs_a_clearing_cycle(
     expect(alert).to_be_focused()
     expect(alert).to_contain_text("Nothing to settle")
     assert list_cycles(runtime) == []
-    shot(page, "lender-03-nothing-to-settle")
+    shot(page, "lender-04-nothing-to-settle")
 
     # Six days on: past the dispute window and the payoff window; the payoff is still unpaid.
     pass_time(runtime, 6 * DAY)
@@ -137,7 +144,7 @@ def test_lender_sees_exposure_alerts_audits_and_runs_a_clearing_cycle(
     expect(page.locator("table.report-claims tbody tr")).to_have_count(1)
     expect(page.locator("table.report-claims tbody tr")).to_contain_text("payoff")
     expect(page.locator("table.transfers tbody tr")).to_contain_text("Sunrise Motors")
-    shot(page, "lender-04-cycle")
+    shot(page, "lender-05-cycle")
 
     # The reconciliation report as CSV: the cycle's claim and its transfer.
     with page.expect_download() as download:
@@ -158,7 +165,7 @@ def test_lender_sees_exposure_alerts_audits_and_runs_a_clearing_cycle(
     expect(row.locator("td").nth(7)).to_have_text(amount(ADVANCE // 10))  # overdue
     overdue = page.locator("table.alerts tbody tr").filter(has_text="Curtailment overdue")
     expect(overdue.filter(has_text=_hash(3)[:10])).to_have_count(1)
-    shot(page, "lender-05-curtailment-overdue")
+    shot(page, "lender-06-curtailment-overdue")
 
     # The charges of a vehicle on the lender's line, explained.
     row.get_by_role("link").click()
@@ -174,6 +181,10 @@ def test_lender_pages_show_only_the_lenders_own(page: Page, server, client, runt
     assert advance(client, demo["lender"], line, car(1)).status_code == 201
     foreign = open_line(client, demo["lender2"], demo["dealer"])
     assert advance(client, demo["lender2"], foreign, car(40)).status_code == 201
+    foreign_audit = client.post(
+        f"/v1/lines/{foreign}/audits", json={"sample_bps": 10_000}, headers=demo["lender2"].headers
+    )
+    assert foreign_audit.status_code == 201, foreign_audit.text
     request = page.request
 
     sign_in(page, server, demo["lender"])
@@ -186,10 +197,11 @@ def test_lender_pages_show_only_the_lenders_own(page: Page, server, client, runt
     assert request.get(f"{server}/lender/vehicles/{_hash(1)}").status == 200
     assert request.get(f"{server}/lender/clearing/cycles/1").status == 404
     assert request.get(f"{server}/lender/clearing/cycles/1/report.csv").status == 404
+    assert request.get(f"{server}/lender/audits/{foreign_audit.json()['id']}").status == 404
     page.goto(f"{server}/lender")
     expect(page.locator("table.lines tbody tr")).to_have_count(1)
     expect(page.locator("table.exposure tbody tr")).to_have_count(1)
-    shot(page, "lender-06-foreign-line")
+    shot(page, "lender-07-foreign-line")
 
     # Dealers do not open lender pages, not even their own line's.
     page.get_by_role("button", name="Sign out").click()
