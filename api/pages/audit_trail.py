@@ -301,7 +301,9 @@ def _range(
     return first, last
 
 
-def _per_day_chart(per_day: list[dict[str, Any]], first: date | None, last: date | None) -> Any:
+def _per_day_chart(
+    per_day: list[dict[str, Any]], first: date | None, last: date | None
+) -> BarChart:
     totals: dict[str, int] = {}
     for row in per_day:
         totals[row["date"]] = totals.get(row["date"], 0) + int(row["count"])

@@ -265,6 +265,14 @@ def test_breaches_are_charted_with_their_figures(page: Page, server, client, dem
     expect(page.locator("table.breaches")).to_contain_text("Steadfast Collections")
     shot(page, "trail-06-breaches")
 
+    # In Chinese: the chart's accessible name and the table follow the language.
+    page.get_by_role("button", name="中文").click()
+    expect(page.get_by_role("heading", name="违规情况", level=1)).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("每日违规次数"))).to_have_count(1)
+    expect(page.locator("#table-hours tbody tr").nth(22)).to_contain_text("时段外")
+    shot(page, "trail-06-breaches-zh")
+    page.get_by_role("button", name="English").click()
+
     # A malformed day is named in the alert, with the focus on it.
     page.goto(f"{server}/oversight/breaches?from=2026-13-01&to=2026-03-31")
     _alert(page, "Enter a day like 2026-11-30")
