@@ -172,6 +172,8 @@ class Anchorer:
                     or (count and waited >= interval)
                 ):
                     self.anchor_next()
+                    # under a steady stream the queue never drains: finalize as batches land
+                    self.finalize()
                     continue
                 self.finalize()
             except Exception:  # keep the worker alive; the next round retries
@@ -192,7 +194,7 @@ class Anchorer:
     def _prepare(self) -> AnchorBatch | None:
         with Session(self.engine) as session:
             items = session.exec(
-                select(EvidenceItem)
+                select(EvidenceItem.id, EvidenceItem.record_json)
                 .where(col(EvidenceItem.batch_id).is_(None))
                 .order_by(col(EvidenceItem.id))
                 .limit(self.batch_size)
@@ -209,7 +211,7 @@ class Anchorer:
             log_tree = LogTree(
                 [bytes.fromhex(h) for h in before],
                 start,
-                [item.record_json.encode() for item in items],
+                [record.encode() for _, record in items],
             )
             batch = AnchorBatch(
                 sequence=0,  # taken from the contract when signing
@@ -227,7 +229,7 @@ class Anchorer:
                 session.rollback()
                 log.info("another batcher extended the evidence log first; trying again")
                 return None
-            ids = [item.id for item in items]
+            ids = [item_id for item_id, _ in items]
             # Claim the items only if still unclaimed: another anchoring process may be
             # preparing a batch from the same pending items at this moment.
             claimed = session.exec(

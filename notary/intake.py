@@ -281,7 +281,8 @@ class Intake:
                 document_digest=cast(Sha256Digest, digest),
                 evidence_type=cast(EvidenceType, submission.evidence_type),
                 case_commitment=cast(Commitment, case),
-                submitter=cast(Address, submitter.address),
+                # lowercase is a stored spelling: no EIP-55 check (a keccak) per document
+                submitter=cast(Address, submitter.address.lower()),
                 submitted_at=format_timestamp(datetime.now(UTC)),
                 media_type=submission.media_type,
                 size=size,
