@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
 
 from ledger.chain import Chain, TxHash
-from ledger.errors import NonceConsumed, TransactionReverted
+from ledger.errors import NonceConsumed, TransactionError, TransactionReverted
 from ledger.evidence import BatchAnchor, EvidenceRegistryClient
 from ledger.transactions import SignedTx
 from notary.errors import NotaryError
@@ -56,6 +56,15 @@ RECEIPT_TIMEOUT = 120.0
 """Seconds to wait for a batch transaction before re-broadcasting it."""
 
 _RESIGN_ERRORS = {"EvidenceRegistryStaleBlockHash", "EvidenceRegistryBatchOutOfSequence"}
+_RACE_ERRORS = _RESIGN_ERRORS | {
+    "EvidenceRegistryAlreadyAnchored",
+    "EvidenceRegistryLogNotExtended",
+}
+
+
+class _NotYet(Exception):
+    """This batch cannot be signed yet: the log on chain has not reached its start (an earlier
+    batch is still in flight), or the chain changed while it was being signed."""
 
 
 class LogMismatch(NotaryError):
@@ -97,15 +106,25 @@ class Anchorer:
 
         Returns the anchored batch, or None when nothing was pending.
         """
-        batch = self._unfinished() or self._prepare()
-        if batch is None:
-            return None
-        while batch.status in (BatchStatus.PREPARED, BatchStatus.SIGNED):
-            if batch.status == BatchStatus.PREPARED:
-                batch = self._sign(batch)
-            else:
-                batch = self._send(batch)
-        return batch
+        deadline = time.monotonic() + RECEIPT_TIMEOUT
+        while True:
+            batch = self._unfinished() or self._prepare()
+            if batch is None:
+                return None
+            try:
+                while batch.status in (BatchStatus.PREPARED, BatchStatus.SIGNED):
+                    if batch.status == BatchStatus.PREPARED:
+                        batch = self._sign(batch)
+                    else:
+                        batch = self._send(batch)
+                return batch
+            except _NotYet as wait:
+                # Another batcher on this database holds the batch before this one, or just
+                # anchored this one: take the oldest unfinished batch again, shortly.
+                if time.monotonic() > deadline:
+                    log.warning("batch %s still waits: %s", batch.id, wait)
+                    return None
+                time.sleep(RECEIPT_POLL)
 
     def anchor_all(self) -> list[AnchorBatch]:
         """Anchor until nothing is pending; then finalize what is deep enough."""
@@ -259,7 +278,11 @@ class Anchorer:
         if landed is not None:
             return self._record_anchor(batch, landed.block_number, landed.tx_hash)
         on_chain = self.registry.log_of(self._notary_id())
-        if on_chain.size != batch.first_leaf:
+        if on_chain.size < batch.first_leaf:
+            raise _NotYet(f"the log on chain holds {on_chain.size} of its first {batch.first_leaf}")
+        if on_chain.size > batch.first_leaf:
+            if self._landed(batch) is not None:  # another batcher anchored it meanwhile
+                raise _NotYet("it was anchored meanwhile")
             raise LogMismatch(
                 f"the evidence log of notary {self.sender.address} holds {on_chain.size} leaves"
                 f" on chain, but batch {batch.id} extends it from {batch.first_leaf}"
@@ -269,20 +292,43 @@ class Anchorer:
         function = self.registry.contract.functions.anchorBatch(
             bytes.fromhex(batch.root), batch.tree_size, sequence, recent_number, recent_hash
         )
-        signed = self.sender.sign(
-            {"to": self.registry.address, "data": function._encode_transaction_data()}
-        )
-        with Session(self.engine) as session:
-            batch = session.get_one(AnchorBatch, batch.id)
-            batch.sequence = sequence
-            batch.recent_block_number = recent_number
-            batch.recent_block_hash = "0x" + recent_hash.hex()
-            batch.tx_hash = signed.tx_hash
-            batch.raw_tx = signed.raw.hex()
-            batch.status = BatchStatus.SIGNED
-            session.add(batch)
+        try:
+            signed = self.sender.sign(
+                {"to": self.registry.address, "data": function._encode_transaction_data()}
+            )
+        except TransactionReverted as exc:  # at gas estimation: the chain moved meanwhile
+            if exc.error in _RACE_ERRORS:
+                raise _NotYet(str(exc)) from exc
+            raise
+        with Session(self.engine, expire_on_commit=False) as session:
+            # Compare and set: only one batcher's transaction becomes the batch's outbox entry.
+            stored = session.exec(
+                update(AnchorBatch)
+                .where(
+                    col(AnchorBatch.id) == batch.id,
+                    col(AnchorBatch.status) == BatchStatus.PREPARED,
+                )
+                .values(
+                    sequence=sequence,
+                    recent_block_number=recent_number,
+                    recent_block_hash="0x" + recent_hash.hex(),
+                    tx_hash=signed.tx_hash,
+                    raw_tx=signed.raw.hex(),
+                    status=BatchStatus.SIGNED,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
             session.commit()
-            session.refresh(batch)
+            batch = session.get_one(AnchorBatch, batch.id)
+        if not stored or batch.tx_hash != signed.tx_hash:
+            # Another batcher signed this batch first. Send ours anyway, so that its nonce is
+            # not left a gap that stalls every later transaction: it anchors the batch or
+            # reverts, and either way the batch's record follows the chain.
+            try:
+                self.sender.broadcast(signed)
+            except (NonceConsumed, TransactionError):
+                pass
+            raise _NotYet("another batcher signed it first")
         self.step("signed")
         return batch
 
@@ -293,12 +339,11 @@ class Anchorer:
 
     def _landed(self, batch: AnchorBatch) -> BatchAnchor | None:
         """The anchoring of `batch` if an earlier attempt landed (the log on chain holds it)."""
-        if batch.recent_block_number is None:
-            return None  # never signed
         if self.registry.log_of(self._notary_id()).size < batch.tree_size:
             return None
+        # this copy may predate another batcher's signing: then search from the start
         return self.registry.find_batch(
-            bytes.fromhex(batch.root), from_block=batch.recent_block_number
+            bytes.fromhex(batch.root), from_block=batch.recent_block_number or 0
         )
 
     def _send(self, batch: AnchorBatch) -> AnchorBatch:

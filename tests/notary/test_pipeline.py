@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from sqlmodel import Session, select
@@ -96,6 +97,43 @@ def test_batches_extend_one_evidence_log_anchored_root_by_root(runtime, collecto
     assert (early.tree_size, early.root, late.tree_size) == (10, batches[0].root, 25)
     assert verify_receipt(early, rpc_url=anvil.url).failed == ()
     assert verify_receipt(late, rpc_url=anvil.url).failed == ()
+
+
+def test_two_batchers_at_once_extend_one_log_without_sharing_an_item(runtime, collector, anvil):
+    for i in range(1, 61):
+        runtime.intake.submit_digest(collector, f"{i:064x}", _call(case=f"C{i}"))
+    batchers = [
+        Anchorer(engine=runtime.engine, registry=runtime.registry, batch_size=7) for _ in range(2)
+    ]
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def run(batcher: Anchorer) -> None:
+        start.wait()
+        try:
+            for _ in range(40):  # rounds: a lost race returns None, the next round retries
+                batcher.anchor_all()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(b,)) for b in batchers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with Session(runtime.engine) as session:
+        batches = session.exec(select(AnchorBatch).order_by(AnchorBatch.log_start)).all()
+        items = session.exec(select(EvidenceItem).order_by(EvidenceItem.leaf_index)).all()
+    assert sum(b.size for b in batches) == 60 and {i.status for i in items} == {"final"}
+    assert [i.leaf_index for i in items] == list(range(60)), "each item once, no gaps"
+    ends = [b.log_start for b in batches[1:]]
+    assert ends == [b.tree_size for b in batches[:-1]], "each batch starts where the last ended"
+    leaves = [leaf_of(item) for item in items]
+    for batch in batches:
+        assert batch.root == MerkleTree(leaves[: batch.tree_size]).root.hex()
+    member = runtime.registry.member_id(runtime.operator.address)
+    assert runtime.registry.log_of(member).size == 60
 
 
 def test_anchoring_stops_when_the_chain_holds_another_log(runtime, collector):
