@@ -69,8 +69,7 @@ from notary.blobs import BlobCorrupted, BlobError, BlobNotFound, BlobStore
 from notary.compliance_models import ComplianceViolation
 from notary.digests import parse_digest
 from notary.errors import NotaryError
-from notary.merkle import LogTree, MerkleTree, verify_consistency
-from notary.merkle import root as merkle_root
+from notary.merkle import EMPTY_ROOT, LogTree, MerkleTree, verify_consistency
 from notary.models import AnchorBatch, EvidenceItem
 from notary.receipts import SIGNATURE_SCHEME, verify_receipt
 from notary.records import EvidenceRecord, canonicalize, format_timestamp, parse_json
@@ -486,6 +485,7 @@ class Auditor:
         topic = _batch_topic(self.registry)
         leaves: list[bytes] = []
         before: list[bytes] = []
+        log_root = EMPTY_ROOT
         for batch in _anchored_batches(self.engine):
             report.batches_checked += 1
             where = f"batch {batch.sequence} (row {batch.id})"
@@ -504,7 +504,8 @@ class Auditor:
                 if batch.log_start != len(leaves):
                     report.add("batches", "batch_log_start", where, len(leaves), batch.log_start)
                 log_tree = LogTree(before, len(leaves), segment)
-                computed, before = log_tree.root.hex(), log_tree.frontier
+                log_root, before = log_tree.root, log_tree.frontier
+                computed = log_root.hex()
                 leaves.extend(segment)
             if computed != batch.root:
                 report.add(
@@ -516,6 +517,7 @@ class Auditor:
                 )
             self._check_anchor(report, batch, where, topic)
         self.progress("evidence log")
+        report.log_size, report.log_root = len(leaves), log_root.hex()
         self._check_log(report, leaves, checkpoint)
 
     def _check_anchor(
@@ -587,10 +589,8 @@ class Auditor:
     @staticmethod
     def _check_log(report: AuditReport, leaves: list[bytes], checkpoint: Checkpoint | None) -> None:
         if checkpoint is None:
-            report.log_size, report.log_root = len(leaves), merkle_root(leaves).hex()
             return
         tree = MerkleTree(leaves)
-        report.log_size, report.log_root = len(leaves), tree.root.hex()
         where = f"checkpoint {checkpoint.size}:{checkpoint.root}"
         if checkpoint.size > len(leaves):
             report.add(

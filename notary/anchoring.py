@@ -274,15 +274,13 @@ class Anchorer:
         return batch
 
     def _sign(self, batch: AnchorBatch) -> AnchorBatch:
-        landed = self._landed(batch)
+        on_chain = self.registry.log_of(self._notary_id())
+        landed = self._landed(batch, on_chain.size)
         if landed is not None:
             return self._record_anchor(batch, landed.block_number, landed.tx_hash)
-        on_chain = self.registry.log_of(self._notary_id())
         if on_chain.size < batch.first_leaf:
             raise _NotYet(f"the log on chain holds {on_chain.size} of its first {batch.first_leaf}")
-        if on_chain.size > batch.first_leaf:
-            if self._landed(batch) is not None:  # another batcher anchored it meanwhile
-                raise _NotYet("it was anchored meanwhile")
+        if on_chain.size > batch.first_leaf:  # and not by this batch (checked above)
             raise LogMismatch(
                 f"the evidence log of notary {self.sender.address} holds {on_chain.size} leaves"
                 f" on chain, but batch {batch.id} extends it from {batch.first_leaf}"
@@ -337,9 +335,12 @@ class Anchorer:
             self._member_id = self.registry.member_id(self.sender.address)
         return self._member_id
 
-    def _landed(self, batch: AnchorBatch) -> BatchAnchor | None:
-        """The anchoring of `batch` if an earlier attempt landed (the log on chain holds it)."""
-        if self.registry.log_of(self._notary_id()).size < batch.tree_size:
+    def _landed(self, batch: AnchorBatch, log_size: int | None = None) -> BatchAnchor | None:
+        """The anchoring of `batch` if an earlier attempt landed (the log on chain holds it);
+        `log_size` is the size of the log on chain when the caller has just read it."""
+        if log_size is None:
+            log_size = self.registry.log_of(self._notary_id()).size
+        if log_size < batch.tree_size:
             return None
         # this copy may predate another batcher's signing: then search from the start
         return self.registry.find_batch(

@@ -25,6 +25,7 @@ from api.errors import Conflict, NotFound
 from api.inventory import (
     CONFIRMATION_LIFETIME,
     MAX_BATCH,
+    Exposure,
     Pledge,
     Unprocessable,
     VehicleRef,
@@ -453,20 +454,6 @@ class FindingsIn(RequestBody):
     """Up to 100 audit findings."""
 
     findings: list[FindingIn] = Field(min_length=1, max_length=MAX_BATCH)
-
-
-class ExposureOut(BaseModel):
-    """A lender's book with one dealer, over all their lines."""
-
-    lender_id: int
-    lender_name: str
-    dealer_id: int
-    dealer_name: str
-    lines: int
-    limit: int
-    outstanding: int
-    available: int
-    active_liens: int
 
 
 AlertKind = Literal[
@@ -985,9 +972,9 @@ def close_lot_audit(principal: Lender, request: Request, audit_id: AuditNumber) 
 
 
 @router.get("/exposure")
-def exposure(principal: Overseer, request: Request) -> list[ExposureOut]:
+def exposure(principal: Overseer, request: Request) -> list[Exposure]:
     """Principal outstanding per dealer over your lines (every lender's, for a regulator)."""
-    return [ExposureOut(**vars(row)) for row in exposure_of(_runtime(request), principal)]
+    return exposure_of(_runtime(request), principal)
 
 
 @router.get("/alerts")
