@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from api.clearing_service import on_engine_step
 from api.database import migrate
 from api.errors import Conflict
+from api.members import MemberCache
 from api.settings import Settings
 from clearing.engine import ClearingEngine
 from ledger.chain import Chain, checksum
@@ -27,6 +28,7 @@ from ledger.database import make_engine
 from ledger.deployments import Deployed, ensure_deployed
 from ledger.errors import LedgerError
 from ledger.evidence import EvidenceRegistryClient
+from ledger.heads import ChainHead
 from ledger.floorplan import FloorPlanClient, LotAuditClient
 from ledger.indexer import Indexer, WatchedContract
 from ledger.keyring import DEV_WORK_FACTOR, Keyring
@@ -246,7 +248,7 @@ class Runtime:
             thread.start()
             self._threads.append(thread)
 
-    @property
+    @cached_property
     def consortium(self) -> ConsortiumClient:
         """The Consortium contract, acting as the operator."""
         return ConsortiumClient(
@@ -254,6 +256,16 @@ class Runtime:
             address=self.contracts["Consortium"].address,
             abi=self.artifacts["Consortium"].abi,
         )
+
+    @cached_property
+    def head(self) -> ChainHead:
+        """The chain's latest block number, read at most every `HEAD_MAX_AGE` seconds."""
+        return ChainHead(self.chain)
+
+    @cached_property
+    def members(self) -> MemberCache:
+        """Members as authentication reads them: once per block."""
+        return MemberCache(self.consortium, self.head)
 
     def sender_for(self, address: str) -> Sender:
         """A sender signing as `address`; raises `Conflict` when this service lacks its key."""

@@ -72,6 +72,9 @@ class Chain:
         self.poll_interval = poll_interval
         self.w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": request_timeout}))
         self._chain_id: int | None = None
+        self.seen_block = -1
+        """The newest block number this process has seen (a head read, a mined receipt): a
+        per-block cache is stale once this passes the block it was filled at."""
 
     @property
     def chain_id(self) -> int:
@@ -82,7 +85,9 @@ class Chain:
 
     def latest_block(self) -> int:
         """Number of the newest block."""
-        return int(self.rpc(lambda: self.w3.eth.block_number))
+        number = int(self.rpc(lambda: self.w3.eth.block_number))
+        self.seen_block = max(self.seen_block, number)
+        return number
 
     def final_block(self) -> int:
         """Number of the newest block deep enough to be final under `finality_depth`."""
@@ -120,6 +125,7 @@ class Chain:
             receipt = self.receipt(tx_hash)
             if receipt is not None:
                 seen_mined = True
+                self.seen_block = max(self.seen_block, int(receipt["blockNumber"]))
                 if self.finality_depth == 0:
                     return receipt
                 if self.latest_block() >= receipt["blockNumber"] + self.finality_depth:
