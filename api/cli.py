@@ -118,6 +118,11 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
+            # the C parser and event loop where installed; an access log line per request
+            # only at debug level (GET /metrics counts every request by route and status)
+            http="auto",
+            loop="auto",
+            access_log=settings.log_level == "debug",
         )
     finally:
         runtime.close()
