@@ -6,6 +6,7 @@ import threading
 import time
 
 from ledger.chain import Chain
+from ledger.errors import LedgerError
 
 HEAD_MAX_AGE = 0.25
 """Seconds a read of the latest block number is reused. Well under the block time of the
@@ -18,8 +19,7 @@ class ChainHead:
 
     Per-block caches key on `block()`: whatever they keep is dropped when the head moves. A
     block this process saw itself (`Chain.seen_block`: its own transaction mined) counts at
-    once, so a service's own writes are never answered from before them. One caller refreshes
-    at a time; the others keep the value of the moment before.
+    once, so a service's own writes are never answered from before them.
     """
 
     def __init__(self, chain: Chain, *, max_age: float = HEAD_MAX_AGE) -> None:
@@ -28,23 +28,42 @@ class ChainHead:
         self._lock = threading.Lock()
         self._block = -1
         self._read_at = float("-inf")
+        self.failure: LedgerError | None = None
+        """Why the last background re-read failed (None once one succeeds)."""
 
     def block(self) -> int:
-        """The latest block number, at most `max_age` seconds old; raises `LedgerError` when
-        the node cannot be reached and no value was read yet."""
+        """The latest block number, at most about `max_age` seconds old.
+
+        Only the first call waits for the node (and raises `LedgerError` when it cannot be
+        reached); later ones return the value at hand and, when it is older than `max_age`,
+        have it re-read in the background, so an event loop calling this never blocks on it.
+        """
         seen = self.chain.seen_block
         if seen > self._block >= 0:
             # this process saw a newer block (its own transaction mined): no need to ask
             self._block = seen
             return seen
-        if time.monotonic() - self._read_at <= self.max_age:
+        if self._block < 0:
+            with self._lock:
+                if self._block < 0:
+                    self._read()
             return self._block
-        if not self._lock.acquire(blocking=self._block < 0):
-            return self._block  # another thread is reading it right now
+        if time.monotonic() - self._read_at > self.max_age and self._lock.acquire(blocking=False):
+            threading.Thread(target=self._refresh, name="chain-head", daemon=True).start()
+        return self._block
+
+    def _read(self) -> None:
+        self._block = max(self._block, self.chain.latest_block())
+        self._read_at = time.monotonic()
+        self.failure = None
+
+    def _refresh(self) -> None:
+        """Re-read the head (the lock is held on entry); a failure keeps the old value and is
+        retried on the next call after `max_age`."""
         try:
-            self._block = self.chain.latest_block()
+            self._read()
+        except LedgerError as exc:
+            self.failure = exc
             self._read_at = time.monotonic()
-            return self._block
         finally:
             self._lock.release()
-

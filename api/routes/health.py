@@ -36,9 +36,12 @@ def health(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     body: dict[str, Any] = {"status": "ok", "version": VERSION}
     try:
+        latest = runtime.head.block()
+        if runtime.head.failure is not None:
+            raise runtime.head.failure
         body["chain"] = {
             "chain_id": runtime.chain.chain_id,
-            "latest_block": runtime.head.block(),
+            "latest_block": latest,
             "finality_depth": runtime.chain.finality_depth,
             "node": "embedded" if runtime.node is not None else "external",
         }
