@@ -90,9 +90,7 @@ class GroupCommit(Generic[P, R]):
         with self._lock:
             group: list[_Waiter[P, R]] = []
             weight = 0
-            while self._queue and (
-                not group or weight + self._queue[0].weight <= self.max_weight
-            ):
+            while self._queue and (not group or weight + self._queue[0].weight <= self.max_weight):
                 weight += self._queue[0].weight
                 group.append(self._queue.popleft())
         try:

@@ -182,7 +182,9 @@ class Intake:
         judged: list[dict[str, Any] | SubmissionError] = []
         for entry in entries:
             try:
-                judged.append(entry if isinstance(entry, SubmissionError) else self._row(submitter, entry))
+                judged.append(
+                    entry if isinstance(entry, SubmissionError) else self._row(submitter, entry)
+                )
             except SubmissionError as exc:
                 judged.append(exc)
         rows = [row for row in judged if not isinstance(row, SubmissionError)]
@@ -416,7 +418,9 @@ _Payload = tuple[Submitter, list[dict[str, Any]]]
 """What one caller hands the group commit: who submits, and the rows of its submissions."""
 
 
-def _caught(store: Callable[[_Payload], list[Accepted]], payload: _Payload) -> list[Accepted] | BaseException:
+def _caught(
+    store: Callable[[_Payload], list[Accepted]], payload: _Payload
+) -> list[Accepted] | BaseException:
     """`store(payload)`, or the error it raised (so it fails that payload alone)."""
     try:
         return store(payload)

@@ -309,7 +309,9 @@ def submit_digests(principal: Submitting, request: Request, body: BulkDigestsIn)
         )
     valid = [entry for entry in judged if not isinstance(entry, Exception)]
     answers = iter(_runtime(request).intake.submit_each(_submitter(principal), valid))
-    return BulkOut.of([entry if isinstance(entry, Exception) else next(answers) for entry in judged])
+    return BulkOut.of(
+        [entry if isinstance(entry, Exception) else next(answers) for entry in judged]
+    )
 
 
 @router.post("/bulk", response_model=BulkOut)
