@@ -1089,9 +1089,13 @@ def audit_export(
     except ValueError as exc:
         console.print(f"[red]error:[/red] --from/--to: {exc}")
         raise typer.Exit(2) from exc
-    if last < first:
-        console.print(f"[red]error:[/red] the range ends ({last}) before it starts ({first})")
-        raise typer.Exit(2)
+    from api.audit import AuditError, check_export_range
+
+    try:
+        check_export_range(first, last)
+    except AuditError as exc:
+        console.print(f"[red]error:[/red] --from/--to: {exc}")
+        raise typer.Exit(2) from exc
     with _runtime(env_file) as runtime:
         with console.status("writing the bundle"), output.open("wb") as out:
             summary = export_bundle(

@@ -73,6 +73,12 @@ class Server:
         return response.status, parsed, {k.lower(): v for k, v in response.getheaders()}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process `pid` (all its threads) has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -255,13 +261,17 @@ def single_digests(server: Server, clients: int, seconds: float) -> None:
     collector = server.keys["collector"]
     noop = raw_request("GET", "/v1/me", collector)
     run_load(server.port, lambda n: noop, clients=clients, seconds=2, keep=False)  # warm up
+    cpu = cpu_seconds(server.process.pid)
     ceiling = run_load(server.port, lambda n: noop, clients=clients, seconds=10, keep=False)
+    noop_cpu = cpu_seconds(server.process.pid) - cpu
 
     def submit(n: int) -> bytes:
         body = json.dumps(digest_body(n, "single")).encode()
         return raw_request("POST", "/v1/evidence/digests", collector, body)
 
+    cpu = cpu_seconds(server.process.pid)
     load = run_load(server.port, submit, clients=clients, seconds=seconds, keep=True)
+    load_cpu = cpu_seconds(server.process.pid) - cpu
     ids = {json.loads(b)["id"] for b in load.bodies}
     waited = wait_final(server, collector, len(ids))
     errors = sum(load.errors.values())
@@ -284,6 +294,12 @@ def single_digests(server: Server, clients: int, seconds: float) -> None:
         "authenticated no-op GET /v1/me, requests/s",
         f"{ceiling.rate:,.0f}",
         f"(p50 {ceiling.quantile(0.5) * 1000:.1f} ms, errors {sum(ceiling.errors.values())})",
+    )
+    show(
+        "server CPU per digest request",
+        f"{load_cpu / max(1, len(load.latencies)) * 1000:.2f} ms",
+        f"(server used {load_cpu / load.seconds:.2f} cores; no-op:"
+        f" {noop_cpu / max(1, len(ceiling.latencies)) * 1000:.2f} ms a request)",
     )
     share = load.rate / ceiling.rate if ceiling.rate else 0
     show("digests ÷ no-op", f"{share:.2f}", f"(goal >= 0.5: {verdict(share >= 0.5)})")
@@ -319,22 +335,31 @@ def cli_times(server: Server) -> None:
     collector = server.keys["collector"]
     _, found, _ = server.call("GET", "/v1/evidence?status=final&limit=1", collector)
     item = found["items"][0]["id"]
-    print("CLI wall time (a new process each; median of 3)")
+    print("CLI wall time (a new process each; median of 3; CPU = user + system)")
     for args in (["receipt", item], ["clearing", "claims"], ["version"]):
-        times = []
+        times, cpus = [], []
         for _ in range(3):
+            before = os.times()
             started = time.perf_counter()
             done = subprocess.run(
                 [str(CLI), *args], env=server.env, capture_output=True, check=False
             )
             times.append(time.perf_counter() - started)
+            after = os.times()
+            cpus.append(
+                after.children_user
+                - before.children_user
+                + after.children_system
+                - before.children_system
+            )
             if done.returncode != 0:
                 raise SystemExit(f"autoledger {' '.join(args)} failed: {done.stderr.decode()}")
         median = statistics.median(times)
         show(
             f"autoledger {' '.join(args[:1] + (['ID'] if args[0] == 'receipt' else args[1:]))}",
             f"{median:.2f} s",
-            f"(goal < {GOAL_CLI:.0f} s: {verdict(median < GOAL_CLI)})",
+            f"(CPU {statistics.median(cpus):.2f} s; goal < {GOAL_CLI:.0f} s:"
+            f" {verdict(median < GOAL_CLI)})",
         )
 
 

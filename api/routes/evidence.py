@@ -23,6 +23,7 @@ from api.evidence_queries import (
     search_evidence,
     visible_item,
 )
+from api.paging import MAX_CURSOR_LENGTH, MAX_PAGE, BadCursor, decode_cursor, encode_cursor
 from api.runtime import Runtime
 from api.schemas import RequestBody
 from ledger.consortium import Role
@@ -120,12 +121,13 @@ class SupersedeIn(RequestBody):
 
 
 class Page(BaseModel):
-    """One page of search results."""
+    """One page of search results; `next_cursor` fetches the next (None on the last page)."""
 
     items: list[EvidenceOut]
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
 
 
 def _runtime(request: Request) -> Runtime:
@@ -378,7 +380,10 @@ def search(
     submitter: Annotated[int | None, Query(ge=1, description="Member id")] = None,
     status: Annotated[Literal["pending", "anchored", "final"] | None, Query()] = None,
     offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of a page")
+    ] = None,
 ) -> Page:
     """Search evidence by case, type, time range, submitter and status (newest first)."""
     runtime = _runtime(request)
@@ -390,10 +395,33 @@ def search(
         submitter=submitter,
         status=status,
     )
+    before = None
+    if cursor is not None:
+        before = decode_cursor(cursor, _SEARCH).get("before")
+        if not isinstance(before, int):
+            raise BadCursor("cursor: not a cursor of this search")
     rows, total = search_evidence(
-        runtime.engine, runtime.intake, principal, filters, offset=offset, limit=limit
+        runtime.engine,
+        runtime.intake,
+        principal,
+        filters,
+        offset=offset,
+        limit=limit + 1,
+        before_id=before,
     )
-    return Page(items=[EvidenceOut.of(r) for r in rows], total=total, offset=offset, limit=limit)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=[EvidenceOut.of(r) for r in rows],
+        total=total,
+        offset=offset,
+        limit=limit,
+        next_cursor=encode_cursor(_SEARCH, before=rows[-1].id) if more and rows else None,
+    )
+
+
+_SEARCH = "evidence"
+"""The cursor kind of evidence search pages."""
 
 
 @router.get("/{public_id}")
