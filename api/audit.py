@@ -63,6 +63,7 @@ from ledger.chain import Chain
 from ledger.database import make_engine
 from ledger.evidence import EvidenceRegistryClient
 from ledger.indexer import Indexer, WatchedContract
+from ledger.journal import Journal
 from ledger.logs import DEFAULT_CHUNK
 from ledger.models import IndexedBlock, IndexedContract, IndexedEvent, IndexerCursor
 from notary.blobs import BlobCorrupted, BlobError, BlobNotFound, BlobStore
@@ -175,6 +176,8 @@ class AuditReport:
     checkpoint: Checkpoint | None = None
     discrepancies: list[Discrepancy] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    journal: dict[str, int] = field(default_factory=dict)
+    rollbacks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -216,6 +219,8 @@ class AuditReport:
             ),
             "discrepancies": [d.to_object() for d in self.discrepancies],
             "notes": self.notes,
+            "journal": self.journal,
+            "rollbacks": self.rollbacks,
         }
 
 
@@ -238,10 +243,12 @@ class Auditor:
         contracts: Sequence[WatchedContract],
         registry: EvidenceRegistryClient,
         blobs: BlobStore,
+        journal: Journal | None = None,
         chunk: int = DEFAULT_CHUNK,
         progress: Callable[[str], None] = lambda _: None,
     ) -> None:
         self.engine = engine
+        self.journal = journal
         self.chain = chain
         self.contracts = list(contracts)
         self.registry = registry
@@ -259,6 +266,7 @@ class Auditor:
             contracts=contracts,
             registry=runtime.registry,
             blobs=runtime.blobs,
+            journal=runtime.journal,
             progress=progress,
         )
 
@@ -275,7 +283,33 @@ class Auditor:
         self.check_items(report)
         self.progress("batches")
         self.check_batches(report, checkpoint)
+        if self.journal is not None:
+            self.progress("journal")
+            self.check_journal(report, self.journal)
         return report
+
+    def check_journal(self, report: AuditReport, journal: Journal) -> None:
+        """Report every rollback the journal keeper saw and what it repaired; a journaled
+        transaction lost to one (its call reverts when signed again) is a discrepancy."""
+        report.journal = journal.counts()
+        for repair in journal.repairs():
+            rollback = repair.rollback
+            report.rollbacks.append(repair.to_object())
+            report.notes.append(
+                f"rollback seen {rollback.detected_at:%Y-%m-%d %H:%M:%S}: the chain went back"
+                f" below block {rollback.final_block} (head {rollback.head_block});"
+                f" {rollback.reopened} final transactions reopened: {repair.final} final"
+                f" again, {repair.resigned} signed again, {repair.pending} still pending,"
+                f" {len(repair.lost)} lost"
+            )
+            for entry in repair.lost:
+                report.add(
+                    "journal",
+                    "lost_after_rollback",
+                    f"journal entry {entry.id} ({entry.purpose}, {entry.tx_hash})",
+                    "final on chain",
+                    entry.note or entry.status,
+                )
 
     # -- events ---------------------------------------------------------------------------------
 

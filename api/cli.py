@@ -1010,6 +1010,9 @@ def audit_verify(
             typer.echo(f"{d.check}\t{d.kind}\t{d.where}\texpected: {d.expected}\tfound: {d.found}")
         for note in report.notes:
             console.print(f"note: {note}")
+        if report.journal:
+            journal = ", ".join(f"{n} {status}" for status, n in sorted(report.journal.items()))
+            console.print(f"transaction journal: {journal}")
         console.print(
             f"chain {report.chain_id}: indexed through block {report.indexed_through} of"
             f" {report.latest_block}; {report.events_stored} stored events,"

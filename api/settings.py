@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     gas_price: int | None = Field(
         default=None, ge=0, description="Force legacy transactions at this price (0 on QBFT)"
     )
+    block_time: int = Field(
+        default=1,
+        ge=0,
+        le=60,
+        description="Seconds between the embedded node's blocks; 0 mines each transaction at once",
+    )
     evm_version: str = Field(default="paris")
     optimizer_runs: int = Field(default=200, ge=1)
     dev: bool | None = Field(

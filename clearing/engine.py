@@ -452,7 +452,8 @@ class ClearingEngine:
             ],
         )
         try:
-            signed = self.sender.sign(tx)  # estimates first: a refused plan reverts here
+            # estimates first: a refused plan reverts here
+            signed = self.sender.sign(tx, purpose="settleCycle")
         except TransactionReverted as exc:
             if exc.error == "ClearingPlanAlreadySettled":
                 return self._adopt(cycle, CycleId(int(exc.arguments["cycleId"])))
@@ -536,6 +537,7 @@ class ClearingEngine:
     def _record(self, cycle: ClearingCycle, cycle_id: CycleId, receipt: TxReceipt) -> ClearingCycle:
         assert cycle.id is not None
         block = self.chain.rpc(self.chain.w3.eth.get_block, receipt["blockNumber"])
+        self.sender.make_durable(int(receipt["blockNumber"]))
         recorded = self._transition(
             cycle.id,
             _UNFINISHED,
