@@ -394,6 +394,9 @@ class Trial:
         )
         runtime = Runtime.start(settings)
         try:
+            deadline = time.monotonic() + 30
+            while runtime.journal.open_entries() and time.monotonic() < deadline:
+                time.sleep(0.5)  # the keepers finish what the last kill left in flight
             with Session(runtime.engine) as session:
                 anchored = session.exec(
                     select(func.count(), func.count(func.distinct(EvidenceItem.record_json)))
