@@ -245,6 +245,8 @@ class Runtime:
         """Run the background workers (journal keeper, anchoring batcher, event indexer,
         clearing engine every `clearing_interval` seconds; and, with the embedded node, a
         watch that starts it again when it died) in threads until `close`."""
+        # A rollback while no service ran is seen before anything new is told final.
+        self.journal_keeper.check_rollback()
         workers = {
             "journal": lambda: self.journal_keeper.run(self._stop, interval=1.0),
             "anchoring": lambda: self.anchorer.run(

@@ -326,6 +326,7 @@ class JournalKeeper:
         self.chain = chain
         self.sender_for = sender_for
         self.resend_after = resend_after
+        self._checkpoint: tuple[int, str] | None = None
 
     def run(self, stop: threading.Event, *, interval: float = 1.0) -> None:
         """Settle every `interval` seconds until `stop` is set."""
@@ -368,25 +369,10 @@ class JournalKeeper:
 
     def check_rollback(self) -> JournalRollback | None:
         """Reopen every final entry whose block left the canonical chain; record the
-        rollback. Costs one block look-up when nothing changed."""
+        rollback. Costs one or two block look-ups when nothing changed: the block of the
+        newest final entry, and the one checked last round (a chain that rolled back and
+        grew past it again has new final entries on top, above the lost ones)."""
         with Session(self.journal.engine) as session:
-            newest = session.exec(
-                select(JournalEntry)
-                .where(
-                    JournalEntry.chain_id == self.journal.chain_id,
-                    col(JournalEntry.status).in_([JournalStatus.FINAL, JournalStatus.REVERTED]),
-                    col(JournalEntry.block_number).is_not(None),
-                )
-                .order_by(col(JournalEntry.block_number).desc())
-                .limit(1)
-            ).first()
-            if newest is None or newest.block_number is None:
-                return None
-            if self._canonical(newest.block_number, newest.block_hash or ""):
-                return None
-            head = self.chain.latest_block()
-            reopened: list[int] = []
-            checked: dict[tuple[int, str], bool] = {}
             done = [JournalStatus.FINAL, JournalStatus.REVERTED]
             query = (
                 select(JournalEntry)
@@ -397,13 +383,28 @@ class JournalKeeper:
                 )
                 .order_by(col(JournalEntry.block_number).desc())
             )
+            newest = session.exec(query.limit(1)).first()
+            if newest is None or newest.block_number is None:
+                return None
+            top = (newest.block_number, newest.block_hash or "")
+            suspects = [top] if self._checkpoint is None else [top, self._checkpoint]
+            broken = [s for s in suspects if not self._canonical(*s)]
+            if not broken:
+                self._checkpoint = top
+                return None
+            lowest = min(number for number, _ in broken)
+            head = self.chain.latest_block()
+            reopened: list[int] = []
+            checked: dict[tuple[int, str], bool] = {}
             for entry in session.exec(query):
                 assert entry.block_number is not None and entry.block_hash is not None
                 key = (entry.block_number, entry.block_hash)
                 if key not in checked:
                     checked[key] = self._canonical(*key)
                 if checked[key]:
-                    break  # every block below a canonical block is canonical
+                    if entry.block_number < lowest:
+                        break  # every block below a canonical block is canonical
+                    continue  # final on the chain as it is now, above the lost blocks
                 entry.status = JournalStatus.SENT
                 entry.rollbacks += 1
                 entry.sent_at = None  # broadcast again at once
@@ -412,9 +413,10 @@ class JournalKeeper:
                 session.add(entry)
                 assert entry.id is not None
                 reopened.append(entry.id)
+            self._checkpoint = None
             rollback = JournalRollback(
                 chain_id=self.journal.chain_id,
-                final_block=newest.block_number,
+                final_block=max(number for number, _ in broken),
                 head_block=head,
                 reopened=len(reopened),
                 entry_ids=json.dumps(reopened),

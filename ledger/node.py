@@ -24,6 +24,7 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from ledger.errors import NodeError
 
@@ -89,20 +90,30 @@ class StateFile:
         self.path = path
         self.url = url
         self.durable_block = -1
+        self._durable_hash = ""
         self._lock = threading.Lock()
 
     def through(self, block_number: int) -> None:
         """Return once the file holds the chain at least up to `block_number`.
 
-        Many writers waiting for the same block share one dump. Raises `NodeError` when the
-        node does not answer.
+        Many writers waiting for the same block share one dump. The last dump counts only
+        while the node's chain still extends it (its head then is still there, same hash): a
+        node started again from an older state builds new blocks at the same heights, and
+        those need a dump of their own. Raises `NodeError` when the node does not answer.
         """
-        if self.durable_block >= block_number:
+        if self._covered(block_number):
             return
         with self._lock:
-            if self.durable_block >= block_number:
+            if self._covered(block_number):
                 return
-            self.durable_block = self.dump()
+            head = _block(self.url, "latest")
+            self.dump()
+            self.durable_block, self._durable_hash = head
+
+    def _covered(self, block_number: int) -> bool:
+        if self.durable_block < block_number:
+            return False
+        return _block(self.url, hex(self.durable_block))[1] == self._durable_hash
 
     def dump(self) -> int:
         """Write the node's current state to the file now; returns the block it holds."""
@@ -269,8 +280,16 @@ class EmbeddedNode:
         return " | ".join(lines[-5:]) or "(empty log)"
 
 
-def _rpc(url: str, method: str) -> str:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": []})
+def _block(url: str, which: str) -> tuple[int, str]:
+    """The number and hash of block `which` (a hex number or ``latest``); (-1, "") if none."""
+    block = _rpc(url, "eth_getBlockByNumber", [which, False])
+    if not block:
+        return -1, ""
+    return int(block["number"], 16), str(block["hash"])
+
+
+def _rpc(url: str, method: str, params: list[object] | None = None) -> Any:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []})
     request = urllib.request.Request(
         url, data=body.encode(), headers={"Content-Type": "application/json"}
     )
@@ -281,8 +300,7 @@ def _rpc(url: str, method: str) -> str:
         raise NodeError(f"{method} at {url} failed: {exc}") from exc
     if "result" not in answer:
         raise NodeError(f"{method} at {url} failed: {answer.get('error')}")
-    result: str = answer["result"]
-    return result
+    return answer["result"]
 
 
 def _answers(url: str) -> bool:

@@ -121,10 +121,12 @@ class Anchorer:
                 return batch
             except _NotYet as wait:
                 # Another batcher on this database holds the batch before this one, or just
-                # anchored this one: take the oldest unfinished batch again, shortly.
+                # anchored this one, or the batch before it left the chain in a rollback (then
+                # `finalize` reopens it): take the oldest unfinished batch again, shortly.
                 if time.monotonic() > deadline:
                     log.warning("batch %s still waits: %s", batch.id, wait)
                     return None
+                self.finalize()
                 time.sleep(RECEIPT_POLL)
 
     def anchor_all(self) -> list[AnchorBatch]:
