@@ -194,3 +194,28 @@ def test_a_replaced_call_that_now_reverts_is_failed_and_named(
     entry = sender.journal.entry(signed.tx_hash)
     assert entry is not None and entry.status == JournalStatus.FAILED
     assert entry.note is not None and "ProbeTooLarge" in entry.note
+
+
+def test_a_rollback_is_found_under_newer_final_entries(fresh_chain, engine, errors, artifacts):
+    """The chain rolled back and grew past the lost block with someone's new final entry:
+    the keeper still finds the lost one (it re-checks last round's block)."""
+    sender = _journaled(fresh_chain, engine, errors)
+    probe = _probe(sender, artifacts)
+    keeper = JournalKeeper(journal=sender.journal, chain=fresh_chain)
+    keeper.settle()
+    before = fresh_chain.w3.provider.make_request("evm_snapshot", [])["result"]
+    lost = sender.transact(probe.functions.bump(1))
+    keeper.settle()  # sees `lost` final
+    fresh_chain.w3.provider.make_request("evm_revert", [before])
+    other = Sender(fresh_chain, dev_account(8), errors=errors, journal=sender.journal)
+    for _ in range(2):
+        newer = other.transact(probe.functions.bump(2))
+    assert newer.block_number >= lost.block_number
+
+    _settle(keeper)
+
+    entry = sender.journal.entry(lost.tx_hash)
+    assert entry is not None and entry.status == JournalStatus.FINAL and entry.rollbacks == 1
+    assert probe.functions.total().call() == 5
+    (repair,) = sender.journal.repairs()
+    assert repair.rollback.reopened == 1 and repair.final == 1
