@@ -30,7 +30,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ledger.node import free_port  # noqa: E402
+from ledger.node import StateFile, free_port  # noqa: E402
 from ledger.vin import check_digit  # noqa: E402
 
 DAY = 86_400
@@ -237,6 +237,9 @@ class Trial:
             self.must("POST", f"/v1/claims/{claim['id']}/confirmation", "dealer")
         self.node_rpc("evm_increaseTime", [4 * DAY])
         self.node_rpc("evm_mine", [])
+        # the clock moved without a write anyone waited for: make that block durable too
+        latest = int(self.node_rpc("eth_blockNumber", []), 16)
+        StateFile(self.var / "anvil" / "state.json", self.node()["url"]).through(latest)
 
     def stream(self) -> None:
         """Submissions and advances for `duration` seconds, one clearing cycle triggered a
@@ -340,11 +343,12 @@ class Trial:
                 with self._lock:
                     self.ack.cycles.append(response.json()["cycle"])
                 return
-            if response is not None and response.status_code == 409:
-                return  # nothing left to settle: an earlier, unanswered attempt settled it
             with self._lock:
-                self.ack.unanswered["cycle"] += 1
-            stop.wait(1.0)
+                if response is None or response.status_code >= 500:
+                    self.ack.unanswered["cycle"] += 1
+                else:  # 409: nothing to settle (an earlier, unanswered attempt settled it?)
+                    self.ack.refused[f"cycle {response.status_code}"] += 1
+            stop.wait(2.0)
 
     def settle(self) -> float:
         """Wait until every acknowledged item has a final receipt (or the timeout)."""
@@ -458,6 +462,7 @@ class Trial:
                 journal.get(s, 0) for s in ("signed", "sent", "mined")
             ),
             "requests unanswered (not acknowledged)": sum(self.ack.unanswered.values()),
+            "requests refused (4xx)": sum(self.ack.refused.values()),
         }
 
     def stop(self) -> None:
