@@ -40,6 +40,8 @@ from notary.anchoring import Anchorer
 from notary.blobs import BlobStore
 from notary.intake import Intake, case_salt_from
 from notary.issuance import ReceiptIssuer
+from notary.trust import TrustRoot
+from notary.trust_export import consortium_trust_root
 
 log = logging.getLogger("autoledger")
 
@@ -170,6 +172,12 @@ class Runtime:
             notary_key=bytes(self.operator.account.key),
             chain_id=self.chain.chain_id,
             contract=self.registry.address,
+        )
+
+    def trust_root(self) -> TrustRoot:
+        """The consortium's trust root now (`autoledger trust export`, certificates)."""
+        return consortium_trust_root(
+            chain_id=self.chain.chain_id, contracts=self.contracts, consortium=self.consortium
         )
 
     @cached_property

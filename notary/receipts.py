@@ -96,8 +96,8 @@ _OTHER_REGISTRY_EVENTS = {
 }
 
 NO_TRUST_ROOT = (
-    "no trust root: nothing pins whose contract the anchor is, so the receipt cannot be "
-    "verified (give the consortium's EvidenceRegistry address or its trust file)"
+    "no trust root: nothing pins whose contract the anchor is, so the receipt proves nothing "
+    "about who issued it (give the consortium's EvidenceRegistry address or its trust file)"
 )
 """The `trust_root` check's detail when none was given."""
 
@@ -804,6 +804,13 @@ def _receipt_object(data: str | bytes | Mapping[str, Any]) -> Mapping[str, Any]:
             raise ReceiptError(f"receipt: {exc}") from exc
     if not isinstance(parsed, Mapping):
         raise ReceiptError(f"a receipt must be a JSON object, got {type(parsed).__name__}")
+    if "version" not in parsed and set(parsed) & {"receipt", "data", "result"}:
+        # An API answer or other wrapper: v1 defines no envelope, and unwrapping one would make
+        # two files read as the same receipt.
+        raise ReceiptError(
+            f"receipt: an object of {sorted(parsed)} wraps something; a receipt file is the "
+            "receipt object itself (version, record, ...), with no envelope"
+        )
     return parsed
 
 
