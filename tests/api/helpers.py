@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,3 +16,8 @@ def run_verify(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(cli), "verify", *args], capture_output=True, text=True, env=env, check=False
     )
+
+
+def registry_of(trust_file: Path) -> str:
+    """The EvidenceRegistry address a trust file pins."""
+    return str(json.loads(trust_file.read_text())["evidence_registry"]["address"])

@@ -4,39 +4,14 @@ the file, its receipt and a JSON-RPC URL."""
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from tests.api.helpers import run_verify
+from tests.api.helpers import registry_of, run_verify
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def stamped(cli_env):
-    folder = cli_env / "evidence"
-    (folder / "calls").mkdir(parents=True)
-    (folder / "agreement.pdf").write_bytes(b"%PDF-1.7 signed repayment agreement")
-    (folder / "calls" / "call-1.mp3").write_bytes(b"ID3" + os.urandom(4096))
-    result = runner.invoke(app, ["stamp", str(folder), "--type", "other", "--case", "CASE-77"])
-    assert result.exit_code == 0, result.output
-    return folder
-
-
-@pytest.fixture
-def trust_file(cli_env) -> Path:
-    path = cli_env / "consortium.json"
-    result = runner.invoke(app, ["trust", "export", "-o", str(path)])
-    assert result.exit_code == 0, result.output
-    return path
-
-
-def registry_of(trust_file: Path) -> str:
-    return json.loads(trust_file.read_text())["evidence_registry"]["address"]
 
 
 def test_stamp_writes_receipts_that_verify_against_the_chain(stamped, fresh_chain, trust_file):
