@@ -21,3 +21,16 @@ def run_verify(*args: str) -> subprocess.CompletedProcess[str]:
 def registry_of(trust_file: Path) -> str:
     """The EvidenceRegistry address a trust file pins."""
     return str(json.loads(trust_file.read_text())["evidence_registry"]["address"])
+
+
+def verify_here(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `autoledger verify` in this process (faster than `run_verify`; the test's own
+    AUTOLEDGER_* settings apply), with the answer shaped as `run_verify`'s."""
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    result = CliRunner().invoke(app, ["verify", *args])
+    return subprocess.CompletedProcess(
+        ["autoledger", "verify", *args], result.exit_code, result.stdout, result.stderr
+    )

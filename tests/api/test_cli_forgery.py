@@ -22,7 +22,7 @@ from ledger.evidence import ReasonCode
 from ledger.keys import dev_account
 from ledger.transactions import Sender
 from notary import Anchor, Receipt, format_timestamp, sha256_bytes, sign
-from tests.api.helpers import registry_of, run_verify
+from tests.api.helpers import registry_of, run_verify, verify_here
 from tests.notary.factories import make_receipts, make_record
 
 runner = CliRunner()
@@ -115,7 +115,7 @@ def test_forged_receipts_are_refused_with_or_without_a_registry(stamped, trust_f
         document,
     )
     _refused(
-        run_verify(str(document), str(own), "--rpc", rpc, "--registry", registry),
+        verify_here(str(document), str(own), "--rpc", rpc, "--registry", registry),
         "FAILED  trust_root: the anchor names contract",
         "not the pinned EvidenceRegistry",
     )
@@ -137,7 +137,7 @@ def test_forged_receipts_are_refused_with_or_without_a_registry(stamped, trust_f
     path = _write(by_supersede, document)
     for pin in (["--registry", registry], ["--trust", str(trust_file)], []):
         _refused(
-            run_verify(str(document), str(path), "--rpc", rpc, *pin),
+            verify_here(str(document), str(path), "--rpc", rpc, *pin),
             "FAILED  anchored_root",
             "is ItemSuperseded, which never anchors",
         )
@@ -149,7 +149,7 @@ def test_forged_receipts_are_refused_with_or_without_a_registry(stamped, trust_f
     signer = Account.from_key(fresh_key).address.lower()
     for pin in (["--registry", registry], []):
         _refused(
-            run_verify(str(document), str(resigned), "--rpc", rpc, *pin),
+            verify_here(str(document), str(resigned), "--rpc", rpc, *pin),
             "FAILED  anchored_root",
             f"not by signer {signer}",
         )
@@ -157,15 +157,15 @@ def test_forged_receipts_are_refused_with_or_without_a_registry(stamped, trust_f
     # 4. Duplicate member names (the last one would win in a lax reader) and an envelope.
     text = genuine_path.read_text()
     duplicated = _write('{"root": "' + "0" * 64 + '",' + text.lstrip()[1:], document)
-    result = run_verify(str(document), str(duplicated), "--rpc", rpc, "--registry", registry)
+    result = verify_here(str(document), str(duplicated), "--rpc", rpc, "--registry", registry)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "duplicate JSON key 'root'" in result.stderr
     enveloped = _write(json.dumps({"receipt": json.loads(text)}), document)
-    result = run_verify(str(document), str(enveloped), "--rpc", rpc, "--registry", registry)
+    result = verify_here(str(document), str(enveloped), "--rpc", rpc, "--registry", registry)
     assert result.returncode == 2 and "no envelope" in result.stderr
 
     # The genuine receipt passes, pinned; unpinned, it is unverifiable (exit 3).
-    ok = run_verify(str(document), "--rpc", rpc, "--registry", registry)
+    ok = verify_here(str(document), "--rpc", rpc, "--registry", registry)
     assert ok.returncode == 0 and "verified" in ok.stderr, ok.stdout + ok.stderr
     assert run_verify(str(document), "--rpc", rpc).returncode == 3
 
@@ -182,7 +182,7 @@ def test_a_bundle_re_signed_by_a_collector_is_refused(stamped, trust_file, fresh
         app, ["audit", "export", "--from", today, "--to", today, "-o", str(bundle)]
     )
     assert exported.exit_code == 0, exported.output
-    genuine = run_verify(str(bundle), "--rpc", rpc, "--registry", registry)
+    genuine = verify_here(str(bundle), "--rpc", rpc, "--registry", registry)
     assert genuine.returncode == 0 and "bundle verified" in genuine.stderr, genuine.stdout
 
     # One receipt swapped for one the collector signed, the manifest re-hashed and re-signed.
@@ -207,9 +207,9 @@ def test_a_bundle_re_signed_by_a_collector_is_refused(stamped, trust_file, fresh
     collector = COLLECTOR.address.lower()
     for pin in (["--registry", registry], ["--trust", str(trust_file)]):
         out = _refused(
-            run_verify(str(forged), "--rpc", rpc, *pin),
+            verify_here(str(forged), "--rpc", rpc, *pin),
             "FAILED  trust_root",
             f"{collector} is not a NOTARY member of the pinned consortium",
         )
         assert f"FAILED  {name}: anchored_root" in out
-    _refused(run_verify(str(forged), "--rpc", rpc), f"FAILED  {name}: anchored_root")
+    _refused(verify_here(str(forged), "--rpc", rpc), f"FAILED  {name}: anchored_root")
