@@ -174,10 +174,14 @@ class Runtime:
             contract=self.registry.address,
         )
 
-    def trust_root(self) -> TrustRoot:
-        """The consortium's trust root now (`autoledger trust export`, certificates)."""
+    def trust_root(self, *, with_notaries: bool = True) -> TrustRoot:
+        """The consortium's trust root (`autoledger trust export`, `GET /v1/trust-root`,
+        certificates): with the NOTARY members read from the chain now, or without them
+        (no chain call: what certificates and pages print)."""
         return consortium_trust_root(
-            chain_id=self.chain.chain_id, contracts=self.contracts, consortium=self.consortium
+            chain_id=self.chain.chain_id,
+            contracts=self.contracts,
+            consortium=self.consortium if with_notaries else None,
         )
 
     @cached_property

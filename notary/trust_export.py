@@ -13,15 +13,19 @@ from notary.trust import TrustedNotary, TrustRoot
 
 
 def consortium_trust_root(
-    *, chain_id: int, contracts: Mapping[str, Deployed], consortium: ConsortiumClient
+    *,
+    chain_id: int,
+    contracts: Mapping[str, Deployed],
+    consortium: ConsortiumClient | None,
 ) -> TrustRoot:
     """The trust root of the deployment `contracts` on chain `chain_id`: the Consortium and
     EvidenceRegistry addresses and blocks, and the active NOTARY members now (read through
-    `consortium`). Raises `KeyError` naming a contract the deployment lacks."""
+    `consortium`; none without it). Raises `KeyError` naming a contract the deployment
+    lacks."""
     registry, members = contracts["EvidenceRegistry"], contracts["Consortium"]
     notaries = tuple(
         TrustedNotary(member_id=int(m.id), name=m.name, address=Address(m.address))
-        for m in consortium.members()
+        for m in (consortium.members() if consortium is not None else [])
         if m.active and Role.NOTARY in m.roles
     )
     return TrustRoot(

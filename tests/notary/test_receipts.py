@@ -678,3 +678,18 @@ def test_an_anchor_from_elsewhere_fails_on_this_chain(receipts, anvil):
     assert report["chain_id"].ok
     assert report.failed == ("transaction", "anchored_root", "block_time")
     assert "is not on the node's chain" in report["transaction"].detail
+
+
+def test_an_envelope_and_duplicate_members_are_unreadable(receipts):
+    text = receipts[0].to_json()
+    for wrapped in ({"receipt": json.loads(text)}, {"data": json.loads(text)}):
+        with pytest.raises(ReceiptError, match="no envelope"):
+            verify_receipt(json.dumps(wrapped))
+    with pytest.raises(ReceiptError, match="duplicate JSON key 'root'"):
+        verify_receipt('{"root": "' + "0" * 64 + '",' + text.lstrip()[1:])
+    upper = text.replace(
+        receipts[0].signature.value,
+        receipts[0].signature.value.upper()[0:1] + "x" + receipts[0].signature.value[2:].upper(),
+    )
+    with pytest.raises(ReceiptError, match="signature.value"):
+        Receipt.from_json(upper)
