@@ -1107,7 +1107,8 @@ def audit_export(
     env_file: EnvFile = None,
 ) -> None:
     """Write a signed export bundle of the events, anchored receipts and rule breaches of a
-    range of days; a regulator checks it with `autoledger verify BUNDLE.zip`."""
+    range of days; a regulator checks it with
+    `autoledger verify BUNDLE.zip --rpc URL --registry ADDR`."""
     from datetime import UTC, date, datetime, time, timedelta
 
     from api.audit import export_bundle
