@@ -27,6 +27,7 @@ from api.errors import Forbidden, NotAuthenticated
 from api.models import RequestNonce
 from ledger.chain import Address, checksum
 from ledger.consortium import ConsortiumClient, Member, Role
+from ledger.consortium import Principal as Principal  # re-exported: routes and pages use it
 from ledger.errors import SignatureMalformed, TransactionReverted
 from ledger.signatures import canonical_signature
 
@@ -55,26 +56,6 @@ REQUEST_TYPES = {
         {"name": "expires", "type": "uint256"},
     ],
 }
-
-
-@dataclass(frozen=True, kw_only=True)
-class Principal:
-    """An authenticated caller: a consortium member, as the chain knows it now."""
-
-    member_id: int
-    address: Address
-    name: str
-    roles: frozenset[Role]
-    via: str
-
-    def holds(self, role: Role) -> bool:
-        """Whether the caller holds `role`."""
-        return role in self.roles
-
-    @property
-    def read_only(self) -> bool:
-        """Regulators read everything and write nothing."""
-        return Role.REGULATOR in self.roles
 
 
 @dataclass(frozen=True, kw_only=True)

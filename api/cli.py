@@ -784,7 +784,7 @@ def inventory_import(
         TimeElapsedColumn,
     )
 
-    from api.inventory import ImportReport, InventoryFileError, import_inventory, read_inventory
+    from ledger.inventory import ImportReport, InventoryFileError, import_inventory, read_inventory
 
     try:
         rows, rejected = read_inventory(file)
@@ -862,14 +862,14 @@ def certificate_(
 ) -> None:
     """Write the evidence certificate (存证证书) PDF of an item (exit 3 while it is pending), or
     of every anchored item of a case with --case (exit 1 when it has none)."""
-    from api.certificate import case_certificate_of, certificate_of
+    from notary.certificate import case_certificate_of, certificate_of
 
     if (public_id is None) == (case is None):
         console.print("[red]error:[/red] give an evidence item id or --case REF, not both")
         raise typer.Exit(2)
     with _runtime(env_file) as runtime:
         if case is not None:
-            from api.evidence_queries import case_evidence
+            from notary.queries import case_evidence
 
             commitment, items = case_evidence(runtime.engine, runtime.intake, None, case)
             try:
@@ -925,8 +925,8 @@ def clearing_run(
     cycle failed (nothing settled; the reason is printed), 0 otherwise, also when nothing can
     settle.
     """
-    from api.clearing_service import release_settled_liens
-    from api.inventory import hex32
+    from clearing.service import release_settled_liens
+    from ledger.inventory import hex32
 
     with _runtime(env_file) as runtime:
         member = _member(runtime, as_member or runtime.operator.address)
@@ -966,8 +966,8 @@ def clearing_claims(
     env_file: EnvFile = None,
 ) -> None:
     """List claims, one a line: id, kind, state, creditor, debtor, amount, due date, reference."""
-    from api.clearing_service import STATE_NAMES, claims_of
-    from api.inventory import hex32
+    from clearing.service import STATE_NAMES, claims_of
+    from ledger.inventory import hex32
 
     states = {name: status for status, name in STATE_NAMES.items()}
     if state is not None and state not in states:
@@ -999,8 +999,8 @@ def clearing_report(
     """The reconciliation report of a cycle, in full, as JSON (default) or CSV."""
     import json
 
-    from api.clearing_service import cycle_document, load_cycle
     from clearing.reports import report_csv
+    from clearing.service import cycle_document, load_cycle
 
     with _runtime(env_file) as runtime:
         found = load_cycle(runtime, cycle)
@@ -1029,8 +1029,8 @@ def clearing_file_overdue(
     Prints one line per claim: claim id, line, VIN hash, step, amount. Exits 1 if some could not
     be filed (the lender's key is not held here).
     """
-    from api.clearing_service import file_overdue_curtailments
-    from api.inventory import hex32
+    from clearing.service import file_overdue_curtailments
+    from ledger.inventory import hex32
 
     with _runtime(env_file) as runtime:
         lender_id = _member(runtime, lender).id if lender is not None else None
@@ -1067,7 +1067,7 @@ def audit_verify(
     evidence log. Prints every discrepancy; exits 1 if there is any."""
     import json
 
-    from api.audit import Auditor, Checkpoint
+    from oversight.audit import Auditor, Checkpoint
 
     try:
         mark = Checkpoint.parse(checkpoint) if checkpoint is not None else None
@@ -1111,7 +1111,7 @@ def audit_export(
     `autoledger verify BUNDLE.zip --rpc URL --registry ADDR`."""
     from datetime import UTC, date, datetime, time, timedelta
 
-    from api.audit import export_bundle
+    from oversight.audit import export_bundle
 
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
@@ -1140,7 +1140,7 @@ def _verify_bundle(
     path: Path, *, rpc: str | None, trust: TrustRoot | None, signer: str | None
 ) -> None:
     """`verify` for an export bundle: print each check, exit as `verify` says."""
-    from api.audit import verify_bundle
+    from oversight.audit import verify_bundle
 
     report = verify_bundle(path, rpc_url=rpc, trust=trust, expected_signer=signer)
     for check in report.checks:

@@ -15,11 +15,11 @@ from types import TracebackType
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
-from api.clearing_service import on_engine_step
 from api.database import migrate
 from api.errors import Conflict
 from api.settings import Settings
 from clearing.engine import ClearingEngine
+from clearing.service import on_engine_step
 from ledger.chain import Chain, checksum
 from ledger.compiler import Artifacts, compile_contracts
 from ledger.consortium import ConsortiumClient, Role
@@ -231,7 +231,7 @@ class Runtime:
     def clearing_engine(self) -> ClearingEngine:
         """Settles final claims in cycles signed by the operator (an OPERATOR member, which
         `settleCycle` accepts); after each settled cycle, the liens its payoff claims paid are
-        released (`api.clearing_service.on_engine_step`)."""
+        released (`clearing.service.on_engine_step`)."""
         return ClearingEngine(
             engine=self.engine,
             clearing=self.clearing_client,

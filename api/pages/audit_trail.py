@@ -1,8 +1,8 @@
 """The regulator's audit pages: the trail (timeline) of a vehicle, a case or a member; the
 audit verification; rule breaches with charts; and the signed export bundle.
 
-Each page calls the functions its `/v1` route calls (`api.views`, `api.audit`,
-`api.contacts`), so a page and the API never disagree.
+Each page calls the functions its `/v1` route calls (`oversight.views`, `oversight.audit`,
+`notary.contacts`), so a page and the API never disagree.
 """
 
 from __future__ import annotations
@@ -16,24 +16,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
-from api.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
-from api.contacts import Window, list_violations, load_rules, summary
 from api.errors import NotFound
-from api.evidence_queries import sees_all
-from api.inventory import VehicleRef
 from api.pages.charts import BarChart, bar_chart
 from api.pages.i18n import Translator
 from api.pages.site import Visitor, role_page
-from api.views import (
+from ledger.consortium import Member, Role
+from ledger.indexer import StoredEvent, indexed_through
+from ledger.inventory import VehicleRef
+from ledger.vin import InvalidVin
+from notary.contacts import Window, list_violations, load_rules, summary
+from notary.queries import sees_all
+from oversight.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
+from oversight.views import (
     case_items,
     case_timeline,
     member_timeline,
     vehicle_timeline,
     visible_member_addresses,
 )
-from ledger.consortium import Member, Role
-from ledger.indexer import StoredEvent, indexed_through
-from ledger.vin import InvalidVin
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,6 +1,6 @@
 """Evidence pages: search, one item with its proof and in-browser file verification, and the
 receipt and certificate downloads. Who sees what is the evidence API's rule
-(`api.evidence_queries`)."""
+(`notary.queries`)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,19 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from api.certificate import (
+from api.errors import NotFound
+from api.pages.i18n import Translator
+from api.pages.site import PageError, PageNotFound, Visitor, role_page
+from ledger.errors import TransactionReverted
+from notary.certificate import (
     CaseNotAnchored,
     CaseNotFound,
     CaseTooLarge,
     case_certificate_of,
     certificate_of,
 )
-from api.errors import NotFound
-from api.evidence_queries import (
+from notary.models import EvidenceItem, ItemStatus
+from notary.queries import (
     READERS,
     EvidenceFilter,
     case_evidence,
@@ -28,10 +32,6 @@ from api.evidence_queries import (
     sees_all,
     visible_item,
 )
-from api.pages.i18n import Translator
-from api.pages.site import PageError, PageNotFound, Visitor, role_page
-from ledger.errors import TransactionReverted
-from notary.models import EvidenceItem, ItemStatus
 from notary.receipts import Check, verify_receipt
 from notary.records import EvidenceType
 

@@ -14,9 +14,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from api.audit import Auditor, Checkpoint, verify_bundle
 from api.runtime import Runtime
 from ledger.vin import vin_hash
+from oversight.audit import Auditor, Checkpoint, verify_bundle
 from tests.api.conftest import Caller
 from tests.api.test_inventory import ADVANCE, DAY, advance, car, make_vin, open_line
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from eth_account import Account
 from typer.testing import CliRunner
 
-from api.audit import sign_manifest
 from api.cli import app
 from api.runtime import Runtime
 from api.settings import load_settings
@@ -22,6 +21,7 @@ from ledger.evidence import ReasonCode
 from ledger.keys import dev_account
 from ledger.transactions import Sender
 from notary import Anchor, Receipt, format_timestamp, sha256_bytes, sign
+from oversight.audit import sign_manifest
 from tests.api.helpers import registry_of, run_verify, verify_here
 from tests.notary.factories import make_receipts, make_record
 

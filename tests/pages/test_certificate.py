@@ -14,14 +14,14 @@ from pypdf import PdfReader
 from pyzbar import pyzbar
 from typer.testing import CliRunner
 
-from api.certificate import (
+from api.cli import app
+from notary.certificate import (
     QR_PREFIX_COMPRESSED,
     CertificateFacts,
     qr_payload,
     receipt_from_qr,
     render_certificate,
 )
-from api.cli import app
 from notary.receipts import Receipt, verify_receipt
 from notary.trust import TrustRoot
 from tests.api.conftest import cli_env  # noqa: F401  (the CLI's environment)

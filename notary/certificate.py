@@ -15,7 +15,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -38,9 +38,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from api.errors import ApiError, NotFound
-from api.runtime import Runtime
-from ledger.errors import LedgerError
+from ledger.consortium import ConsortiumClient
+from ledger.errors import LedgerError, NotFound, Unprocessable
+from notary.issuance import ReceiptIssuer
 from notary.models import EvidenceItem, ItemStatus
 from notary.receipts import Receipt
 from notary.trust import TrustRoot
@@ -85,10 +85,23 @@ class CertificateFacts:
     """The consortium's trust root: the registry a verifier pins (`--registry`)."""
 
 
+class Runtime(Protocol):
+    """What a certificate needs of a started service (`api.runtime.Runtime` is one): the
+    receipt issuer, the consortium for the submitter's name, and the trust root it prints."""
+
+    @property
+    def issuer(self) -> ReceiptIssuer: ...
+
+    @property
+    def consortium(self) -> ConsortiumClient: ...
+
+    def trust_root(self, *, with_notaries: bool = True) -> TrustRoot: ...
+
+
 def certificate_of(runtime: Runtime, item: EvidenceItem) -> bytes | None:
     """The certificate PDF of `item`, or None while it is pending (no receipt yet).
 
-    The caller checks that the reader may see `item` (`api.evidence_queries.visible_item`).
+    The caller checks that the reader may see `item` (`notary.queries.visible_item`).
     """
     facts = facts_of(runtime, item)
     return None if facts is None else render_certificate(facts)
@@ -124,16 +137,12 @@ class CaseNotFound(NotFound):
     """No evidence of the case that the reader may see (404)."""
 
 
-class CaseNotAnchored(ApiError):
+class CaseNotAnchored(Unprocessable):
     """The case has evidence, but none of it is anchored yet: no receipt to certify (422)."""
 
-    status = 422
 
-
-class CaseTooLarge(ApiError):
+class CaseTooLarge(Unprocessable):
     """The case has more anchored items than one case certificate holds (422)."""
-
-    status = 422
 
 
 MAX_CASE_ITEMS = 200
@@ -156,7 +165,7 @@ def case_certificate_of(
     runtime: Runtime, case_commitment: str, items: Sequence[EvidenceItem]
 ) -> bytes:
     """The certificate PDF of the case `case_commitment` over its anchored `items` (the ones
-    the reader may see: `api.evidence_queries.case_evidence`); pending items are counted and
+    the reader may see: `notary.queries.case_evidence`); pending items are counted and
     left out.
 
     Raises `CaseNotFound` when `items` is empty, `CaseNotAnchored` when none is anchored, and

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from http.client import HTTPException
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
 from eth_account import Account
 from eth_account.messages import encode_defunct
@@ -62,22 +62,51 @@ from sqlmodel import select as sqlmodel_select
 
 from ledger.chain import Chain
 from ledger.database import make_engine
+from ledger.deployments import Deployed
 from ledger.evidence import EvidenceRegistryClient
 from ledger.indexer import Indexer, WatchedContract
 from ledger.logs import DEFAULT_CHUNK
 from ledger.models import IndexedBlock, IndexedContract, IndexedEvent, IndexerCursor
+from ledger.transactions import Sender
 from notary.blobs import BlobCorrupted, BlobError, BlobNotFound, BlobStore
 from notary.compliance_models import ComplianceViolation
 from notary.digests import parse_digest
 from notary.errors import NotaryError
+from notary.issuance import ReceiptIssuer
 from notary.merkle import EMPTY_ROOT, LogTree, MerkleTree, verify_consistency
 from notary.models import AnchorBatch, EvidenceItem
 from notary.receipts import NO_TRUST_ROOT, SIGNATURE_SCHEME, http_json_rpc, verify_receipt
 from notary.records import EvidenceRecord, canonicalize, format_timestamp, parse_json
 from notary.trust import TrustRoot
 
-if TYPE_CHECKING:
-    from api.runtime import Runtime
+
+class Runtime(Protocol):
+    """What audit verify and export use of a started service (`api.runtime.Runtime` is one)."""
+
+    @property
+    def chain(self) -> Chain: ...
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def indexer(self) -> Indexer: ...
+
+    @property
+    def registry(self) -> EvidenceRegistryClient: ...
+
+    @property
+    def blobs(self) -> BlobStore: ...
+
+    @property
+    def issuer(self) -> ReceiptIssuer: ...
+
+    @property
+    def contracts(self) -> dict[str, Deployed]: ...
+
+    @property
+    def operator(self) -> Sender: ...
+
 
 BUNDLE_FORMAT = "autoledger-audit-bundle"
 """The `format` member of a bundle's manifest."""
