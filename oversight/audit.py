@@ -100,6 +100,9 @@ class Runtime(Protocol):
     def blobs(self) -> BlobStore: ...
 
     @property
+    def journal(self) -> Journal: ...
+
+    @property
     def issuer(self) -> ReceiptIssuer: ...
 
     @property

@@ -375,21 +375,6 @@ class Trial:
         from notary.models import AnchorBatch, BatchStatus, EvidenceItem
         from notary.receipts import verify_receipt
 
-        rpc_url = self.node()["url"]
-        final_ok = false_final = lost = 0
-        for public_id in self.ack.items:
-            response = self.call("GET", f"/v1/evidence/{public_id}/receipt", "collector")
-            if response is None or response.status_code != 200:
-                lost += 1
-                continue
-            body = response.json()
-            if not body["final"]:
-                lost += 1
-                continue
-            if verify_receipt(body["receipt"], rpc_url=rpc_url).failed:
-                false_final += 1
-            else:
-                final_ok += 1
         settings = Settings(
             var_dir=self.var,
             build_dir=self.args.build_dir,
@@ -398,6 +383,22 @@ class Trial:
         )
         runtime = Runtime.start(settings)
         try:
+            trust = runtime.trust_root()
+            rpc_url = self.node()["url"]
+            final_ok = false_final = lost = 0
+            for public_id in self.ack.items:
+                response = self.call("GET", f"/v1/evidence/{public_id}/receipt", "collector")
+                if response is None or response.status_code != 200:
+                    lost += 1
+                    continue
+                body = response.json()
+                if not body["final"]:
+                    lost += 1
+                    continue
+                if not verify_receipt(body["receipt"], rpc_url=rpc_url, trust=trust).verified:
+                    false_final += 1
+                else:
+                    final_ok += 1
             deadline = time.monotonic() + 30
             while runtime.journal.open_entries() and time.monotonic() < deadline:
                 time.sleep(0.5)  # the keepers finish what the last kill left in flight
