@@ -13,9 +13,17 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
 from api.auth import Principal, roles
-from api.certificate import case_certificate_of, certificate_of
 from api.errors import Conflict, NotFound
-from api.evidence_queries import (
+from api.paging import MAX_CURSOR_LENGTH, MAX_PAGE, BadCursor, decode_cursor, encode_cursor
+from api.runtime import Runtime
+from api.schemas import RequestBody
+from ledger.consortium import Role
+from ledger.evidence import ReasonCode
+from notary.blobs import BlobKeyDestroyed
+from notary.certificate import case_certificate_of, certificate_of
+from notary.intake import Accepted, Submission, SubmissionError, Submitter
+from notary.models import EvidenceItem, ItemStatus
+from notary.queries import (
     READERS,
     SUBMITTERS,
     EvidenceFilter,
@@ -23,14 +31,6 @@ from api.evidence_queries import (
     search_evidence,
     visible_item,
 )
-from api.paging import MAX_CURSOR_LENGTH, MAX_PAGE, BadCursor, decode_cursor, encode_cursor
-from api.runtime import Runtime
-from api.schemas import RequestBody
-from ledger.consortium import Role
-from ledger.evidence import ReasonCode
-from notary.blobs import BlobKeyDestroyed
-from notary.intake import Accepted, Submission, SubmissionError, Submitter
-from notary.models import EvidenceItem, ItemStatus
 
 router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
 cases_router = APIRouter(prefix="/v1/cases", tags=["evidence"])
