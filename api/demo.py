@@ -46,7 +46,8 @@ def run_demo(
     Each member gets its own key, held in the service's keyring, and on a chain that charges
     gas (`Fees.charges_gas`: a legacy gas price or an EIP-1559 max fee above 0) is funded by
     the operator. The operator is the sole governor (quorum 1) of a new consortium, so it
-    proposes and executes each admission; with a higher quorum the proposals wait for votes. Running it again admits nobody twice and prints new API keys.
+    proposes and executes each admission; with a higher quorum the proposals wait for votes.
+    Running it again admits nobody twice and prints new API keys.
     """
     if runtime.keyring is None:
         raise RuntimeError("the demo needs a keyring: set AUTOLEDGER_KEYRING_PASSWORD")

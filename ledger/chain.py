@@ -60,8 +60,10 @@ class Chain:
     `url` is one JSON-RPC URL, or several separated by commas: the first is used until it
     stops answering, then the next (`ledger.provider.FailoverProvider`); `url_in_use` says
     which. Proof-of-authority headers (Clique, IBFT, QBFT carry more than 32 bytes of
-    extraData) are accepted through web3's `ExtraDataToPOAMiddleware`. `finality_depth` is how many blocks must follow a transaction's block before it counts as
-    final (0 for QBFT's instant finality). `gas_price`, when set, forces legacy transactions
+    extraData) are accepted through web3's `ExtraDataToPOAMiddleware`.
+
+    `finality_depth` is how many blocks must follow a transaction's block before it counts
+    as final (0 for QBFT's instant finality). `gas_price`, when set, forces legacy transactions
     at that price (0 on most consortium chains); otherwise the chain's own fee market decides.
     """
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from eth_typing import URI
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from requests.exceptions import Timeout
 from web3 import HTTPProvider
@@ -101,7 +102,7 @@ class FailoverProvider(HTTPProvider):
     def _post(self, url: str, method: RPCEndpoint, params: Any) -> RPCResponse:
         request_data = self.encode_rpc_request(method, params)
         raw = self._request_session_manager.make_post_request(
-            url, request_data, **self.get_request_kwargs()
+            URI(url), request_data, **self.get_request_kwargs()
         )
         response: RPCResponse = self.decode_rpc_response(raw)
         return response

@@ -1,4 +1,12 @@
-"""Shared fixtures: one real anvil per test session, real databases, compiled contracts."""
+"""Shared fixtures: one real chain per test session, real databases, compiled contracts.
+
+The chain is an anvil the session starts, or the node(s) named by `AUTOLEDGER_TEST_RPC_URL`
+(comma-separated; e.g. scripts/consortium-net's four geth nodes): the suite then runs on
+them with the anvil dev accounts, which that network prefunds. Tests that need anvil itself
+(`anvil_*`/`evm_*` calls: snapshots, time travel, forced reorgs, a second anvil) carry
+`@pytest.mark.anvil`, and so does every test that asks for the `anvil` fixture; run with
+`-m "not anvil"` against an external node. Such a run refuses to start an anvil.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +36,8 @@ CONTRACTS = ROOT / "contracts"
 TEST_CONTRACTS = ROOT / "tests" / "contracts"
 BUILD_CACHE = ROOT / "var" / "test-build"
 PG_URL = os.environ.get("AUTOLEDGER_TEST_DATABASE_URL")
+EXTERNAL_RPC_URL = os.environ.get("AUTOLEDGER_TEST_RPC_URL") or None
+FINALITY_DEPTH = int(os.environ.get("AUTOLEDGER_TEST_FINALITY_DEPTH") or 0)
 
 DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
@@ -40,17 +50,45 @@ def artifacts() -> Artifacts:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that asks for the `anvil` fixture needs anvil: mark it so."""
+    for item in items:
+        if "anvil" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.anvil)
+
+
 @pytest.fixture(scope="session")
 def anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNode]:
     """The session's anvil node (no state file: it starts empty)."""
+    if EXTERNAL_RPC_URL:
+        pytest.fail(
+            "this test needs anvil, but AUTOLEDGER_TEST_RPC_URL names an external node:"
+            ' deselect it with -m "not anvil"'
+        )
     log = tmp_path_factory.mktemp("anvil") / "anvil.log"
     with EmbeddedNode(anvil=find_anvil(NODE_MODULES), log_file=log) as node:
         yield node
 
 
 @pytest.fixture(scope="session")
-def chain(anvil: EmbeddedNode) -> Chain:
-    return Chain(anvil.url)
+def chain_url(request: pytest.FixtureRequest) -> str:
+    """The JSON-RPC URL(s) of the session's chain: AUTOLEDGER_TEST_RPC_URL, or the anvil's."""
+    if EXTERNAL_RPC_URL:
+        return EXTERNAL_RPC_URL
+    node: EmbeddedNode = request.getfixturevalue("anvil")
+    return node.url
+
+
+@pytest.fixture(scope="session")
+def chain(chain_url: str) -> Chain:
+    return Chain(chain_url, finality_depth=FINALITY_DEPTH)
+
+
+@pytest.fixture(scope="session")
+def verify_url(chain: Chain) -> str:
+    """The URL verifiers use: on an external network the last node named, so receipts are
+    checked on another node than the one the service sends to."""
+    return chain.urls[-1]
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +104,15 @@ def operator(chain: Chain, errors: ErrorDecoder) -> Sender:
 
 @pytest.fixture
 def fresh_chain(chain: Chain) -> Iterator[Chain]:
-    """The session chain, reverted to its state before the test when the test ends."""
+    """The session chain, reverted to its state before the test when the test ends.
+
+    On an external node there are no snapshots: the chain keeps what the test did, and
+    tests stay apart by deploying their own contracts (as they all do).
+    """
+    if EXTERNAL_RPC_URL:
+        yield chain
+        resync_all()
+        return
     snapshot = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     yield chain
     chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
@@ -120,6 +166,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 def runtime(fresh_chain: Chain, database_url: str, tmp_path: Path) -> Iterator[Runtime]:
     settings = Settings(
         rpc_url=fresh_chain.url,
+        finality_depth=fresh_chain.finality_depth,
         dev=True,
         var_dir=tmp_path,
         database_url=database_url,

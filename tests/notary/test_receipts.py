@@ -415,33 +415,35 @@ def anchored_receipt(chain, operator, contract, *, in_data=False, logged_root=No
     return make_receipts(records, anchor)[3]
 
 
-def test_an_anchored_receipt_passes_every_check(fresh_chain, operator, root_log, anvil):
+def test_an_anchored_receipt_passes_every_check(fresh_chain, operator, root_log, verify_url):
     receipt = anchored_receipt(fresh_chain, operator, root_log)
     report = verify_receipt(
-        receipt, document=document(3), rpc_url=anvil.url, expected_signer=NOTARY_ADDRESS
+        receipt, document=document(3), rpc_url=verify_url, expected_signer=NOTARY_ADDRESS
     )
     assert report.ok, report
     assert report.failed == () and report.skipped == ()
     assert report["chain_id"].detail == f"chain {fresh_chain.chain_id}"
     assert "is in log" in report["anchored_root"].detail
-    assert verify_receipt(receipt.to_json(), rpc_url=anvil.url).failed == ()
+    assert verify_receipt(receipt.to_json(), rpc_url=verify_url).failed == ()
 
 
-def test_a_root_in_the_event_data_counts(fresh_chain, operator, root_log, anvil):
+def test_a_root_in_the_event_data_counts(fresh_chain, operator, root_log, verify_url):
     receipt = anchored_receipt(fresh_chain, operator, root_log, in_data=True)
-    report = verify_receipt(receipt, rpc_url=anvil.url)
+    report = verify_receipt(receipt, rpc_url=verify_url)
     assert report.failed == ()
 
 
-def test_a_root_missing_from_the_logs_fails_anchored_root(fresh_chain, operator, root_log, anvil):
+def test_a_root_missing_from_the_logs_fails_anchored_root(
+    fresh_chain, operator, root_log, verify_url
+):
     receipt = anchored_receipt(fresh_chain, operator, root_log, logged_root=b"\x11" * 32)
-    report = verify_receipt(receipt, rpc_url=anvil.url)
+    report = verify_receipt(receipt, rpc_url=verify_url)
     assert report.failed == ("anchored_root",)
     assert f"holds root {receipt.root}" in report["anchored_root"].detail
 
 
 def test_wrong_anchor_details_fail_the_right_checks(
-    fresh_chain, operator, root_log, artifacts, anvil
+    fresh_chain, operator, root_log, artifacts, verify_url
 ):
     receipt = anchored_receipt(fresh_chain, operator, root_log)
     anchor = receipt.anchor
@@ -455,7 +457,7 @@ def test_wrong_anchor_details_fail_the_right_checks(
     }
     reports = {
         what: verify_receipt(
-            resigned(receipt, anchor=replace(anchor, **changes)), rpc_url=anvil.url
+            resigned(receipt, anchor=replace(anchor, **changes)), rpc_url=verify_url
         )
         for what, changes in wrong.items()
     }
@@ -472,7 +474,7 @@ def test_wrong_anchor_details_fail_the_right_checks(
     assert f"not to {other_contract.lower()}" in reports["contract"]["transaction"].detail
 
 
-def test_a_failed_transaction_fails_transaction(fresh_chain, operator, root_log, anvil):
+def test_a_failed_transaction_fails_transaction(fresh_chain, operator, root_log, verify_url):
     records = [make_record(n) for n in range(2)]
     tree = MerkleTree([leaf_data(record) for record in records])
     data = root_log.functions.refuse(tree.root, 2)._encode_transaction_data()
@@ -489,7 +491,7 @@ def test_a_failed_transaction_fails_transaction(fresh_chain, operator, root_log,
         block_hash="0x" + bytes(mined["blockHash"]).hex(),
         block_time=format_timestamp(datetime.fromtimestamp(block["timestamp"], UTC)),
     )
-    report = verify_receipt(make_receipts(records, anchor)[0], rpc_url=anvil.url)
+    report = verify_receipt(make_receipts(records, anchor)[0], rpc_url=verify_url)
     assert report.failed == ("transaction", "anchored_root")
     assert "it failed (status 0)" in report["transaction"].detail
 
@@ -553,9 +555,9 @@ def test_a_node_answering_nonsense_fails_the_chain_checks(receipts, body, detail
     assert detail in report["chain_id"].detail
 
 
-def test_an_anchor_from_elsewhere_fails_on_this_chain(receipts, anvil):
+def test_an_anchor_from_elsewhere_fails_on_this_chain(receipts, verify_url):
     """The factory's anchor names a transaction that was never sent on the test chain."""
-    report = verify_receipt(receipts[0], rpc_url=anvil.url)
+    report = verify_receipt(receipts[0], rpc_url=verify_url)
     assert report["chain_id"].ok
     assert report.failed == ("transaction", "anchored_root", "block_time")
     assert "is not on the node's chain" in report["transaction"].detail

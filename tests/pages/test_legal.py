@@ -14,7 +14,7 @@ from notary.receipts import verify_receipt
 from tests.pages.conftest import RECORDING, shot
 
 
-def test_legal_path(page: Page, server, demo, evidence, anvil, tmp_path):
+def test_legal_path(page: Page, server, demo, evidence, verify_url, tmp_path):
     legal = demo["legal"]
 
     # Signed out, every page leads to the sign-in page and back.
@@ -110,7 +110,7 @@ def test_legal_path(page: Page, server, demo, evidence, anvil, tmp_path):
     receipt_path = tmp_path / "receipt.json"
     receipt_download.value.save_as(receipt_path)
     report = verify_receipt(
-        json.loads(receipt_path.read_text()), document=RECORDING, rpc_url=anvil.url
+        json.loads(receipt_path.read_text()), document=RECORDING, rpc_url=verify_url
     )
     assert report.ok and report.skipped == ()
     with page.expect_download() as certificate_download:
