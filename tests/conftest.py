@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -102,21 +103,29 @@ def operator(chain: Chain, errors: ErrorDecoder) -> Sender:
     return Sender(chain, dev_account(0), errors=errors)
 
 
-@pytest.fixture
-def fresh_chain(chain: Chain) -> Iterator[Chain]:
-    """The session chain, reverted to its state before the test when the test ends.
+@contextmanager
+def reverted_after(chain: Chain) -> Iterator[None]:
+    """On anvil, undo what the block did to the chain (evm_snapshot, then evm_revert).
 
-    On an external node there are no snapshots: the chain keeps what the test did, and
-    tests stay apart by deploying their own contracts (as they all do).
+    An external node has no snapshots: the chain keeps what the block did, and tests stay
+    apart by deploying their own contracts (as they all do). Nonces are re-read either way.
     """
     if EXTERNAL_RPC_URL:
-        yield chain
+        yield
         resync_all()
         return
     snapshot = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    yield chain
+    yield
     chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
     resync_all()
+
+
+@pytest.fixture
+def fresh_chain(chain: Chain) -> Iterator[Chain]:
+    """The session chain, reverted to its state before the test when the test ends (on
+    anvil; see `reverted_after`)."""
+    with reverted_after(chain):
+        yield chain
 
 
 @pytest.fixture(scope="session")

@@ -239,6 +239,7 @@ def test_end_to_end_ids_of_cycle_transfers():
         cycle_end_to_end_id(0, 1)
 
 
+@pytest.mark.anvil
 def test_the_report_of_a_settled_cycle_matches_it(world, engine):
     ids = world.final_claims(MIXED)
     plan = world.plan(ids)

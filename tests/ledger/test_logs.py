@@ -10,6 +10,7 @@ from ledger.transactions import Sender
 
 
 @pytest.mark.anvil
+@pytest.mark.anvil
 def test_logs_over_many_chunks_are_complete_and_ordered(fresh_chain, operator, artifacts):
     address, _ = operator.deploy(artifacts["Probe"], [1000])
     probe = operator.contract(address, artifacts["Probe"].abi)

@@ -160,6 +160,7 @@ def test_a_bank_burns_its_own_tokens_without_allowance(world):
 # -- who may hold -----------------------------------------------------------------------------
 
 
+@pytest.mark.anvil
 def test_only_current_member_addresses_receive_tokens(world, fresh_chain):
     dealer = world.token_as(DEALER)
     with reverts("SettlementTokenRecipientNotMember", account=world.address(STRANGER)):
