@@ -44,7 +44,7 @@ from notary.models import EvidenceItem
 from notary.receipts import verify_receipt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from consortium_net import NODES, SIGNERS, Network, rpc  # noqa: E402
+from consortium_net import NODES, SIGNERS, Network, NodeSpec, rpc  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -163,6 +163,9 @@ def reorg_the_service_node(net: Network, tally: Tally, runtime: Runtime) -> None
     others = [n for n in NODES if n != node]
     reorgs_before = len(tally.reorgs)
     for attempt in range(1, 6):
+        # Cut it off when it signed neither of the last two blocks: only then may it seal
+        # alone (a Clique signer seals at most one of any N/2 + 1 consecutive blocks).
+        wait_for("a moment the node may seal", lambda: may_seal(node), 30)
         start = block_of(node.url) or 0
         for other in others:
             rpc(node.url, "admin_removePeer", [other.enode])
@@ -193,6 +196,15 @@ def reorg_the_service_node(net: Network, tally: Tally, runtime: Runtime) -> None
     # The indexer rolls back once it reads the replaced range; give it a few rounds.
     wait_for("the indexer's rollback", lambda: len(tally.reorgs) > reorgs_before, 30)
     tally.step(f"indexer: {tally.reorgs[-1]}")
+
+
+def may_seal(node: NodeSpec) -> bool:
+    """Whether `node` signed neither of the two newest blocks it has."""
+    head = block_of(node.url)
+    if head is None or head < 2:
+        return False
+    signers = {rpc(node.url, "clique_getSigner", [hex(n)]) for n in (head, head - 1)}
+    return None not in signers and node.signer.lower() not in {str(s).lower() for s in signers}
 
 
 def count(runtime: Runtime, tally: Tally, verifier: str) -> dict[str, int]:

@@ -6,6 +6,7 @@ them with the anvil dev accounts, which that network prefunds. Tests that need a
 (`anvil_*`/`evm_*` calls: snapshots, time travel, forced reorgs, a second anvil) carry
 `@pytest.mark.anvil`, and so does every test that asks for the `anvil` fixture; run with
 `-m "not anvil"` against an external node. Such a run refuses to start an anvil.
+The tests of tests/network (faults on a multi-node network) run only against one.
 """
 
 from __future__ import annotations
@@ -51,11 +52,22 @@ def artifacts() -> Artifacts:
     )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that asks for the `anvil` fixture needs anvil: mark it so."""
+NETWORK_TESTS = ROOT / "tests" / "network"
+"""Tests of an external multi-node network (faults, fail-over): they run only against one."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that asks for the `anvil` fixture needs anvil: mark it so. Without an external
+    node, deselect (and so report) the tests of tests/network."""
     for item in items:
         if "anvil" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.anvil)
+    if EXTERNAL_RPC_URL:
+        return
+    network = [item for item in items if NETWORK_TESTS in Path(str(item.path)).parents]
+    if network:
+        config.hook.pytest_deselected(items=network)
+        items[:] = [item for item in items if item not in network]
 
 
 @pytest.fixture(scope="session")

@@ -38,6 +38,9 @@ from tests.ledger.test_settlement_world import (
     reverts,
 )
 
+# A module-wide world that fresh_chain's evm_snapshot undoes after each test: anvil only.
+pytestmark = pytest.mark.anvil
+
 # The shared world's fixtures.
 built_world, senders, world = shared.built_world, shared.senders, shared.world
 
@@ -60,7 +63,6 @@ def recovered(digest: bytes, signature: bytes) -> str:
 # -- construction -----------------------------------------------------------------------------
 
 
-@pytest.mark.anvil
 def test_clearing_is_bound_to_its_consortium_token_and_window(world):
     clearing = world.clearing
     assert clearing.consortium_address() == world.council.address
@@ -206,7 +208,6 @@ def test_claims_are_read_in_pages(world):
 # -- confirmation by the debtor ---------------------------------------------------------------
 
 
-@pytest.mark.anvil
 def test_the_debtor_confirms_and_the_claim_turns_final_after_the_window(world, fresh_chain):
     claim_id = file(world)
     dealer = world.clearing_as(DEALER)
@@ -227,7 +228,6 @@ def test_the_debtor_confirms_and_the_claim_turns_final_after_the_window(world, f
     assert dealer.status_of(claim_id) is ClaimStatus.FINAL and dealer.claim(claim_id).is_final
 
 
-@pytest.mark.anvil
 def test_only_the_current_debtor_key_confirms_once(world, fresh_chain):
     claim_id = file(world)
     for index in (LENDER, DEALER_B, STRANGER, 0):
@@ -287,7 +287,6 @@ def test_a_signed_confirmation_is_relayed_by_anyone(world, fresh_chain):
         world.clearing_as(STRANGER).confirm_with_signature(claim_id, deadline, signature)
 
 
-@pytest.mark.anvil
 def test_a_signature_cannot_be_replayed_on_another_chain_contract_or_claim(world, fresh_chain):
     first, second = file(world, label="lien 1"), file(world, label="lien 2")
     claim = world.clearing.claim(first)
@@ -462,7 +461,6 @@ def test_the_debtor_disputes_a_filed_or_confirmed_claim_citing_evidence(world):
         dealer.confirm(filed)
 
 
-@pytest.mark.anvil
 def test_a_claim_can_be_disputed_until_its_window_closes(world, fresh_chain):
     first, second = file(world, label="lien 1"), file(world, label="lien 2")
     dealer = world.clearing_as(DEALER)
@@ -560,7 +558,6 @@ def test_only_uninvolved_operators_or_governors_decide_disputes(world):
 # -- withdrawal -------------------------------------------------------------------------------
 
 
-@pytest.mark.anvil
 def test_the_creditor_withdraws_a_claim_before_it_settles(world):
     filed, confirmed, disputed, final = (file(world, label=f"lien {i}") for i in range(4))
     dealer, lender = world.clearing_as(DEALER), world.clearing_as(LENDER)

@@ -48,10 +48,13 @@ from ledger.floorplan import (
     registration_text,
 )
 from ledger.keys import dev_account
+from ledger.nonces import resync_all
 from ledger.reverts import ErrorDecoder
 from ledger.transactions import Sender, Sent
 from ledger.vin import VehicleKeys, check_digit
-from tests.conftest import reverted_after
+
+# A module-wide world that fresh_chain's evm_snapshot undoes after each test: anvil only.
+pytestmark = pytest.mark.anvil
 
 # Dev accounts and the member ids they get, in order of admission (the operator founds it).
 OPERATOR, LENDER_A, LENDER_B, DEALER, DEALER_B, AUDITOR, REGULATOR, LENDER_C = range(8)
@@ -120,18 +123,14 @@ class World:
 @pytest.fixture(scope="module")
 def world(chain: Chain, artifacts: Artifacts, errors: ErrorDecoder) -> Iterator[World]:
     """Built once per module on the session chain, and undone when the module ends."""
-    with reverted_after(chain):
-        yield _build_world(chain, artifacts, errors)
-
-
-def _build_world(chain: Chain, artifacts: Artifacts, errors: ErrorDecoder) -> World:
+    snapshot = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
     senders = [Sender(chain, dev_account(i), errors=errors) for i in range(10)]
     council = deploy_consortium(senders[0], artifacts, [senders[0].address], ["Operator"], 1)
     for index, name, roles in MEMBERS:
         council.execute(council.propose_admit(senders[index].address, name, roles))
     plan = deploy_floor_plan(senders[0], artifacts, council.address)
     lender_a = plan.as_sender(senders[LENDER_A])
-    return World(
+    yield World(
         chain=chain,
         senders=senders,
         council=council,
@@ -140,6 +139,8 @@ def _build_world(chain: Chain, artifacts: Artifacts, errors: ErrorDecoder) -> Wo
         line_b=plan.as_sender(senders[LENDER_B]).open_line(senders[DEALER].address, LIMIT, TERMS),
         line_a2=lender_a.open_line(senders[DEALER_B].address, LIMIT, TERMS),
     )
+    chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+    resync_all()
 
 
 @pytest.fixture
@@ -712,7 +713,6 @@ def test_a_forged_or_altered_confirmation_reverts(w):
     relay.confirm_receipt(confirmation, genuine)
 
 
-@pytest.mark.anvil
 def test_an_expired_confirmation_reverts(w):
     w.client(LENDER_A).advance(w.line_a, [car(1)])
     deadline = now(w.chain) + 60
@@ -788,7 +788,6 @@ def test_confirmation_nonces_follow_the_dealer_through_a_key_rotation(w):
     assert w.plan.vehicle(car(2).vin_hash).confirmed
 
 
-@pytest.mark.anvil
 def test_unconfirmed_vehicles_are_flagged_after_the_deadline(w):
     lender = w.client(LENDER_A)
     sent = lender.advance(w.line_a, [car(1), car(2)])
@@ -816,7 +815,6 @@ def test_unconfirmed_vehicles_are_flagged_after_the_deadline(w):
 # -- sale, payoff, sold out of trust ----------------------------------------------------------
 
 
-@pytest.mark.anvil
 def test_sale_then_payoff_then_release(w):
     lender, dealer = w.client(LENDER_A), w.client(DEALER)
     advanced = lender.advance(w.line_a, [car(1), car(2)])
@@ -889,7 +887,6 @@ def test_only_the_line_lender_releases(w):
         w.client(DEALER).release([car(1).vin_hash])
 
 
-@pytest.mark.anvil
 def test_a_missed_payoff_deadline_is_sold_out_of_trust(w):
     w.client(LENDER_A).advance(w.line_a, [car(1), car(2)])
     sold = w.client(DEALER).report_sale([car(1).vin_hash])
@@ -944,7 +941,6 @@ def test_repossession_keeps_the_lien_until_release(w):
 # -- curtailments -----------------------------------------------------------------------------
 
 
-@pytest.mark.anvil
 def test_overdue_curtailments_are_flagged_once_per_step(w):
     lender, anyone = w.client(LENDER_A), w.client(STRANGER)
     sent = lender.advance(w.line_a, [car(1)])
@@ -1028,7 +1024,6 @@ def test_curtailment_payments_are_checked(w):
 # -- refinancing ------------------------------------------------------------------------------
 
 
-@pytest.mark.anvil
 def test_refinancing_moves_the_lien_with_both_lenders_consent(w):
     lender_a, lender_b = w.client(LENDER_A), w.client(LENDER_B)
     cars = [car(1), car(2)]
@@ -1182,7 +1177,6 @@ _serials = itertools.count(10_000)
     paid_share=st.integers(1, BPS),
     offsets=st.lists(st.integers(0, 3 * YEAR), min_size=1, max_size=4),
 )
-@pytest.mark.anvil
 def test_payoffs_and_curtailments_equal_the_contracts_over_random_terms(
     w, value, advance_rate, rate, fee, days, share, paid_after, paid_share, offsets
 ):

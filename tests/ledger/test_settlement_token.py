@@ -27,6 +27,9 @@ from tests.ledger.test_settlement_world import (
     reverts,
 )
 
+# A module-wide world that fresh_chain's evm_snapshot undoes after each test: anvil only.
+pytestmark = pytest.mark.anvil
+
 # The shared world's fixtures.
 built_world, senders, world = shared.built_world, shared.senders, shared.world
 
@@ -160,7 +163,6 @@ def test_a_bank_burns_its_own_tokens_without_allowance(world):
 # -- who may hold -----------------------------------------------------------------------------
 
 
-@pytest.mark.anvil
 def test_only_current_member_addresses_receive_tokens(world, fresh_chain):
     dealer = world.token_as(DEALER)
     with reverts("SettlementTokenRecipientNotMember", account=world.address(STRANGER)):

@@ -25,6 +25,7 @@ from ledger.compiler import Artifacts
 from ledger.consortium import ConsortiumClient, Role, deploy_consortium
 from ledger.errors import TransactionReverted
 from ledger.keys import dev_account
+from ledger.nonces import resync_all
 from ledger.reverts import ErrorDecoder
 from ledger.settlement import (
     Claim,
@@ -39,7 +40,9 @@ from ledger.settlement import (
     deploy_settlement_token,
 )
 from ledger.transactions import Sender, Sent
-from tests.conftest import reverted_after
+
+# A module-wide world that fresh_chain's evm_snapshot undoes after each test: anvil only.
+pytestmark = pytest.mark.anvil
 
 # Dev accounts: 0, 1, 2 govern (GOVERNOR + OPERATOR, quorum 1); the others are admitted in this
 # order, so member id = account index + 1; 9 is never a member.
@@ -242,8 +245,10 @@ def build_world(chain: Chain, senders: list[Sender], artifacts: Artifacts) -> Wo
 @pytest.fixture(scope="module")
 def built_world(chain: Chain, senders: list[Sender], artifacts: Artifacts) -> Iterator[World]:
     """The world, built once per module in a snapshot that is reverted after the module."""
-    with reverted_after(chain):
-        yield build_world(chain, senders, artifacts)
+    snapshot = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    yield build_world(chain, senders, artifacts)
+    chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+    resync_all()
 
 
 @pytest.fixture
