@@ -374,12 +374,27 @@ def rpc(url: str, method: str, params: list[Any] | None = None, timeout: float =
     return answer.get("result")
 
 
+def fund(address: str, ether: int) -> str:
+    """Send `ether` to `address` from the last prefunded dev account; return the tx hash."""
+    from web3.types import TxParams, Wei
+
+    from ledger.chain import Chain, checksum
+    from ledger.keys import dev_account
+    from ledger.transactions import Sender
+
+    sender = Sender(Chain(NODES[0].url), dev_account(DEV_ACCOUNTS - 1))
+    tx: TxParams = {"to": checksum(address), "value": Wei(ether * 10**18)}
+    return str(sender.send(tx).tx_hash)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "command", choices=["build", "up", "down", "status", "reset", "start", "stop", "kill"]
+        "command",
+        choices=["build", "up", "down", "status", "reset", "start", "stop", "kill", "fund"],
     )
-    parser.add_argument("node", nargs="?", type=int, help="node index (start/stop/kill)")
+    parser.add_argument("node", nargs="?", help="node index (start/stop/kill); fund: ADDRESS")
+    parser.add_argument("--ether", type=int, default=1000, help="fund: how much (default 1000)")
     parser.add_argument("--root", type=Path, default=ROOT / "var" / "consortium-net")
     args = parser.parse_args()
     net = Network(args.root)
@@ -398,10 +413,14 @@ def main() -> None:
     elif args.command == "reset":
         net.down()
         shutil.rmtree(args.root, ignore_errors=True)
+    elif args.command == "fund":
+        if args.node is None:
+            parser.error("fund needs an ADDRESS")
+        print(fund(args.node, args.ether))
     else:
-        if args.node is None or not 0 <= args.node < SIGNERS:
+        if args.node is None or not args.node.isdigit() or not 0 <= int(args.node) < SIGNERS:
             parser.error(f"{args.command} needs a node index 0..{SIGNERS - 1}")
-        node = NODES[args.node]
+        node = NODES[int(args.node)]
         if args.command == "start":
             net.start(node)
         else:
