@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 
+import pytest
 from sqlmodel import Session, col, select
 from web3 import Web3
 
