@@ -108,8 +108,8 @@ class FailoverProvider(HTTPProvider):
         return response
 
     def _in_use(self) -> tuple[int, str]:
-        with self._lock:
-            return self._current, self.urls[self._current]
+        with self._lock:  # `endpoint_uri`, as in web3's own provider, is the URL in use
+            return self._current, str(self.endpoint_uri)
 
     def _fail_over(self, index: int, exc: BaseException) -> None:
         with self._lock:
