@@ -252,8 +252,11 @@ def _print_demo(runtime: Runtime) -> None:
 def demo(env_file: EnvFile = None) -> None:
     """Admit the demo consortium (2 lenders, 3 dealers, ...) and print an API key per member."""
     with _runtime(env_file) as runtime:
-        if not runtime.settings.dev_mode:
-            console.print("[red]error:[/red] the demo runs in dev mode only (AUTOLEDGER_DEV=1)")
+        if runtime.keyring is None:
+            console.print(
+                "[red]error:[/red] outside dev mode the demo needs AUTOLEDGER_KEYRING_PASSWORD:"
+                " it creates one key per demo member in var/keys (docs/network.md)"
+            )
             raise typer.Exit(2)
         _print_demo(runtime)
 

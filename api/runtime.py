@@ -130,12 +130,14 @@ class Runtime:
             journal=journal,
             node=node,
         )
-        if settings.dev_mode:
-            try:
+        try:
+            if settings.dev_mode:
                 _grant_dev_roles(runtime)
-            except BaseException:
-                runtime.close()
-                raise
+            else:
+                _check_operator_roles(runtime)
+        except BaseException:
+            runtime.close()
+            raise
         return runtime
 
     @classmethod
@@ -444,6 +446,22 @@ def _grant_dev_roles(runtime: Runtime) -> None:
         proposal = consortium.propose_grant(runtime.operator.address, role)
         consortium.execute(proposal)
         log.info("granted %s to the operator (dev chain)", role)
+
+
+def _check_operator_roles(runtime: Runtime) -> None:
+    """Outside dev mode roles come from governance only: say how, when one is missing."""
+    roles = runtime.consortium.member(runtime.operator.address).roles
+    for role in DEV_OPERATOR_ROLES:
+        if role not in roles:
+            log.warning(
+                "operator %s lacks the %s role, so evidence cannot be anchored; the consortium"
+                " grants it by vote: autoledger consortium propose grant-role --address %s"
+                " --role %s, then vote and execute (docs/network.md)",
+                runtime.operator.address,
+                role.name,
+                runtime.operator.address,
+                role.name,
+            )
 
 
 def _node_file(settings: Settings) -> Path:

@@ -44,6 +44,7 @@ def health(request: Request) -> JSONResponse:
             "latest_block": latest,
             "finality_depth": runtime.chain.finality_depth,
             "node": "embedded" if runtime.node is not None else "external",
+            "rpc_url": runtime.chain.url_in_use,
         }
     except LedgerError as exc:
         body["status"] = "degraded"

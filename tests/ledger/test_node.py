@@ -17,6 +17,8 @@ from ledger.node import EmbeddedNode, find_anvil
 from ledger.transactions import Sender
 from tests.conftest import NODE_MODULES
 
+pytestmark = pytest.mark.anvil  # the embedded anvil itself
+
 
 def _alive(pid: int) -> bool:
     try:
