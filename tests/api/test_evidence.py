@@ -31,8 +31,10 @@ def test_upload_anchor_receipt_download(client, runtime, demo, verify_url):
     final = client.get(f"/v1/evidence/{body['id']}/receipt", headers=collector.headers)
     assert final.status_code == 200 and final.json()["final"] is True
     receipt = Receipt.from_json(final.json()["receipt"])
-    report = verify_receipt(receipt, document=RECORDING, rpc_url=verify_url)
-    assert report.ok and report.failed == () and report.skipped == ()
+    report = verify_receipt(
+        receipt, document=RECORDING, rpc_url=verify_url, trust=runtime.trust_root()
+    )
+    assert report.verified and report.failed == () and report.skipped == ()
 
     item = client.get(f"/v1/evidence/{body['id']}", headers=collector.headers).json()
     assert item["status"] == "final" and item["channel"] == "phone"
@@ -100,8 +102,10 @@ def test_forget_destroys_the_content_but_not_the_proof(client, runtime, demo, ve
     gone = client.get(f"/v1/evidence/{item}/content", headers=demo["legal"].headers)
     assert gone.status_code == 410
     receipt = client.get(f"/v1/evidence/{item}/receipt", headers=collector.headers).json()
-    report = verify_receipt(receipt["receipt"], document=RECORDING, rpc_url=verify_url)
-    assert report.failed == ()
+    report = verify_receipt(
+        receipt["receipt"], document=RECORDING, rpc_url=verify_url, trust=runtime.trust_root()
+    )
+    assert report.verified, report.checks
     leaf = forgotten.json()["leaf_hash"]
     assert runtime.registry.forgotten_at(bytes.fromhex(leaf)) is not None
     twice = client.post(f"/v1/evidence/{item}/forget", headers=collector.headers)

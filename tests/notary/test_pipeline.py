@@ -45,9 +45,10 @@ def test_file_to_final_receipt_that_verifies_on_chain(runtime, collector, verify
         issued.receipt,
         document=recording,
         rpc_url=verify_url,
+        trust=runtime.trust_root(),
         expected_signer=runtime.operator.address,
     )
-    assert report.ok and not report.failed, report
+    assert report.verified and not report.failed, report
     assert "anchored_root" not in report.skipped
     tampered = verify_receipt(issued.receipt, document=recording[:-1] + b"!", rpc_url=verify_url)
     assert tampered.failed == ("digest",)
@@ -69,7 +70,7 @@ def test_many_items_share_one_batch_and_each_receipt_verifies(runtime, collector
     for item in items[:3] + items[-3:]:
         receipt = runtime.issuer.for_item(item).receipt
         assert receipt is not None
-        assert verify_receipt(receipt, rpc_url=verify_url).failed == ()
+        assert verify_receipt(receipt, rpc_url=verify_url, trust=runtime.trust_root()).verified
 
 
 def test_batches_extend_one_evidence_log_anchored_root_by_root(runtime, collector, verify_url):
@@ -95,8 +96,8 @@ def test_batches_extend_one_evidence_log_anchored_root_by_root(runtime, collecto
     early, late = (runtime.issuer.for_item(items[i]).receipt for i in (3, 24))
     assert early is not None and late is not None
     assert (early.tree_size, early.root, late.tree_size) == (10, batches[0].root, 25)
-    assert verify_receipt(early, rpc_url=verify_url).failed == ()
-    assert verify_receipt(late, rpc_url=verify_url).failed == ()
+    assert verify_receipt(early, rpc_url=verify_url, trust=runtime.trust_root()).verified
+    assert verify_receipt(late, rpc_url=verify_url, trust=runtime.trust_root()).verified
 
 
 def test_two_batchers_at_once_extend_one_log_without_sharing_an_item(
