@@ -24,6 +24,7 @@ from sqlmodel import Session, col, delete
 
 from api.apikeys import member_of_token
 from api.errors import Forbidden, NotAuthenticated
+from api.inputs import check_request
 from api.models import RequestNonce
 from ledger.chain import Address, checksum
 from ledger.consortium import ConsortiumClient, Member, Role
@@ -102,6 +103,7 @@ def public() -> Dependency:
     """Policy dependency: no credentials needed."""
 
     async def anyone(request: Request) -> Principal | None:
+        await check_request(request)
         return None
 
     return _with_policy(anyone, Policy(public=True))
@@ -111,7 +113,9 @@ def members(*, self_service: bool = False) -> Dependency:
     """Policy dependency: any active member."""
 
     async def member(request: Request) -> Principal | None:
-        return await _authorize(request, Policy(self_service=self_service))
+        principal = await _authorize(request, Policy(self_service=self_service))
+        await check_request(request)
+        return principal
 
     return _with_policy(member, Policy(self_service=self_service))
 
@@ -121,7 +125,9 @@ def roles(*allowed: Role) -> Dependency:
     policy = Policy(allowed=frozenset(allowed))
 
     async def holder(request: Request) -> Principal | None:
-        return await _authorize(request, policy)
+        principal = await _authorize(request, policy)
+        await check_request(request)
+        return principal
 
     return _with_policy(holder, policy)
 

@@ -41,6 +41,7 @@ from reportlab.platypus import (
 from api.errors import ApiError, NotFound
 from api.runtime import Runtime
 from ledger.errors import LedgerError
+from notary.file_names import safe_file_name
 from notary.models import EvidenceItem, ItemStatus
 from notary.receipts import Receipt
 
@@ -106,7 +107,8 @@ def facts_of(
         public_id=item.public_id,
         status=issued.status,
         receipt=issued.receipt,
-        file_name=item.file_name,
+        # rows stored before names were normalized are made safe here
+        file_name=safe_file_name(item.file_name),
         submitter_name=submitter_name,
         contact_time=item.contact_time,
         channel=item.channel,

@@ -20,6 +20,7 @@ from api.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export
 from api.contacts import Window, list_violations, load_rules, summary
 from api.errors import NotFound
 from api.evidence_queries import sees_all
+from api.inputs import parse_day
 from api.inventory import VehicleRef
 from api.pages.charts import BarChart, bar_chart
 from api.pages.i18n import Translator
@@ -286,7 +287,7 @@ def _day(form: Mapping[str, str], name: str, errors: dict[str, str], t: Translat
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return parse_day(text)  # the API's range: 9999-12-31 has no next day
     except ValueError:
         errors[name] = t("oversight_form.error.date")
         return None

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from api.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
 from api.auth import Principal, members, roles
@@ -25,9 +25,10 @@ from api.contacts import list_contacts as read_contacts
 from api.contacts import list_violations as read_violations
 from api.errors import NotFound
 from api.evidence_queries import READERS, sees_all
+from api.inputs import MAX_ID, AwareMoment, Day
 from api.inventory import Unprocessable, VehicleRef
 from api.runtime import Runtime
-from api.schemas import RequestBody
+from api.schemas import Channel, MediaType, RequestBody
 from api.views import (
     case_items,
     case_timeline,
@@ -45,7 +46,7 @@ from ledger.consortium import Role
 from ledger.indexer import StoredEvent, indexed_through
 from notary.compliance import RULES
 from notary.compliance_models import CollectionContact, ComplianceViolation
-from notary.intake import CHANNELS, Submitter
+from notary.intake import Submitter
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
@@ -55,7 +56,7 @@ AnyMember = Annotated[Principal, Depends(members())]
 Auditors = Annotated[Principal, Depends(roles(Role.REGULATOR, Role.AUDITOR, Role.NOTARY))]
 Collectors = Annotated[Principal, Depends(roles(Role.COLLECTOR))]
 ComplianceReaders = Annotated[Principal, Depends(roles(Role.COLLECTOR, Role.REGULATOR, Role.LEGAL))]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 
 COMPLIANCE_ALL = frozenset({Role.REGULATOR, Role.LEGAL})
@@ -201,11 +202,11 @@ class ContactBody(RequestBody):
     never stored in clear) or by your own commitment, and a transcript, the digest of the
     recording or message you keep, or both."""
 
-    contact_time: AwareDatetime
+    contact_time: AwareMoment
     time_zone: str | None = Field(
         default=None, max_length=64, description="The debtor's IANA time zone"
     )
-    channel: str
+    channel: Channel
     evidence_type: Literal["call_recording", "message_log"] = "message_log"
     debtor_reference: str | None = Field(default=None, min_length=1, max_length=200)
     debtor_commitment: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
@@ -213,7 +214,7 @@ class ContactBody(RequestBody):
     case_commitment: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     transcript: str | None = Field(default=None, max_length=200_000)
     document_digest: str | None = Field(default=None, pattern=r"^(0x)?[0-9a-fA-F]{64}$")
-    media_type: str | None = None
+    media_type: MediaType | None = None
     idempotency_key: str | None = Field(default=None, max_length=200)
 
 
@@ -339,7 +340,9 @@ def _window(principal: Principal, start: date | None, end: date | None) -> Windo
 def vehicle_timeline_view(
     principal: Parties,
     request: Request,
-    vin: Annotated[str, Path(description="VIN, or 0x + the 64 hex digits of its hash")],
+    vin: Annotated[
+        str, Path(max_length=66, description="VIN, or 0x + the 64 hex digits of its hash")
+    ],
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> VehicleTimeline:
@@ -409,11 +412,11 @@ def case_timeline_view(
 def member_timeline_view(
     principal: AnyMember,
     request: Request,
-    member_id: Annotated[int, Path(ge=1)],
+    member_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     contract: Annotated[str | None, Query(max_length=100)] = None,
     event: Annotated[str | None, Query(max_length=100)] = None,
-    from_block: Annotated[int | None, Query(ge=0)] = None,
-    to_block: Annotated[int | None, Query(ge=0)] = None,
+    from_block: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    to_block: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> MemberTimeline:
@@ -463,7 +466,7 @@ def alerts_view(
     principal: Parties,
     request: Request,
     kind: Annotated[AlertKind | None, Query()] = None,
-    line_id: Annotated[int | None, Query(ge=1)] = None,
+    line_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> AlertPage:
@@ -495,7 +498,7 @@ def verify(
     principal: Auditors,
     request: Request,
     checkpoint_size: Annotated[
-        int | None, Query(ge=0, description="Size of an evidence log you noted earlier")
+        int | None, Query(ge=0, le=MAX_ID, description="Size of an evidence log you noted earlier")
     ] = None,
     checkpoint_root: Annotated[
         str | None, Query(pattern=r"^[0-9a-f]{64}$", description="Its root")
@@ -520,8 +523,8 @@ def verify(
 def export(
     principal: Auditors,
     request: Request,
-    start: Annotated[date, Query(alias="from", description="First day (UTC)")],
-    end: Annotated[date, Query(alias="to", description="Last day (UTC), included")],
+    start: Annotated[Day, Query(alias="from", description="First day (UTC)")],
+    end: Annotated[Day, Query(alias="to", description="Last day (UTC), included")],
 ) -> StreamingResponse:
     """A signed zip of the days' events, receipts and breaches (`autoledger verify` checks it)."""
     if end < start:
@@ -551,10 +554,6 @@ def export(
 def record(principal: Collectors, request: Request, body: ContactBody) -> JSONResponse:
     """Record a contact: checked against the rules, breaches stored, anchored as evidence."""
     runtime = _runtime(request)
-    if body.channel not in CHANNELS:
-        raise Unprocessable(
-            f"channel: {body.channel!r} is not one of {', '.join(sorted(CHANNELS))}"
-        )
     recorded = record_contact(
         engine=runtime.engine,
         intake=runtime.intake,
@@ -576,8 +575,8 @@ def record(principal: Collectors, request: Request, body: ContactBody) -> JSONRe
 def list_contacts(
     principal: ComplianceReaders,
     request: Request,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> ContactPage:
@@ -595,8 +594,8 @@ def list_violations(
     principal: ComplianceReaders,
     request: Request,
     rule: Annotated[RuleName | None, Query()] = None,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
     offset: Offset = 0,
     limit: Limit = 50,
 ) -> ViolationPage:
@@ -617,8 +616,8 @@ def list_violations(
 def compliance_summary(
     principal: ComplianceReaders,
     request: Request,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
     """Breaches per day and rule, and contacts by hour of day (debtor time), with totals."""
     return summary(_runtime(request).engine, _window(principal, start, end))
