@@ -3,7 +3,9 @@
 Every `/v1` route declares a `Policy` through one of `public()`, `members()` or `roles(...)`;
 `create_app` refuses to start when a route has none. The caller's member status and roles
 are read from the `Consortium` contract on every request, so a suspension or key rotation
-takes effect at once.
+takes effect at once. Once the caller is let in, each policy also checks the request's query,
+path and form inputs (`api.inputs.check_request`), so every route does, after
+authentication.
 """
 
 from __future__ import annotations

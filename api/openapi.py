@@ -115,6 +115,7 @@ def install_openapi(
                     if code[:1] in ("4", "5"):
                         answer["description"] = ERRORS.get(int(code), answer.get("description"))
                         answer["content"] = {PROBLEM_JSON: {"schema": reference}}
+                operation["responses"] = dict(sorted(answers.items()))
         _drop_unused(components, ("HTTPValidationError", "ValidationError"), schema)
         app.openapi_schema = schema
         return schema

@@ -371,3 +371,37 @@ def _unbounded(schema: dict[str, Any], where: str, components: dict[str, Any]) -
                 found.append(f"{where}: object")
             found += _unbounded(extra, f"{where}{{}}", components)
     return found
+
+
+def test_the_command_line_enforces_the_upload_limit_and_the_date_range(
+    cli_env, database_url, monkeypatch
+):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from ledger.database import make_engine
+
+    runner = CliRunner()
+    folder = cli_env / "evidence"
+    folder.mkdir()
+    (folder / "small.txt").write_bytes(b"x" * 10)
+    (folder / "big.wav").write_bytes(b"x" * 5000)
+    monkeypatch.setenv("AUTOLEDGER_MAX_UPLOAD_BYTES", "100")
+    result = runner.invoke(app, ["stamp", str(folder), "--case", "C-1"])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())  # the console wraps long lines
+    assert "big.wav: 5000 bytes is larger than the upload limit of 100 bytes" in said
+    assert "AUTOLEDGER_MAX_UPLOAD_BYTES" in said and "small.txt" not in said
+    assert list(folder.glob("*.receipt.json")) == []
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        assert list(session.exec(select(EvidenceItem))) == [], "nothing was stored"
+    engine.dispose()
+    # Digests only: no file is stored, so no limit (as POST /v1/evidence/digests).
+    digests = runner.invoke(app, ["stamp", str(folder), "--digest", "--no-wait", "--case", "C-1"])
+    assert digests.exit_code == 0, digests.output
+    export = runner.invoke(
+        app, ["audit", "export", "--from", "2026-01-01", "--to", "9999-12-31", "-o", "x.zip"]
+    )
+    assert export.exit_code == 2, export.output
+    assert "2999-12-31" in " ".join(export.output.split())
