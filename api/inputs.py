@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, AwareDatetime, Strict
@@ -155,7 +155,13 @@ async def check_request(request: Request) -> None:
         route, APIRoute
     ):
         form = await request.form()
-        fields = {f.alias: f for f in route.dependant.body_params}
+        fields = {
+            f.alias: f for f in route.dependant.body_params if isinstance(f.field_info, params.Form)
+        }
+        if route.dependant.body_params and not fields:
+            raise RequestValidationError(
+                [_error(("body", "content-type"), f"this route takes application/json, not {kind}")]
+            )
         counts = Counter(name for name, _ in form.multi_items())
         for name, count in counts.items():
             if name not in fields:

@@ -3,10 +3,11 @@
 FastAPI documents the 422 only, as ``application/json`` with its own schema; the API answers
 every error as RFC 9457 ``application/problem+json`` (`api.problems`). What each operation can
 answer follows from what it is: an authenticated route can answer 401 and 403, a route with
-an id in its path 404, a write 409 (the chain or the stored state refused it) and 504, an
-upload 400 and 413; every route 422 (`api.inputs.check_request` reads even undeclared query
-parameters), 500, 502 and 503 (the chain node or the database is away). A route adds others
-it can answer with ``responses=problems(410)``.
+an id in its path 404, a write 409 (the chain or the stored state refused it) and 504, a route
+with a body 400 (a body that does not parse), an upload 413; every route 422
+(`api.inputs.check_request` reads even undeclared query parameters), 500, 502 and 503 (the
+chain node or the database is away). A route adds others it can answer with
+``responses=problems(410)``.
 """
 
 from __future__ import annotations
@@ -74,8 +75,10 @@ def error_statuses(route: APIRoute, method: str, policy: Policy | None) -> set[i
         found.add(404)
     if method not in ("GET", "HEAD"):
         found |= {409, 504}
+    if route.dependant.body_params:
+        found.add(400)
     if any(_is_form(f) for f in route.dependant.body_params):
-        found |= {400, 413}
+        found.add(413)
     return found
 
 

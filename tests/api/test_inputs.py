@@ -220,6 +220,11 @@ def test_numbers_are_numbers_and_text_holds_no_nul(
         "/v1/claims", json=claim | {"amount": 100, "reference": "INV\x00"}, headers=lender.headers
     )
     _refused(client, nul_reference, 422, "body.reference", "U+0000")
+    as_form = client.post("/v1/claims", data={"amount": "1"}, headers=lender.headers)
+    _refused(client, as_form, 422, "takes application/json")
+    nested = b"[" * 100_000
+    json_headers = lender.headers | {"Content-Type": "application/json"}
+    _refused(client, client.post("/v1/claims", content=nested, headers=json_headers), 400)
     assert client.get("/v1/claims", headers=lender.headers).json() == []
     line = {"dealer_id": dealer.member.id, "limit": True, "terms": {}}
     _refused(client, client.post("/v1/lines", json=line, headers=lender.headers), 422, "limit")
