@@ -13,16 +13,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.auth import Principal, roles
-from api.certificate import case_certificate_of, certificate_of
 from api.errors import Conflict, NotFound
-from api.evidence_queries import (
-    READERS,
-    SUBMITTERS,
-    EvidenceFilter,
-    case_evidence,
-    search_evidence,
-    visible_item,
-)
 from api.inputs import MAX_ID, AwareMoment, Moment
 from api.openapi import problems
 from api.runtime import Runtime
@@ -30,9 +21,18 @@ from api.schemas import Channel, MediaType, RequestBody
 from ledger.consortium import Role
 from ledger.evidence import ReasonCode
 from notary.blobs import BlobKeyDestroyed
+from notary.certificate import case_certificate_of, certificate_of
 from notary.file_names import safe_file_name
 from notary.intake import Accepted, Submission, Submitter
 from notary.models import EvidenceItem, ItemStatus
+from notary.queries import (
+    READERS,
+    SUBMITTERS,
+    EvidenceFilter,
+    case_evidence,
+    search_evidence,
+    visible_item,
+)
 from notary.records import MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE
 
 router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
