@@ -27,6 +27,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         openapi_url="/v1/openapi.json",
         docs_url="/v1/docs",
         redoc_url=None,
+        # GET /metrics is the service's own; FastAPI's OpenTelemetry hooks would look up the
+        # global providers on every request for nothing
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.runtime = runtime
     install_problem_handlers(app, ROUTERS)

@@ -2,10 +2,10 @@
 
 Every `/v1` route declares a `Policy` through one of `public()`, `members()` or `roles(...)`;
 `create_app` refuses to start when a route has none. The caller's member status and roles
-are read from the `Consortium` contract on every request, so a suspension or key rotation
-takes effect at once. Once the caller is let in, each policy also checks the request's query,
-path and form inputs (`api.inputs.check_request`), so every route does, after
-authentication.
+are read from the `Consortium` contract once per block (`api.members.MemberCache`), so a
+suspension or key rotation takes effect within one block. Once the caller is let in, each
+policy also checks the request's query, path and form inputs (`api.inputs.check_request`), so
+every route does, after authentication.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from sqlmodel import Session, col, delete
 from api.apikeys import member_of_token
 from api.errors import Forbidden, NotAuthenticated
 from api.inputs import check_request
+from api.members import MemberCache
 from api.models import RequestNonce
 from ledger.chain import Address, checksum
-from ledger.consortium import ConsortiumClient, Member, Role
+from ledger.consortium import Member, Role
 from ledger.consortium import Principal as Principal  # re-exported: routes and pages use it
 from ledger.errors import SignatureMalformed, TransactionReverted
 from ledger.signatures import canonical_signature
@@ -141,17 +142,17 @@ async def _authorize(request: Request, policy: Policy) -> Principal:
 async def authenticate(request: Request) -> Principal:
     """The member behind `request`'s API key or signature; raises `NotAuthenticated`."""
     runtime = request.app.state.runtime
-    consortium: ConsortiumClient = runtime.consortium
+    directory: MemberCache = runtime.members
     token = _bearer(request.headers)
     if token is not None:
         member_id = member_of_token(runtime.engine, token)
         if member_id is None:
             raise NotAuthenticated("unknown or revoked API key")
-        return _principal(consortium.member(member_id), via="api-key")
+        return _principal(directory.member(member_id), via="api-key")
     if SIGNATURE_HEADER.lower() in request.headers:
         signer = await _verify_signature(request, chain_id=runtime.chain.chain_id)
         try:
-            member = consortium.member(signer)
+            member = directory.member(signer)
         except TransactionReverted as exc:
             raise NotAuthenticated(f"{signer} is not a consortium member") from exc
         return _principal(member, via="signature")

@@ -245,8 +245,11 @@ class Trial:
         """Submissions and advances for `duration` seconds, one clearing cycle triggered a
         third of the way in, kills at random moments."""
         stop = threading.Event()
-        modes = ["both", "node", "service"] * (self.args.kills // 3 + 1)
-        self.random.shuffle(modes)
+        modes: list[str] = []
+        while len(modes) < self.args.kills:  # each mode once in every three kills
+            rotation = ["both", "node", "service"]
+            self.random.shuffle(rotation)
+            modes += rotation
         modes = modes[: self.args.kills]
         start = time.monotonic()
         moments = sorted(

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from api.auth import Principal, members, roles
 from api.errors import NotFound, Unprocessable
 from api.inputs import MAX_ID, AwareMoment, Day
+from api.paging import MAX_CURSOR_LENGTH, MAX_PAGE, next_of, start_of
 from api.runtime import Runtime
 from api.schemas import Channel, MediaType, RequestBody
 from ledger.consortium import Role
@@ -33,7 +34,15 @@ from notary.contacts import list_contacts as read_contacts
 from notary.contacts import list_violations as read_violations
 from notary.intake import Submitter
 from notary.queries import READERS, sees_all
-from oversight.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
+from oversight.audit import (
+    AuditError,
+    Auditor,
+    AuditReport,
+    Checkpoint,
+    bundle_file_name,
+    check_export_range,
+    export_days,
+)
 from oversight.views import (
     case_items,
     case_timeline,
@@ -57,7 +66,11 @@ Auditors = Annotated[Principal, Depends(roles(Role.REGULATOR, Role.AUDITOR, Role
 Collectors = Annotated[Principal, Depends(roles(Role.COLLECTOR))]
 ComplianceReaders = Annotated[Principal, Depends(roles(Role.COLLECTOR, Role.REGULATOR, Role.LEGAL))]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
-Limit = Annotated[int, Query(ge=1, le=500)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+CursorParam = Annotated[
+    str | None,
+    Query(max_length=MAX_CURSOR_LENGTH, description="`next_cursor` of the previous page"),
+]
 
 COMPLIANCE_ALL = frozenset({Role.REGULATOR, Role.LEGAL})
 """Who sees every collector's contacts and breaches; a collector sees its own."""
@@ -113,6 +126,8 @@ class EventPage(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
+    """Pass as `cursor` for the next page; None on the last."""
     items: list[EventOut]
 
 
@@ -152,6 +167,8 @@ class CaseTimeline(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
+    """Pass as `cursor` for the next page; None on the last."""
     items: list[CaseEntry]
 
 
@@ -194,6 +211,8 @@ class AlertPage(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
+    """Pass as `cursor` for the next page; None on the last."""
     items: list[AlertOut]
 
 
@@ -303,6 +322,8 @@ class ContactPage(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
+    """Pass as `cursor` for the next page; None on the last."""
     items: list[ContactOut]
 
 
@@ -312,6 +333,8 @@ class ViolationPage(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
+    """Pass as `cursor` for the next page; None on the last."""
     items: list[ViolationOut]
 
 
@@ -345,22 +368,26 @@ def vehicle_timeline_view(
     ],
     offset: Offset = 0,
     limit: Limit = 100,
+    cursor: CursorParam = None,
 ) -> VehicleTimeline:
     """Every lien event of a vehicle (FloorPlan and LotAudit) on lines you may see."""
     runtime = _runtime(request)
     ref = VehicleRef.parse(vin)
     chain_id = runtime.chain.chain_id
+    start = start_of(cursor, "vehicle-timeline", offset)
     found = vehicle_timeline(runtime.engine, chain_id, ref.vin_hash, principal)
     if not found:
         raise NotFound(f"no indexed lien event of vehicle {ref.label}")
+    items = _page(found, start, limit)
     return VehicleTimeline(
         vin=ref.vin,
         vin_hash="0x" + bytes(ref.vin_hash).hex(),
         indexed_through=indexed_through(runtime.engine, chain_id),
         total=len(found),
-        offset=offset,
+        offset=start,
         limit=limit,
-        items=_page(found, offset, limit),
+        items=items,
+        next_cursor=next_of("vehicle-timeline", start, len(items), len(found)),
     )
 
 
@@ -374,9 +401,11 @@ def case_timeline_view(
     case_commitment: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None,
     offset: Offset = 0,
     limit: Limit = 100,
+    cursor: CursorParam = None,
 ) -> CaseTimeline:
     """A case's evidence you may see and the registry events about it (anchoring, etc.)."""
     runtime = _runtime(request)
+    offset = start_of(cursor, "case-timeline", offset)
     if (case is None) == (case_commitment is None):
         raise Unprocessable("give exactly one of case and case_commitment")
     commitment = case_commitment or runtime.intake.case_commitment(case or "")
@@ -405,6 +434,9 @@ def case_timeline_view(
             )
             for e in entries[offset : offset + limit]
         ],
+        next_cursor=next_of(
+            "case-timeline", offset, len(entries[offset : offset + limit]), len(entries)
+        ),
     )
 
 
@@ -419,9 +451,11 @@ def member_timeline_view(
     to_block: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     offset: Offset = 0,
     limit: Limit = 100,
+    cursor: CursorParam = None,
 ) -> MemberTimeline:
     """Events naming a member by address or id (yours; anyone's for legal and regulators)."""
     runtime = _runtime(request)
+    offset = start_of(cursor, "member-timeline", offset)
     chain_id = runtime.chain.chain_id
     addresses = visible_member_addresses(runtime.engine, chain_id, member_id, principal)
     found, total = member_timeline(
@@ -444,6 +478,7 @@ def member_timeline_view(
         offset=offset,
         limit=limit,
         items=[EventOut.of(e) for e in found],
+        next_cursor=next_of("member-timeline", offset, len(found), total),
     )
 
 
@@ -469,9 +504,11 @@ def alerts_view(
     line_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     offset: Offset = 0,
     limit: Limit = 100,
+    cursor: CursorParam = None,
 ) -> AlertPage:
     """Alerts raised on chain and not resolved since, on the lines you may see."""
     runtime = _runtime(request)
+    offset = start_of(cursor, "alerts", offset)
     chain_id = runtime.chain.chain_id
     lines = visible_lines(line_books(runtime.engine, chain_id), principal)
     found = [
@@ -487,6 +524,7 @@ def alerts_view(
         offset=offset,
         limit=limit,
         items=[AlertOut(**vars(a)) for a in found[offset : offset + limit]],
+        next_cursor=next_of("alerts", offset, len(found[offset : offset + limit]), len(found)),
     )
 
 
@@ -527,8 +565,10 @@ def export(
     end: Annotated[Day, Query(alias="to", description="Last day (UTC), included")],
 ) -> StreamingResponse:
     """A signed zip of the days' events, receipts and breaches (`autoledger verify` checks it)."""
-    if end < start:
-        raise Unprocessable(f"the range ends ({end}) before it starts ({start})")
+    try:
+        check_export_range(start, end)
+    except AuditError as exc:
+        raise Unprocessable(str(exc)) from exc
     spool, size = export_days(_runtime(request), first=start, last=end)
 
     def chunks() -> Iterator[bytes]:
@@ -579,13 +619,19 @@ def list_contacts(
     end: Annotated[Day | None, Query(alias="to")] = None,
     offset: Offset = 0,
     limit: Limit = 50,
+    cursor: CursorParam = None,
 ) -> ContactPage:
     """Recorded contacts (yours; every collector's for regulators and legal), newest first."""
+    offset = start_of(cursor, "contacts", offset)
     rows, total = read_contacts(
         _runtime(request).engine, _window(principal, start, end), offset=offset, limit=limit
     )
     return ContactPage(
-        total=total, offset=offset, limit=limit, items=[ContactOut.of(r) for r in rows]
+        total=total,
+        offset=offset,
+        limit=limit,
+        items=[ContactOut.of(r) for r in rows],
+        next_cursor=next_of("contacts", offset, len(rows), total),
     )
 
 
@@ -598,8 +644,10 @@ def list_violations(
     end: Annotated[Day | None, Query(alias="to")] = None,
     offset: Offset = 0,
     limit: Limit = 50,
+    cursor: CursorParam = None,
 ) -> ViolationPage:
     """Collection rule breaches (yours; every collector's for regulators and legal)."""
+    offset = start_of(cursor, "violations", offset)
     rows, total = read_violations(
         _runtime(request).engine,
         _window(principal, start, end),
@@ -608,7 +656,11 @@ def list_violations(
         limit=limit,
     )
     return ViolationPage(
-        total=total, offset=offset, limit=limit, items=[ViolationOut.of(r) for r in rows]
+        total=total,
+        offset=offset,
+        limit=limit,
+        items=[ViolationOut.of(r) for r in rows],
+        next_cursor=next_of("violations", offset, len(rows), total),
     )
 
 

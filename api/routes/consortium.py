@@ -119,7 +119,8 @@ def _consortium(request: Request, principal: Principal | None = None) -> Consort
 @router.get("/me")
 def me(principal: AnyMember, request: Request) -> MemberOut:
     """The calling member."""
-    return MemberOut.of(_consortium(request).member(principal.member_id))
+    runtime: Runtime = request.app.state.runtime
+    return MemberOut.of(runtime.members.member(principal.member_id))
 
 
 @router.get("/members")

@@ -17,6 +17,8 @@ from ledger.node import EmbeddedNode, find_anvil
 from ledger.transactions import Sender
 from tests.conftest import NODE_MODULES
 
+pytestmark = pytest.mark.anvil  # the embedded anvil itself
+
 
 def _alive(pid: int) -> bool:
     try:
@@ -134,3 +136,21 @@ def test_the_node_makes_blocks_at_a_steady_interval(tmp_path: Path):
         first = chain.latest_block()
         time.sleep(2.6)
         assert chain.latest_block() >= first + 2, "blocks come without any transaction"
+
+
+def test_a_restarted_node_never_goes_back_in_time(tmp_path: Path):
+    """A chain whose clock was moved ahead keeps it after a restart from its state."""
+    state = tmp_path / "state.json"
+    anvil = find_anvil(NODE_MODULES)
+    with EmbeddedNode(anvil=anvil, state_file=state, log_file=tmp_path / "a.log") as node:
+        chain = Chain(node.url)
+        chain.w3.provider.make_request("evm_increaseTime", [4 * 86_400])  # type: ignore[arg-type]
+        chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        ahead = chain.w3.eth.get_block("latest")["timestamp"]
+    node = EmbeddedNode(anvil=anvil, state_file=state, block_time=1, log_file=tmp_path / "b.log")
+    with node:
+        chain = Chain(node.url)
+        first = chain.latest_block()
+        time.sleep(2.2)
+        assert chain.latest_block() > first, "interval mining runs"
+        assert chain.w3.eth.get_block("latest")["timestamp"] > ahead
