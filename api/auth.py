@@ -23,6 +23,7 @@ from eth_account.signers.local import LocalAccount
 from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete
+from starlette.concurrency import run_in_threadpool
 
 from api.apikeys import member_of_token
 from api.errors import Forbidden, NotAuthenticated
@@ -148,11 +149,11 @@ async def authenticate(request: Request) -> Principal:
         member_id = member_of_token(runtime.engine, token)
         if member_id is None:
             raise NotAuthenticated("unknown or revoked API key")
-        return _principal(directory.member(member_id), via="api-key")
+        return _principal(await _member(directory, member_id), via="api-key")
     if SIGNATURE_HEADER.lower() in request.headers:
         signer = await _verify_signature(request, chain_id=runtime.chain.chain_id)
         try:
-            member = directory.member(signer)
+            member = await _member(directory, signer)
         except TransactionReverted as exc:
             raise NotAuthenticated(f"{signer} is not a consortium member") from exc
         return _principal(member, via="signature")
@@ -160,6 +161,15 @@ async def authenticate(request: Request) -> Principal:
         f"send an API key (Authorization: Bearer al_...) or a signed request ({SIGNER_HEADER},"
         f" {NONCE_HEADER}, {EXPIRES_HEADER}, {SIGNATURE_HEADER})"
     )
+
+
+async def _member(directory: MemberCache, ref: str | int) -> Member:
+    """`directory.member(ref)`: from memory when this block's answer is known, else read from
+    the chain in a worker thread, so the event loop never waits on the node."""
+    known = directory.known(ref)
+    if known is not None:
+        return known
+    return await run_in_threadpool(directory.member, ref)
 
 
 def _principal(member: Member, *, via: str) -> Principal:

@@ -23,6 +23,14 @@ class MemberCache:
         self._block = -1
         self._found: dict[str | int, Member] = {}
 
+    def known(self, address_or_id: str | int) -> Member | None:
+        """This block's answer for the member, if one was read; never asks the node (the
+        head comes from `ChainHead`, which re-reads it in the background)."""
+        block = self.head.block()
+        key = address_or_id.lower() if isinstance(address_or_id, str) else address_or_id
+        with self._lock:
+            return self._found.get(key) if block == self._block else None
+
     def member(self, address_or_id: str | int) -> Member:
         """The member with this id or current address, as of the latest block; raises
         `TransactionReverted` as `ConsortiumClient.member` does."""
