@@ -3,7 +3,9 @@
 Every `/v1` route declares a `Policy` through one of `public()`, `members()` or `roles(...)`;
 `create_app` refuses to start when a route has none. The caller's member status and roles
 are read from the `Consortium` contract once per block (`api.members.MemberCache`), so a
-suspension or key rotation takes effect within one block.
+suspension or key rotation takes effect within one block. Once the caller is let in, each
+policy also checks the request's query, path and form inputs (`api.inputs.check_request`), so
+every route does, after authentication.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.apikeys import member_of_token
 from api.errors import Forbidden, NotAuthenticated
+from api.inputs import check_request
 from api.members import MemberCache
 from api.models import RequestNonce
 from ledger.chain import Address, checksum
@@ -86,6 +89,7 @@ def public() -> Dependency:
     """Policy dependency: no credentials needed."""
 
     async def anyone(request: Request) -> Principal | None:
+        await check_request(request)
         return None
 
     return _with_policy(anyone, Policy(public=True))
@@ -95,7 +99,9 @@ def members(*, self_service: bool = False) -> Dependency:
     """Policy dependency: any active member."""
 
     async def member(request: Request) -> Principal | None:
-        return await _authorize(request, Policy(self_service=self_service))
+        principal = await _authorize(request, Policy(self_service=self_service))
+        await check_request(request)
+        return principal
 
     return _with_policy(member, Policy(self_service=self_service))
 
@@ -105,7 +111,9 @@ def roles(*allowed: Role) -> Dependency:
     policy = Policy(allowed=frozenset(allowed))
 
     async def holder(request: Request) -> Principal | None:
-        return await _authorize(request, policy)
+        principal = await _authorize(request, policy)
+        await check_request(request)
+        return principal
 
     return _with_policy(holder, policy)
 

@@ -493,6 +493,8 @@ def stamp(
         console.print("[red]error:[/red] no files to stamp")
         raise typer.Exit(2)
     with _runtime(env_file) as runtime:
+        if not digest_only:
+            _refuse_too_large(files, runtime.settings.max_upload_bytes)
         member = (
             _member(runtime, as_member)
             if as_member
@@ -539,6 +541,19 @@ def stamp(
             runtime.anchorer.anchor_all()
             progress.update(anchoring, total=1, completed=1)
         _write_receipts(runtime, accepted)
+
+
+def _refuse_too_large(files: list[Path], limit: int) -> None:
+    """Exit 2 naming every file over `limit` bytes (`AUTOLEDGER_MAX_UPLOAD_BYTES`, which the
+    API answers with 413), before any file is stored."""
+    over = [(p, size) for p in files if (size := p.stat().st_size) > limit]
+    for path, size in over:
+        console.print(
+            f"[red]error:[/red] {path}: {size} bytes is larger than the upload limit of {limit}"
+            " bytes (AUTOLEDGER_MAX_UPLOAD_BYTES); nothing was stamped"
+        )
+    if over:
+        raise typer.Exit(2)
 
 
 def _write_receipts(runtime: Runtime, accepted: dict[Path, str]) -> None:
@@ -1163,13 +1178,14 @@ def audit_export(
     """Write a signed export bundle of the events, anchored receipts and rule breaches of a
     range of days; a regulator checks it with
     `autoledger verify BUNDLE.zip --rpc URL --registry ADDR`."""
-    from datetime import UTC, date, datetime, time, timedelta
+    from datetime import UTC, datetime, time, timedelta
 
+    from api.inputs import InputError, parse_day
     from oversight.audit import export_bundle
 
     try:
-        first, last = date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError as exc:
+        first, last = parse_day(start), parse_day(end)
+    except InputError as exc:
         console.print(f"[red]error:[/red] --from/--to: {exc}")
         raise typer.Exit(2) from exc
     from oversight.audit import AuditError, check_export_range

@@ -235,7 +235,7 @@ class EmbeddedNode:
         )
 
     def _start_clock(self) -> None:
-        """Keep block time monotonic, then start interval mining.
+        """Keep block time monotonic, make a fresh block, then start interval mining.
 
         A node loaded from a state stamps its next blocks with the wall clock, even when the
         loaded chain's time had been moved ahead (`evm_increaseTime`, tests and the fault
@@ -247,6 +247,11 @@ class EmbeddedNode:
         ahead = int(block["timestamp"], 16) - int(time.time()) + 1
         if ahead > 0:
             _rpc(self.url, "evm_increaseTime", [ahead])
+        if int(block["number"], 16) > 0:
+            # A loaded block's hash is not visible to BLOCKHASH in the reloaded EVM, so a
+            # transaction citing the newest block (the anchoring's recent block) would revert
+            # until some other transaction made a block: make one now.
+            _rpc(self.url, "evm_mine", [])
         if self.block_time:
             _rpc(self.url, "evm_setIntervalMining", [self.block_time])
 

@@ -40,6 +40,7 @@ from reportlab.platypus import (
 
 from ledger.consortium import ConsortiumClient
 from ledger.errors import LedgerError, NotFound, Unprocessable
+from notary.file_names import safe_file_name
 from notary.issuance import ReceiptIssuer
 from notary.models import EvidenceItem, ItemStatus
 from notary.receipts import Receipt
@@ -122,7 +123,8 @@ def facts_of(
         public_id=item.public_id,
         status=issued.status,
         receipt=issued.receipt,
-        file_name=item.file_name,
+        # rows stored before names were normalized are made safe here
+        file_name=safe_file_name(item.file_name),
         submitter_name=submitter_name,
         contact_time=item.contact_time,
         channel=item.channel,

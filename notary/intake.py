@@ -19,6 +19,7 @@ from ledger.models import utcnow
 from notary.blobs import BlobStore
 from notary.digests import Sha256Digest, parse_digest
 from notary.errors import NotaryError
+from notary.file_names import escaped_file_name, safe_file_name
 from notary.groupcommit import DEFAULT_WINDOW, GroupCommit
 from notary.merkle import leaf_hash
 from notary.models import EvidenceItem, ItemStatus
@@ -75,6 +76,7 @@ class Submission:
     metadata: Mapping[str, str] = field(default_factory=dict)
     idempotency_key: str | None = None
     file_name: str | None = None
+    """As the submitter gave it: the intake stores its safe form (`notary.file_names`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -321,6 +323,7 @@ class Intake:
         submission = entry.submission
         record = self._record(submitter, submission, entry.digest, entry.size)
         record_bytes = canonical_bytes(record)
+        file_name = safe_file_name(submission.file_name)
         return {
             "public_id": "ev_" + secrets.token_hex(12),
             "submitter_id": submitter.member_id,
@@ -338,7 +341,12 @@ class Intake:
             "device_seq": submission.device_seq,
             "media_type": record.media_type,
             "size": entry.size,
-            "file_name": submission.file_name,
+            "file_name": file_name,
+            "file_name_as_sent": (
+                escaped_file_name(submission.file_name)
+                if file_name != submission.file_name
+                else None
+            ),
             "stored": entry.stored,
             "status": ItemStatus.PENDING.value,
             "batch_id": None,

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.errors import NotFound
+from api.inputs import parse_day
 from api.pages.charts import BarChart, bar_chart
 from api.pages.i18n import Translator
 from api.pages.site import Visitor, role_page
@@ -305,7 +306,7 @@ def _day(form: Mapping[str, str], name: str, errors: dict[str, str], t: Translat
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return parse_day(text)  # the API's range: 9999-12-31 has no next day
     except ValueError:
         errors[name] = t("oversight_form.error.date")
         return None

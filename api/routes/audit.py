@@ -16,13 +16,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from api.auth import Principal, members, roles
 from api.errors import NotFound, Unprocessable
+from api.inputs import MAX_ID, AwareMoment, Day
 from api.paging import MAX_CURSOR_LENGTH, MAX_PAGE, next_of, start_of
 from api.runtime import Runtime
-from api.schemas import RequestBody
+from api.schemas import Channel, MediaType, RequestBody
 from ledger.consortium import Role
 from ledger.indexer import StoredEvent, indexed_through
 from ledger.inventory import VehicleRef
@@ -31,7 +32,7 @@ from notary.compliance_models import CollectionContact, ComplianceViolation
 from notary.contacts import ContactIn, Window, load_rules, record_contact, summary
 from notary.contacts import list_contacts as read_contacts
 from notary.contacts import list_violations as read_violations
-from notary.intake import CHANNELS, Submitter
+from notary.intake import Submitter
 from notary.queries import READERS, sees_all
 from oversight.audit import (
     AuditError,
@@ -64,7 +65,7 @@ AnyMember = Annotated[Principal, Depends(members())]
 Auditors = Annotated[Principal, Depends(roles(Role.REGULATOR, Role.AUDITOR, Role.NOTARY))]
 Collectors = Annotated[Principal, Depends(roles(Role.COLLECTOR))]
 ComplianceReaders = Annotated[Principal, Depends(roles(Role.COLLECTOR, Role.REGULATOR, Role.LEGAL))]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 CursorParam = Annotated[
     str | None,
@@ -220,11 +221,11 @@ class ContactBody(RequestBody):
     never stored in clear) or by your own commitment, and a transcript, the digest of the
     recording or message you keep, or both."""
 
-    contact_time: AwareDatetime
+    contact_time: AwareMoment
     time_zone: str | None = Field(
         default=None, max_length=64, description="The debtor's IANA time zone"
     )
-    channel: str
+    channel: Channel
     evidence_type: Literal["call_recording", "message_log"] = "message_log"
     debtor_reference: str | None = Field(default=None, min_length=1, max_length=200)
     debtor_commitment: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
@@ -232,7 +233,7 @@ class ContactBody(RequestBody):
     case_commitment: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     transcript: str | None = Field(default=None, max_length=200_000)
     document_digest: str | None = Field(default=None, pattern=r"^(0x)?[0-9a-fA-F]{64}$")
-    media_type: str | None = None
+    media_type: MediaType | None = None
     idempotency_key: str | None = Field(default=None, max_length=200)
 
 
@@ -362,7 +363,9 @@ def _window(principal: Principal, start: date | None, end: date | None) -> Windo
 def vehicle_timeline_view(
     principal: Parties,
     request: Request,
-    vin: Annotated[str, Path(description="VIN, or 0x + the 64 hex digits of its hash")],
+    vin: Annotated[
+        str, Path(max_length=66, description="VIN, or 0x + the 64 hex digits of its hash")
+    ],
     offset: Offset = 0,
     limit: Limit = 100,
     cursor: CursorParam = None,
@@ -441,11 +444,11 @@ def case_timeline_view(
 def member_timeline_view(
     principal: AnyMember,
     request: Request,
-    member_id: Annotated[int, Path(ge=1)],
+    member_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     contract: Annotated[str | None, Query(max_length=100)] = None,
     event: Annotated[str | None, Query(max_length=100)] = None,
-    from_block: Annotated[int | None, Query(ge=0)] = None,
-    to_block: Annotated[int | None, Query(ge=0)] = None,
+    from_block: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    to_block: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     offset: Offset = 0,
     limit: Limit = 100,
     cursor: CursorParam = None,
@@ -498,7 +501,7 @@ def alerts_view(
     principal: Parties,
     request: Request,
     kind: Annotated[AlertKind | None, Query()] = None,
-    line_id: Annotated[int | None, Query(ge=1)] = None,
+    line_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     offset: Offset = 0,
     limit: Limit = 100,
     cursor: CursorParam = None,
@@ -533,7 +536,7 @@ def verify(
     principal: Auditors,
     request: Request,
     checkpoint_size: Annotated[
-        int | None, Query(ge=0, description="Size of an evidence log you noted earlier")
+        int | None, Query(ge=0, le=MAX_ID, description="Size of an evidence log you noted earlier")
     ] = None,
     checkpoint_root: Annotated[
         str | None, Query(pattern=r"^[0-9a-f]{64}$", description="Its root")
@@ -558,8 +561,8 @@ def verify(
 def export(
     principal: Auditors,
     request: Request,
-    start: Annotated[date, Query(alias="from", description="First day (UTC)")],
-    end: Annotated[date, Query(alias="to", description="Last day (UTC), included")],
+    start: Annotated[Day, Query(alias="from", description="First day (UTC)")],
+    end: Annotated[Day, Query(alias="to", description="Last day (UTC), included")],
 ) -> StreamingResponse:
     """A signed zip of the days' events, receipts and breaches (`autoledger verify` checks it)."""
     try:
@@ -591,10 +594,6 @@ def export(
 def record(principal: Collectors, request: Request, body: ContactBody) -> JSONResponse:
     """Record a contact: checked against the rules, breaches stored, anchored as evidence."""
     runtime = _runtime(request)
-    if body.channel not in CHANNELS:
-        raise Unprocessable(
-            f"channel: {body.channel!r} is not one of {', '.join(sorted(CHANNELS))}"
-        )
     recorded = record_contact(
         engine=runtime.engine,
         intake=runtime.intake,
@@ -616,8 +615,8 @@ def record(principal: Collectors, request: Request, body: ContactBody) -> JSONRe
 def list_contacts(
     principal: ComplianceReaders,
     request: Request,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
     offset: Offset = 0,
     limit: Limit = 50,
     cursor: CursorParam = None,
@@ -641,8 +640,8 @@ def list_violations(
     principal: ComplianceReaders,
     request: Request,
     rule: Annotated[RuleName | None, Query()] = None,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
     offset: Offset = 0,
     limit: Limit = 50,
     cursor: CursorParam = None,
@@ -669,8 +668,8 @@ def list_violations(
 def compliance_summary(
     principal: ComplianceReaders,
     request: Request,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
     """Breaches per day and rule, and contacts by hour of day (debtor time), with totals."""
     return summary(_runtime(request).engine, _window(principal, start, end))

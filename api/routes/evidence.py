@@ -7,20 +7,23 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any, BinaryIO, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
 from api.auth import Principal, roles
 from api.errors import ApiError, Conflict, NotFound
+from api.inputs import MAX_ID, AwareMoment, Moment
+from api.openapi import problems
 from api.paging import MAX_CURSOR_LENGTH, MAX_PAGE, BadCursor, decode_cursor, encode_cursor
 from api.runtime import Runtime
-from api.schemas import RequestBody
+from api.schemas import Channel, MediaType, RequestBody
 from ledger.consortium import Role
 from ledger.evidence import ReasonCode
 from notary.blobs import BlobKeyDestroyed
 from notary.certificate import case_certificate_of, certificate_of
+from notary.file_names import safe_file_name
 from notary.intake import Accepted, Submission, SubmissionError, Submitter
 from notary.models import EvidenceItem, ItemStatus
 from notary.queries import (
@@ -31,6 +34,7 @@ from notary.queries import (
     search_evidence,
     visible_item,
 )
+from notary.records import MAX_METADATA_ENTRIES, MAX_METADATA_KEY, MAX_METADATA_VALUE
 
 router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
 cases_router = APIRouter(prefix="/v1/cases", tags=["evidence"])
@@ -40,6 +44,9 @@ Reading = Annotated[Principal, Depends(roles(*READERS))]
 EvidenceType = Literal[
     "call_recording", "signed_agreement", "visit_photo", "message_log", "audit_photo", "other"
 ]
+MetadataKey = Annotated[str, Field(max_length=MAX_METADATA_KEY)]
+MetadataValue = Annotated[str, Field(max_length=MAX_METADATA_VALUE)]
+PublicId = Annotated[str, Path(max_length=40, description="Evidence item id (ev_...)")]
 
 
 class EvidenceOut(BaseModel):
@@ -53,6 +60,8 @@ class EvidenceOut(BaseModel):
     case_commitment: str
     media_type: str
     size: int | None
+    file_name: str | None
+    file_name_as_sent: str | None
     stored: bool
     submitter_id: int
     submitted_at: datetime
@@ -75,6 +84,8 @@ class EvidenceOut(BaseModel):
             case_commitment=item.case_commitment,
             media_type=item.media_type,
             size=item.size,
+            file_name=safe_file_name(item.file_name),
+            file_name_as_sent=item.file_name_as_sent,
             stored=item.stored and item.forgotten_at is None,
             submitter_id=item.submitter_id,
             submitted_at=item.submitted_at,
@@ -100,16 +111,18 @@ class DigestIn(RequestBody):
     """Evidence submitted by digest only: the file stays with the submitter."""
 
     document_digest: str = Field(pattern=r"^(0x)?[0-9a-fA-F]{64}$")
-    size: int | None = Field(default=None, ge=0)
+    size: int | None = Field(default=None, ge=0, le=MAX_ID)
     evidence_type: EvidenceType
-    media_type: str = "application/octet-stream"
+    media_type: MediaType = "application/octet-stream"
     case_reference: str | None = Field(default=None, min_length=1, max_length=200)
     case_commitment: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
-    contact_time: datetime | None = None
-    channel: str | None = None
+    contact_time: AwareMoment | None = None
+    channel: Channel | None = None
     device_id: str | None = Field(default=None, max_length=100)
-    device_seq: int | None = Field(default=None, ge=0)
-    metadata: dict[str, str] = Field(default_factory=dict)
+    device_seq: int | None = Field(default=None, ge=0, le=MAX_ID)
+    metadata: dict[MetadataKey, MetadataValue] = Field(
+        default_factory=dict, max_length=MAX_METADATA_ENTRIES
+    )
     idempotency_key: str | None = Field(default=None, max_length=200)
 
 
@@ -182,11 +195,11 @@ def submit_file(
     evidence_type: Annotated[EvidenceType, Form()],
     case_reference: Annotated[str | None, Form(min_length=1, max_length=200)] = None,
     case_commitment: Annotated[str | None, Form(pattern=r"^[0-9a-f]{64}$")] = None,
-    media_type: Annotated[str | None, Form()] = None,
-    contact_time: Annotated[datetime | None, Form()] = None,
-    channel: Annotated[str | None, Form()] = None,
+    media_type: Annotated[str | None, Form(min_length=1, max_length=100)] = None,
+    contact_time: Annotated[AwareMoment | None, Form()] = None,
+    channel: Annotated[Channel | None, Form()] = None,
     device_id: Annotated[str | None, Form(max_length=100)] = None,
-    device_seq: Annotated[int | None, Form(ge=0)] = None,
+    device_seq: Annotated[int | None, Form(ge=0, le=MAX_ID)] = None,
     idempotency_key: Annotated[str | None, Form(max_length=200)] = None,
 ) -> JSONResponse:
     """Upload a document (multipart); it is stored encrypted and queued for anchoring."""
@@ -320,12 +333,15 @@ def submit_digests(principal: Submitting, request: Request, body: BulkDigestsIn)
 def submit_files(
     principal: Submitting,
     request: Request,
-    files: Annotated[list[UploadFile], File(description="The evidence documents (at most 1,000)")],
+    files: Annotated[
+        list[UploadFile],
+        File(max_length=BULK_LIMIT, description="The evidence documents (at most 1,000)"),
+    ],
     evidence_type: Annotated[EvidenceType, Form()],
     case_reference: Annotated[str | None, Form(min_length=1, max_length=200)] = None,
     case_commitment: Annotated[str | None, Form(pattern=r"^[0-9a-f]{64}$")] = None,
-    contact_time: Annotated[datetime | None, Form()] = None,
-    channel: Annotated[str | None, Form()] = None,
+    contact_time: Annotated[AwareMoment | None, Form()] = None,
+    channel: Annotated[Channel | None, Form()] = None,
 ) -> BulkOut:
     """Upload up to 1,000 documents of one case (multipart, field `files` repeated); each is
     stored encrypted and queued, or refused alone."""
@@ -372,14 +388,14 @@ def search(
     principal: Reading,
     request: Request,
     case: Annotated[
-        str | None, Query(description="Case reference (committed before matching)")
+        str | None, Query(max_length=200, description="Case reference (committed before matching)")
     ] = None,
     evidence_type: Annotated[EvidenceType | None, Query(alias="type")] = None,
-    submitted_from: Annotated[datetime | None, Query(alias="from")] = None,
-    submitted_to: Annotated[datetime | None, Query(alias="to")] = None,
-    submitter: Annotated[int | None, Query(ge=1, description="Member id")] = None,
+    submitted_from: Annotated[Moment | None, Query(alias="from")] = None,
+    submitted_to: Annotated[Moment | None, Query(alias="to")] = None,
+    submitter: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Member id")] = None,
     status: Annotated[Literal["pending", "anchored", "final"] | None, Query()] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[
         str | None, Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of a page")
@@ -425,13 +441,13 @@ _SEARCH = "evidence"
 
 
 @router.get("/{public_id}")
-def get_item(principal: Reading, request: Request, public_id: str) -> EvidenceOut:
+def get_item(principal: Reading, request: Request, public_id: PublicId) -> EvidenceOut:
     """One evidence item and its status."""
     return EvidenceOut.of(_load(request, principal, public_id))
 
 
 @router.get("/{public_id}/receipt")
-def get_receipt(principal: Reading, request: Request, public_id: str) -> JSONResponse:
+def get_receipt(principal: Reading, request: Request, public_id: PublicId) -> JSONResponse:
     """The signed receipt once anchored (202 with the status while pending); ask again later
     to get the final one."""
     item = _load(request, principal, public_id)
@@ -452,7 +468,7 @@ def get_receipt(principal: Reading, request: Request, public_id: str) -> JSONRes
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "The certificate"}},
 )
-def get_certificate(principal: Reading, request: Request, public_id: str) -> Response:
+def get_certificate(principal: Reading, request: Request, public_id: PublicId) -> Response:
     """The evidence certificate (存证证书) PDF once anchored (202 with the status while pending)."""
     item = _load(request, principal, public_id)
     pdf = certificate_of(_runtime(request), item)
@@ -465,8 +481,8 @@ def get_certificate(principal: Reading, request: Request, public_id: str) -> Res
     )
 
 
-@router.get("/{public_id}/content")
-def download(principal: Reading, request: Request, public_id: str) -> StreamingResponse:
+@router.get("/{public_id}/content", responses=problems(410))
+def download(principal: Reading, request: Request, public_id: PublicId) -> StreamingResponse:
     """The document, decrypted (streamed)."""
     item = _load(request, principal, public_id)
     if not item.stored:
@@ -497,7 +513,7 @@ class Gone(Conflict):
 
 @router.post("/{public_id}/supersede")
 def supersede(
-    principal: Submitting, request: Request, public_id: str, body: SupersedeIn
+    principal: Submitting, request: Request, public_id: PublicId, body: SupersedeIn
 ) -> EvidenceOut:
     """Record on chain that another item of yours replaces this one; nothing is deleted."""
     runtime = _runtime(request)
@@ -522,7 +538,7 @@ def supersede(
 
 
 @router.post("/{public_id}/forget")
-def forget(principal: Submitting, request: Request, public_id: str) -> EvidenceOut:
+def forget(principal: Submitting, request: Request, public_id: PublicId) -> EvidenceOut:
     """Destroy the item's data key (its file can no longer be read); the proof stays, and the
     act is recorded on chain."""
     runtime = _runtime(request)
