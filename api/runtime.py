@@ -152,6 +152,7 @@ class Runtime:
         """
         node, url = _embedded_node(settings) if settings.embedded_node else (None, "")
         url = url or settings.rpc_url or ""
+        engine: Engine | None = None
         try:
             chain = Chain(url, finality_depth=settings.finality_depth, gas_price=settings.gas_price)
             engine = make_engine(settings.effective_database_url)
@@ -172,6 +173,8 @@ class Runtime:
                 engine=engine, chain_id=chain.chain_id, durable=_state_file(settings, url)
             )
         except BaseException:
+            if engine is not None:
+                engine.dispose()  # its pooled connections, opened reading the records
             if node is not None:
                 _release(node, settings)
             raise
