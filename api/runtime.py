@@ -82,6 +82,7 @@ class Runtime:
         """
         node, url = _embedded_node(settings) if settings.embedded_node else (None, "")
         url = url or settings.rpc_url or ""
+        engine: Engine | None = None
         try:
             chain = Chain(url, finality_depth=settings.finality_depth, gas_price=settings.gas_price)
             engine = make_engine(settings.effective_database_url)
@@ -107,6 +108,8 @@ class Runtime:
             )
             record_start(settings, chain_id=chain.chain_id, source_hash=artifacts.source_hash)
         except BaseException:
+            if engine is not None:
+                engine.dispose()
             if node is not None:
                 _release(node, settings)
             raise
