@@ -22,6 +22,7 @@ from api.errors import NotFound
 from api.evidence_queries import sees_all
 from api.inventory import VehicleRef
 from api.pages.charts import BarChart, bar_chart
+from api.pages.check_details import breach_detail
 from api.pages.i18n import Translator
 from api.pages.site import Visitor, role_page
 from api.views import (
@@ -357,6 +358,7 @@ def breaches(visitor: Regulator, request: Request) -> Response:
         contact_end=rules.contact_end.strftime("%H:%M"),
         rules_version=rules.version,
         violations=rows,
+        breach_detail=breach_detail,
         violation_total=total,
         shown=BREACH_ROWS,
         names={m.id: m.name for m in runtime.consortium.members()},

@@ -17,6 +17,7 @@ from api.certificate import (
     CaseNotFound,
     CaseTooLarge,
     case_certificate_of,
+    case_file_disposition,
     certificate_of,
 )
 from api.errors import NotFound
@@ -28,6 +29,7 @@ from api.evidence_queries import (
     sees_all,
     visible_item,
 )
+from api.pages.check_details import check_detail
 from api.pages.i18n import Translator
 from api.pages.site import PageError, PageNotFound, Visitor, role_page
 from ledger.errors import TransactionReverted
@@ -195,6 +197,7 @@ def detail(visitor: Reader, public_id: str) -> Response:
         record_json=record,
         submitter_name=_member_name(visitor, item.submitter_id),
         max_hash_bytes=MAX_BROWSER_HASH,
+        check_detail=check_detail,
     )
 
 
@@ -246,11 +249,10 @@ def case_certificate_file(visitor: Reader, request: Request) -> Response:
         raise CaseTooLargePage(str(exc)) from exc
     except CaseNotAnchored as exc:
         raise CaseNotCertifiable(str(exc)) from exc
-    name = f"case-{commitment[:16]}.certificate.pdf"
     return visitor.send(
         Response(
             pdf,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            headers={"Content-Disposition": case_file_disposition(case, commitment)},
         )
     )

@@ -35,7 +35,7 @@ from api.pages.sessions import (
 from api.runtime import Runtime
 from api.version import VERSION
 from ledger.consortium import MemberStatus, Role
-from ledger.errors import TransactionReverted
+from ledger.errors import LedgerError, TransactionReverted
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -249,11 +249,22 @@ async def _form(request: Request) -> dict[str, str]:
 
 def _visitor(request: Request, form: Annotated[dict[str, str], Depends(_form)]) -> Visitor:
     """Who is asking: read and check the session; for a POST, check its CSRF token."""
+    visitor = _new_visitor(request, form)
+    request.state.visitor = visitor
+    if request.method == "POST" and not visitor.signer.csrf_ok(
+        visitor.session, form.get(CSRF_FIELD)
+    ):
+        raise CsrfRejected("the form's CSRF token is missing or does not match the session")
+    _sign_in_member(visitor)
+    return visitor
+
+
+def _new_visitor(request: Request, form: Mapping[str, str]) -> Visitor:
+    """The visitor of `request` from its cookies, not yet signed in as its member."""
     signer: SessionSigner = request.app.state.page_sessions
-    runtime: Runtime = request.app.state.runtime
     session = signer.decode(request.cookies.get(SESSION_COOKIE))
     language = request.cookies.get(LANGUAGE_COOKIE) or ""
-    visitor = Visitor(
+    return Visitor(
         request=request,
         signer=signer,
         session=session or signer.new(),
@@ -262,9 +273,11 @@ def _visitor(request: Request, form: Annotated[dict[str, str], Depends(_form)]) 
         form=form,
         write_cookie=session is None,
     )
-    request.state.visitor = visitor
-    if request.method == "POST" and not signer.csrf_ok(visitor.session, form.get(CSRF_FIELD)):
-        raise CsrfRejected("the form's CSRF token is missing or does not match the session")
+
+
+def _sign_in_member(visitor: Visitor) -> None:
+    """Set the visitor's member from its session, or end a session whose member is gone."""
+    signer, runtime = visitor.signer, visitor.runtime
     if visitor.session.signed_in:
         principal = _member_of(runtime, visitor.session)
         if principal is None:
@@ -272,7 +285,6 @@ def _visitor(request: Request, form: Annotated[dict[str, str], Depends(_form)]) 
             visitor.start(signer.new())
             visitor.notice = "sign_in.ended"
         visitor.principal = principal
-    return visitor
 
 
 def _member_of(runtime: Runtime, session: PageSession) -> Principal | None:
@@ -385,6 +397,41 @@ def _walk(dependant: Dependant) -> list[Dependant]:
 
 
 # ------------------------------------------------------------------ error pages
+
+
+def wants_html(request: Request) -> bool:
+    """Whether `request` is a browser's outside the API: not under `/v1`, and its Accept names
+    HTML. Programs (and the API's own clients) keep their problem+json."""
+    if request.url.path.startswith("/v1/") or request.url.path == "/v1":
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+BROWSER_ERRORS: dict[int, str] = {
+    400: "error.bad_request",
+    403: "error.forbidden",
+    404: "error.not_found",
+    405: "error.method",
+    422: "error.bad_request",
+}
+"""The catalog string of each HTTP status a browser may meet outside a page route's own
+errors (an unknown path, a form's address reloaded, a malformed path parameter); any other
+status reads as `error.internal`."""
+
+
+def browser_error(request: Request, status: int) -> Response:
+    """The site's error page for a browser's request that failed with `status` before (or
+    outside) a page route: the visitor is read from the cookies, without a CSRF check, so
+    the navigation and language are the member's own."""
+    visitor: Visitor | None = getattr(request.state, "visitor", None)
+    if visitor is None:
+        visitor = _new_visitor(request, {})
+        try:
+            _sign_in_member(visitor)
+        except LedgerError:  # the error page renders even when the chain is down
+            visitor.principal = None
+    message = BROWSER_ERRORS.get(status, "error.internal")
+    return visitor.page("error.html", status=status, message=message)
 
 
 def error_response(request: Request, exc: PageError) -> Response:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.auth import Principal, roles
-from api.certificate import case_certificate_of, certificate_of
+from api.certificate import case_certificate_of, case_file_disposition, certificate_of
 from api.errors import Conflict, NotFound
 from api.evidence_queries import (
     READERS,
@@ -406,9 +406,8 @@ def get_case_certificate(
     runtime = _runtime(request)
     commitment, items = case_evidence(runtime.engine, runtime.intake, principal, case)
     pdf = case_certificate_of(runtime, commitment, items)
-    name = f"case-{commitment[:16]}.certificate.pdf"
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": case_file_disposition(case, commitment)},
     )
