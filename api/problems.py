@@ -18,13 +18,14 @@ from ledger.errors import (
     ChainUnavailable,
     DeploymentError,
     LedgerError,
+    SignatureMalformed,
     TransactionReverted,
     TransactionTimeout,
 )
 from ledger.financing import InvalidTerms
 from ledger.vin import InvalidIdentifier, InvalidVin
 from notary.blobs import BlobKeyDestroyed, BlobNotFound, BlobTooLarge
-from notary.errors import FormatError, NotaryError, RecordError
+from notary.errors import CertificateFontMissing, FormatError, NotaryError, RecordError
 from notary.intake import SubmissionError
 
 PROBLEM_JSON = "application/problem+json"
@@ -35,6 +36,7 @@ _STATUS_OF: list[tuple[type[Exception], int]] = [
     (InvalidVin, 422),
     (InvalidIdentifier, 422),
     (InvalidTerms, 422),
+    (SignatureMalformed, 422),
     (TransactionReverted, 409),
     (TransactionTimeout, 504),
     (ChainUnavailable, 503),
@@ -58,6 +60,7 @@ _NOTARY_STATUS: list[tuple[type[Exception], int]] = [
     (BlobKeyDestroyed, 410),
     (BlobNotFound, 404),
     (BlobTooLarge, 413),
+    (CertificateFontMissing, 503),
 ]
 
 

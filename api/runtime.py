@@ -15,11 +15,11 @@ from types import TracebackType
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
-from api.clearing_service import on_engine_step
 from api.database import migrate
 from api.errors import Conflict
 from api.settings import Settings
 from clearing.engine import ClearingEngine
+from clearing.service import on_engine_step
 from ledger.chain import Chain, checksum
 from ledger.compiler import Artifacts, compile_contracts
 from ledger.consortium import ConsortiumClient, Role
@@ -40,6 +40,8 @@ from notary.anchoring import Anchorer
 from notary.blobs import BlobStore
 from notary.intake import Intake, case_salt_from
 from notary.issuance import ReceiptIssuer
+from notary.trust import TrustRoot
+from notary.trust_export import consortium_trust_root
 
 log = logging.getLogger("autoledger")
 
@@ -172,6 +174,16 @@ class Runtime:
             contract=self.registry.address,
         )
 
+    def trust_root(self, *, with_notaries: bool = True) -> TrustRoot:
+        """The consortium's trust root (`autoledger trust export`, `GET /v1/trust-root`,
+        certificates): with the NOTARY members read from the chain now, or without them
+        (no chain call: what certificates and pages print)."""
+        return consortium_trust_root(
+            chain_id=self.chain.chain_id,
+            contracts=self.contracts,
+            consortium=self.consortium if with_notaries else None,
+        )
+
     @cached_property
     def _master_key(self) -> bytes:
         return self.settings.master_key_bytes()
@@ -219,7 +231,7 @@ class Runtime:
     def clearing_engine(self) -> ClearingEngine:
         """Settles final claims in cycles signed by the operator (an OPERATOR member, which
         `settleCycle` accepts); after each settled cycle, the liens its payoff claims paid are
-        released (`api.clearing_service.on_engine_step`)."""
+        released (`clearing.service.on_engine_step`)."""
         return ClearingEngine(
             engine=self.engine,
             clearing=self.clearing_client,

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         default=None, description="Use anvil's well-known keys; default: on with embedded node"
     )
     keystore: Path | None = Field(default=None, description="eth-account keystore JSON file")
+    trust_file: Path | None = Field(
+        default=None,
+        description="Trust root (consortium.json) `autoledger verify` pins when given no other",
+    )
     keystore_password: SecretStr | None = Field(default=None)
     keyring_password: SecretStr | None = Field(
         default=None,

@@ -10,7 +10,9 @@ NotaryError
 ├── RecordError               not a valid evidence record; the message names the field
 │   └── PersonalDataError     a metadata key looks like personal data
 ├── ReceiptError              not a valid receipt of a supported version; names the field
-└── SigningError              the notary key could not sign (never carries the key)
+├── TrustRootError            not a valid trust root (consortium.json, or a registry address)
+├── SigningError              the notary key could not sign (never carries the key)
+└── CertificateFontMissing    a font the certificate PDF embeds is not installed (503)
 
 Verification never raises for a readable receipt: `verify_receipt` reports failed checks.
 """
@@ -54,5 +56,15 @@ class ReceiptError(NotaryError):
     """A receipt is malformed or of an unsupported version; the message names the field."""
 
 
+class TrustRootError(NotaryError):
+    """A trust root (the consortium's chain id and contract addresses) is malformed; the
+    message names the member."""
+
+
 class SigningError(NotaryError):
     """The notary could not sign a receipt with the key it was given."""
+
+
+class CertificateFontMissing(NotaryError):
+    """A font the certificate PDF embeds is not installed on this machine: the service is set
+    up incompletely (503); nothing about the request is wrong."""

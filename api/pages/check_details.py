@@ -31,6 +31,35 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (key, _pattern(template))
     for key, template in (
         ("no_rpc", "no JSON-RPC URL given"),
+        (
+            "no_trust_root",
+            "no trust root: nothing pins whose contract the anchor is, so the receipt proves"
+            " nothing about who issued it (give the consortium's EvidenceRegistry address or"
+            " its trust file)",
+        ),
+        ("pinned", "anchored by the pinned EvidenceRegistry {registry} on chain {chain:d}"),
+        (
+            "pinned_any_chain",
+            "anchored by the pinned EvidenceRegistry {registry} on the node's chain",
+        ),
+        (
+            "not_pinned",
+            "the anchor names contract {contract}, not the pinned EvidenceRegistry {registry}",
+        ),
+        ("other_chain", "the anchor is on chain {chain:d}, the trust root on {expected:d}"),
+        (
+            "batch_anchored",
+            "BatchAnchored log {log:d} of registry {registry}: root {root}, log size {size:d},"
+            " notary {signer}",
+        ),
+        (
+            "digest_anchored",
+            "DigestAnchored log {log:d} of registry {registry}: {root}, notary {signer}",
+        ),
+        (
+            "unsigned_anchor",
+            "the receipt is not signed, so no notary can match the anchoring event",
+        ),
         ("no_document", "no document given"),
         ("no_record", "no valid record to compare with (see leaf)"),
         ("no_record_to_place", "no valid record to place (see leaf)"),

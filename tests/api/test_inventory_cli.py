@@ -111,7 +111,7 @@ def test_import_advances_good_rows_and_reports_each_bad_one_with_its_reason(
 def test_import_fills_the_vin_directory_with_the_description_columns(
     cli_env: Path, client: TestClient, runtime: Runtime, demo: dict[str, Caller]
 ):
-    from api.inventory import vin_directory
+    from ledger.inventory import vin_directory
     from ledger.vin import vin_hash
 
     line = open_line(client, demo["lender"], demo["dealer"])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from api.certificate import case_file_disposition, case_file_name, render_certificate
+from notary.certificate import case_file_disposition, case_file_name, render_certificate
 from tests.conftest import ROOT
 from tests.notary.factories import make_receipts, make_record
 from tests.pages.test_certificate import _facts, embedded_fonts, page_fill

@@ -37,9 +37,9 @@ def test_an_unknown_detail_stays_as_written_and_marked_english():
 def test_breach_details_are_said_in_chinese():
     from datetime import UTC, datetime
 
-    from api.contacts import packaged_rules
     from api.pages.check_details import BREACH_PATTERNS, breach_detail
     from notary.compliance import Contact, check_contact
+    from notary.contacts import packaged_rules
 
     for catalog in CATALOGS.values():
         assert {f"breach_detail.{key}" for key, _ in BREACH_PATTERNS} <= catalog.keys()
