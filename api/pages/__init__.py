@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.pages import account, audit_trail, evidence, financing, oversight
+from api.pages import account, audit_trail, collections, evidence, financing, oversight
 from api.pages.sessions import SessionSigner
 from api.pages.site import (
     STATIC,
@@ -35,6 +35,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     financing.router,
     oversight.router,
     audit_trail.router,
+    collections.router,
 ]
 """Every router of the web pages; each of their routes must declare one page policy."""
 

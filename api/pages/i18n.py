@@ -22,7 +22,7 @@ EN: dict[str, str] = {
     "app.tagline": "Evidence and dealer-financing ledger",
     "app.footer": (
         "AutoLedger — evidence is anchored on the consortium chain; receipts verify without "
-        "this service. Times are UTC."
+        "this service. Times are shown in {zone} ({offset}); exports keep UTC."
     ),
     "nav.skip": "Skip to main content",
     "nav.label": "Main",
@@ -331,7 +331,10 @@ EN: dict[str, str] = {
 
 ZH: dict[str, str] = {
     "app.tagline": "存证与经销商融资账本",
-    "app.footer": "AutoLedger — 证据锚定于联盟链；回执无需本服务即可验证。时间均为 UTC。",
+    "app.footer": (
+        "AutoLedger — 证据锚定于联盟链；回执无需本服务即可验证。"
+        "页面时间为 {zone}（{offset}），导出文件使用 UTC。"
+    ),
     "nav.skip": "跳到正文",
     "nav.label": "主导航",
     "nav.language": "语言",

@@ -16,8 +16,8 @@ EN: dict[str, str] = {
         "reconciliation reports."
     ),
     "financing.amounts": (
-        "Amounts are in the currency's main unit with two decimals; the chain keeps them in "
-        "the smallest unit (1/100). Times are block times, in UTC."
+        "Amounts are in {currency}, in its main unit with two decimals; the chain keeps them "
+        "in the smallest unit (1/100). Times are block times."
     ),
     "financing.yes": "yes",
     "financing.no": "no",
@@ -383,7 +383,8 @@ ZH: dict[str, str] = {
     "home.card.lender": "授信管理",
     "home.card.lender_text": "按经销商的敞口、预警、盘库、债权及清算批次与对账报告。",
     "financing.amounts": (
-        "金额以货币主单位显示，保留两位小数；链上以最小单位（1/100）记录。时间为区块时间（UTC）。"
+        "金额单位为 {currency}，以货币主单位显示，保留两位小数；链上以最小单位（1/100）记录。"
+        "时间为区块时间。"
     ),
     "financing.yes": "是",
     "financing.no": "否",

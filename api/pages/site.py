@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
@@ -130,6 +132,11 @@ class Visitor:
         return runtime
 
     @property
+    def zone(self) -> ZoneInfo:
+        """The time zone the pages show times in (the `time_zone` setting)."""
+        return ZoneInfo(self.runtime.settings.time_zone)
+
+    @property
     def t(self) -> Translator:
         """UI strings in the visitor's language."""
         return translator(self.language)
@@ -163,7 +170,10 @@ class Visitor:
             current_url=_local_url(self.request),
             static=_static_url,
             notice=self.notice,
-            fmt_time=format_time,
+            fmt_time=partial(format_time, zone=self.zone),
+            time_zone=self.runtime.settings.time_zone,
+            currency=self.runtime.settings.currency,
+            time_zone_offset=zone_label(datetime.now(self.zone)),
             **context,
         )
         return self.send(HTMLResponse(html, status_code=status))
@@ -206,18 +216,32 @@ def navigation(visitor: Visitor) -> list[NavItem]:
         items.append(NavItem(href="/dealer", label="nav.dealer"))
     if visitor.holds(Role.LENDER):
         items.append(NavItem(href="/lender", label="nav.lender"))
+    if visitor.holds(Role.COLLECTOR):
+        items.append(NavItem(href="/collections", label="nav.collections"))
     items.append(NavItem(href="/members", label="nav.members"))
     return items
 
 
-def format_time(value: datetime | str | None) -> str:
-    """A time as shown on the pages: UTC, to the second."""
+def format_time(value: datetime | str | None, zone: tzinfo = UTC) -> str:
+    """A time as shown on the pages: in `zone` (the `time_zone` setting), to the second, with
+    its offset from UTC (``2026-12-07 20:36:03 UTC+08:00``; ``UTC`` itself in UTC). A naive
+    value is UTC."""
     if value is None:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+    return moment.strftime("%Y-%m-%d %H:%M:%S ") + zone_label(moment)
+
+
+def zone_label(moment: datetime) -> str:
+    """``UTC`` or ``UTC+08:00``: the offset of `moment` (an aware time)."""
+    offset = moment.utcoffset()
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _static_url(path: str) -> str:
