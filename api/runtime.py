@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -12,26 +13,34 @@ from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 
-from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
 from api.database import migrate
+from api.deployed import (
+    NotStarted,
+    operator_account,
+    record_start,
+    recorded_contracts,
+    recorded_source_hash,
+)
 from api.errors import Conflict
+from api.members import MemberCache
 from api.settings import Settings
 from clearing.engine import ClearingEngine
 from clearing.service import on_engine_step
 from ledger.chain import Chain, checksum
-from ledger.compiler import Artifacts, compile_contracts
+from ledger.compiler import Artifacts, cached_artifacts, compile_contracts
 from ledger.consortium import ConsortiumClient, Role
 from ledger.database import make_engine
 from ledger.deployments import Deployed, ensure_deployed
 from ledger.errors import LedgerError
 from ledger.evidence import EvidenceRegistryClient
 from ledger.floorplan import FloorPlanClient, LotAuditClient
+from ledger.heads import ChainHead
 from ledger.indexer import Indexer, WatchedContract
+from ledger.journal import Journal, JournalKeeper
 from ledger.keyring import DEV_WORK_FACTOR, Keyring
-from ledger.keys import dev_account, load_keystore
-from ledger.node import EmbeddedNode, find_anvil
+from ledger.node import EmbeddedNode, StateFile, find_anvil
 from ledger.plan import deployment_plan
 from ledger.reverts import ErrorDecoder
 from ledger.settlement import ClearingClient, SettlementTokenClient
@@ -58,6 +67,7 @@ class Runtime:
     operator: Sender
     contracts: dict[str, Deployed]
     keyring: Keyring | None
+    journal: Journal
     node: EmbeddedNode | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -76,6 +86,9 @@ class Runtime:
             chain = Chain(url, finality_depth=settings.finality_depth, gas_price=settings.gas_price)
             engine = make_engine(settings.effective_database_url)
             migrate(engine)
+            journal = Journal(
+                engine=engine, chain_id=chain.chain_id, durable=_state_file(settings, url)
+            )
             artifacts = compile_contracts(
                 settings.sources_dir,
                 node_modules=settings.node_modules,
@@ -84,7 +97,7 @@ class Runtime:
                 optimizer_runs=settings.optimizer_runs,
             )
             errors = ErrorDecoder(artifacts.all_abis())
-            operator = Sender(chain, operator_account(settings), errors=errors)
+            operator = Sender(chain, operator_account(settings), errors=errors, journal=journal)
             contracts = ensure_deployed(
                 engine=engine,
                 sender=operator,
@@ -92,6 +105,7 @@ class Runtime:
                 plan=deployment_plan(operator=operator.address),
                 redeploy=redeploy,
             )
+            record_start(settings, chain_id=chain.chain_id, source_hash=artifacts.source_hash)
         except BaseException:
             if node is not None:
                 _release(node, settings)
@@ -113,15 +127,82 @@ class Runtime:
             operator=operator,
             contracts=contracts,
             keyring=keyring,
+            journal=journal,
             node=node,
         )
-        if settings.dev_mode:
-            try:
+        try:
+            if settings.dev_mode:
                 _grant_dev_roles(runtime)
-            except BaseException:
-                runtime.close()
-                raise
+            else:
+                _check_operator_roles(runtime)
+        except BaseException:
+            runtime.close()
+            raise
         return runtime
+
+    @classmethod
+    def attach(cls, settings: Settings) -> Runtime:
+        """Reach the chain and database of a started service as they are, for commands that
+        only read: no migration, no compiling, no deployment check, no dev-role grant (those
+        are `start`'s, and cost seconds). The contracts are the deployment recorded for the
+        chain and the ABIs the compiler output `start` recorded with it (`api.deployed`).
+
+        Joins the embedded node another process runs, or starts it (and `close` stops it).
+        Raises `NotStarted` when nothing was deployed on this chain and database yet.
+        """
+        node, url = _embedded_node(settings) if settings.embedded_node else (None, "")
+        url = url or settings.rpc_url or ""
+        try:
+            chain = Chain(url, finality_depth=settings.finality_depth, gas_price=settings.gas_price)
+            engine = make_engine(settings.effective_database_url)
+            source_hash = recorded_source_hash(settings, chain.chain_id)
+            artifacts = cached_artifacts(settings.build_cache, source_hash)
+            if artifacts is None:
+                raise NotStarted(
+                    f"the compiler output of the deployment is gone from {settings.build_cache}:"
+                    " run `autoledger deploy` again"
+                )
+            rows = recorded_contracts(engine, chain.chain_id)
+            if not rows:
+                raise NotStarted(
+                    f"no deployment on chain {chain.chain_id} recorded in the database: run"
+                    " `autoledger deploy` first"
+                )
+            journal = Journal(
+                engine=engine, chain_id=chain.chain_id, durable=_state_file(settings, url)
+            )
+        except BaseException:
+            if node is not None:
+                _release(node, settings)
+            raise
+        errors = ErrorDecoder(artifacts.all_abis())
+        keyring = None
+        if settings.keyring_secret is not None:
+            keyring = Keyring(
+                settings.var_dir / "keys",
+                settings.keyring_secret,
+                work_factor=DEV_WORK_FACTOR if settings.dev_mode else None,
+            )
+        return cls(
+            settings=settings,
+            chain=chain,
+            engine=engine,
+            artifacts=artifacts,
+            errors=errors,
+            operator=Sender(chain, operator_account(settings), errors=errors, journal=journal),
+            contracts={
+                row.name: Deployed(
+                    name=row.name,
+                    address=checksum(row.address),
+                    block_number=row.block_number,
+                    fresh=False,
+                )
+                for row in rows
+            },
+            keyring=keyring,
+            journal=journal,
+            node=node,
+        )
 
     @cached_property
     def registry(self) -> EvidenceRegistryClient:
@@ -241,10 +322,19 @@ class Runtime:
             step=lambda name: on_engine_step(self, name),
         )
 
+    @cached_property
+    def journal_keeper(self) -> JournalKeeper:
+        """Carries every journaled transaction to final, and repairs after a rollback."""
+        return JournalKeeper(journal=self.journal, chain=self.chain, sender_for=self.sender_for)
+
     def start_workers(self) -> None:
-        """Run the background workers (anchoring batcher, event indexer, clearing engine every
-        `clearing_interval` seconds) in threads until `close`."""
+        """Run the background workers (journal keeper, anchoring batcher, event indexer,
+        clearing engine every `clearing_interval` seconds; and, with the embedded node, a
+        watch that starts it again when it died) in threads until `close`."""
+        # A rollback while no service ran is seen before anything new is told final.
+        self.journal_keeper.check_rollback()
         workers = {
+            "journal": lambda: self.journal_keeper.run(self._stop, interval=1.0),
             "anchoring": lambda: self.anchorer.run(
                 self._stop, interval=self.settings.batch_interval
             ),
@@ -253,12 +343,31 @@ class Runtime:
                 self.clearing_engine.run, self._stop, interval=self.settings.clearing_interval
             ),
         }
+        if self.settings.embedded_node:
+            workers["node"] = lambda: self._watch_node(self._stop)
         for name, work in workers.items():
             thread = threading.Thread(target=work, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
 
-    @property
+    def _watch_node(self, stop: threading.Event, *, interval: float = 0.5) -> None:
+        """Keep the embedded node up: when it died (killed, or the replica that ran it is
+        gone), start it again on the same URL from its state file. A node whose state was
+        lost since is repaired by the journal keeper (it re-broadcasts what is missing)."""
+        while not stop.wait(interval):
+            try:
+                self.chain.latest_block()
+                continue
+            except LedgerError:
+                pass
+            if self.node is not None and self.node.alive():
+                continue  # busy, not dead
+            try:
+                self.node = _restart_embedded_node(self.settings, self.chain.url, self.node)
+            except LedgerError as exc:
+                log.warning("embedded node is down and could not be started: %s", exc)
+
+    @cached_property
     def consortium(self) -> ConsortiumClient:
         """The Consortium contract, acting as the operator."""
         return ConsortiumClient(
@@ -266,6 +375,16 @@ class Runtime:
             address=self.contracts["Consortium"].address,
             abi=self.artifacts["Consortium"].abi,
         )
+
+    @cached_property
+    def head(self) -> ChainHead:
+        """The chain's latest block number, read at most every `HEAD_MAX_AGE` seconds."""
+        return ChainHead(self.chain)
+
+    @cached_property
+    def members(self) -> MemberCache:
+        """Members as authentication reads them: once per block."""
+        return MemberCache(self.consortium, self.head)
 
     def sender_for(self, address: str) -> Sender:
         """A sender signing as `address`; raises `Conflict` when this service lacks its key."""
@@ -278,7 +397,7 @@ class Runtime:
                 f"this service does not hold the key of {wanted}; that member signs with its own"
                 " service or wallet"
             )
-        return Sender(self.chain, account, errors=self.errors)
+        return Sender(self.chain, account, errors=self.errors, journal=self.journal)
 
     def close(self) -> None:
         """Stop the workers, release the database, stop the embedded node (it saves state)."""
@@ -299,14 +418,6 @@ class Runtime:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def operator_account(settings: Settings) -> LocalAccount:
-    """The service's own signing key: the keystore, or anvil's account 0 in dev mode."""
-    if settings.keystore is not None:
-        assert settings.keystore_password is not None
-        return load_keystore(settings.keystore, settings.keystore_password.get_secret_value())
-    return dev_account(0)
 
 
 def _keep_running(run: Callable[..., None], stop: threading.Event, *, interval: float) -> None:
@@ -337,12 +448,43 @@ def _grant_dev_roles(runtime: Runtime) -> None:
         log.info("granted %s to the operator (dev chain)", role)
 
 
+def _check_operator_roles(runtime: Runtime) -> None:
+    """Outside dev mode roles come from governance only: say how, when one is missing."""
+    roles = runtime.consortium.member(runtime.operator.address).roles
+    for role in DEV_OPERATOR_ROLES:
+        if role not in roles:
+            log.warning(
+                "operator %s lacks the %s role, so evidence cannot be anchored; the consortium"
+                " grants it by vote: autoledger consortium propose grant-role --address %s"
+                " --role %s, then vote and execute (docs/network.md)",
+                runtime.operator.address,
+                role.name,
+                runtime.operator.address,
+                role.name,
+            )
+
+
 def _node_file(settings: Settings) -> Path:
     return settings.var_dir / "anvil" / "node.json"
 
 
-def _embedded_node(settings: Settings) -> tuple[EmbeddedNode | None, str]:
-    """Join the embedded node another process runs on this `var/`, or start one."""
+def _embedded_node(
+    settings: Settings, *, port: int | None = None
+) -> tuple[EmbeddedNode | None, str]:
+    """Join the embedded node another process runs on this `var/`, or start one (on
+    `port`, when given: a node started again keeps its URL). A lock file makes the check and
+    the start one step, so replicas that find the node gone at once start it once."""
+    lock_path = _node_file(settings).with_suffix(".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _join_or_start(settings, port)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _join_or_start(settings: Settings, port: int | None) -> tuple[EmbeddedNode | None, str]:
     running = _node_file(settings)
     if running.is_file():
         try:
@@ -354,15 +496,43 @@ def _embedded_node(settings: Settings) -> tuple[EmbeddedNode | None, str]:
             return None, str(known["url"])
         except (OSError, ValueError, KeyError, LedgerError):
             running.unlink(missing_ok=True)  # left behind by a process that died
-    node = EmbeddedNode(
-        anvil=find_anvil(settings.node_modules),
-        state_file=settings.var_dir / "anvil" / "state.json",
-        log_file=settings.var_dir / "anvil" / "anvil.log",
-    )
+    node = _new_node(settings, port)
     url = node.start()
     running.write_text(json.dumps({"pid": node.pid, "url": url, "owner": os.getpid()}))
     log.info("embedded anvil (pid %s) at %s", node.pid, url)
     return node, url
+
+
+def _new_node(settings: Settings, port: int | None = None) -> EmbeddedNode:
+    return EmbeddedNode(
+        anvil=find_anvil(settings.node_modules),
+        state_file=settings.var_dir / "anvil" / "state.json",
+        log_file=settings.var_dir / "anvil" / "anvil.log",
+        port=port,
+        block_time=settings.block_time,
+    )
+
+
+def _state_file(settings: Settings, url: str) -> StateFile | None:
+    """The embedded node's state file (the journal makes blocks durable in it), else None."""
+    if not settings.embedded_node:
+        return None
+    return StateFile(settings.var_dir / "anvil" / "state.json", url)
+
+
+def _restart_embedded_node(
+    settings: Settings, url: str, node: EmbeddedNode | None
+) -> EmbeddedNode | None:
+    """Start the embedded node again at `url` unless another process already did; returns
+    the node this process now runs, if any."""
+    joined, joined_url = _embedded_node(settings, port=int(url.rsplit(":", 1)[1]))
+    if joined_url != url:
+        if joined is not None:
+            _release(joined, settings)
+        raise LedgerError(f"the embedded node came back at {joined_url}, not {url}")
+    if joined is not None:
+        log.warning("embedded node at %s had died; started it again (pid %s)", url, joined.pid)
+    return joined if joined is not None else node
 
 
 def _release(node: EmbeddedNode, settings: Settings) -> None:

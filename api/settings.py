@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     gas_price: int | None = Field(
         default=None, ge=0, description="Force legacy transactions at this price (0 on QBFT)"
     )
+    block_time: int = Field(
+        default=1,
+        ge=0,
+        le=60,
+        description="Seconds between the embedded node's blocks; 0 mines each transaction at once",
+    )
     evm_version: str = Field(default="paris")
     currency: str = Field(
         default="CNY",

@@ -65,6 +65,7 @@ from ledger.database import make_engine
 from ledger.deployments import Deployed
 from ledger.evidence import EvidenceRegistryClient
 from ledger.indexer import Indexer, WatchedContract
+from ledger.journal import Journal
 from ledger.logs import DEFAULT_CHUNK
 from ledger.models import IndexedBlock, IndexedContract, IndexedEvent, IndexerCursor
 from ledger.transactions import Sender
@@ -97,6 +98,9 @@ class Runtime(Protocol):
 
     @property
     def blobs(self) -> BlobStore: ...
+
+    @property
+    def journal(self) -> Journal: ...
 
     @property
     def issuer(self) -> ReceiptIssuer: ...
@@ -206,6 +210,8 @@ class AuditReport:
     checkpoint: Checkpoint | None = None
     discrepancies: list[Discrepancy] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    journal: dict[str, int] = field(default_factory=dict)
+    rollbacks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -247,6 +253,8 @@ class AuditReport:
             ),
             "discrepancies": [d.to_object() for d in self.discrepancies],
             "notes": self.notes,
+            "journal": self.journal,
+            "rollbacks": self.rollbacks,
         }
 
 
@@ -269,10 +277,12 @@ class Auditor:
         contracts: Sequence[WatchedContract],
         registry: EvidenceRegistryClient,
         blobs: BlobStore,
+        journal: Journal | None = None,
         chunk: int = DEFAULT_CHUNK,
         progress: Callable[[str], None] = lambda _: None,
     ) -> None:
         self.engine = engine
+        self.journal = journal
         self.chain = chain
         self.contracts = list(contracts)
         self.registry = registry
@@ -290,6 +300,7 @@ class Auditor:
             contracts=contracts,
             registry=runtime.registry,
             blobs=runtime.blobs,
+            journal=runtime.journal,
             progress=progress,
         )
 
@@ -306,7 +317,33 @@ class Auditor:
         self.check_items(report)
         self.progress("batches")
         self.check_batches(report, checkpoint)
+        if self.journal is not None:
+            self.progress("journal")
+            self.check_journal(report, self.journal)
         return report
+
+    def check_journal(self, report: AuditReport, journal: Journal) -> None:
+        """Report every rollback the journal keeper saw and what it repaired; a journaled
+        transaction lost to one (its call reverts when signed again) is a discrepancy."""
+        report.journal = journal.counts()
+        for repair in journal.repairs():
+            rollback = repair.rollback
+            report.rollbacks.append(repair.to_object())
+            report.notes.append(
+                f"rollback seen {rollback.detected_at:%Y-%m-%d %H:%M:%S}: the chain went back"
+                f" below block {rollback.final_block} (head {rollback.head_block});"
+                f" {rollback.reopened} final transactions reopened: {repair.final} final"
+                f" again, {repair.resigned} signed again, {repair.pending} still pending,"
+                f" {len(repair.lost)} lost"
+            )
+            for entry in repair.lost:
+                report.add(
+                    "journal",
+                    "lost_after_rollback",
+                    f"journal entry {entry.id} ({entry.purpose}, {entry.tx_hash})",
+                    "final on chain",
+                    entry.note or entry.status,
+                )
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -862,14 +899,31 @@ SPOOL_IN_MEMORY = 16 << 20
 file: most bundles of a few days fit, a year's does not have to."""
 
 
+MAX_EXPORT_DAYS = 366
+"""Most days one export bundle covers: a year, the period of a regulator's annual review. A
+longer range is refused before anything is read; export it a year at a time."""
+
+
+def check_export_range(first: date, last: date) -> None:
+    """Refuse a range of days an export does not cover, before any work: raises `AuditError`
+    when `last` is before `first` or the range is longer than `MAX_EXPORT_DAYS`."""
+    if last < first:
+        raise AuditError(f"the range ends ({last}) before it starts ({first})")
+    days = (last - first).days + 1
+    if days > MAX_EXPORT_DAYS:
+        raise AuditError(
+            f"the range covers {days} days; one export covers at most {MAX_EXPORT_DAYS}:"
+            " export it a year at a time"
+        )
+
+
 def export_days(runtime: Runtime, *, first: date, last: date) -> tuple[IO[bytes], int]:
     """The bundle of the UTC days `first` to `last` (both included), written to a spooled
     temporary file positioned at its start, and its size; the caller closes the file.
 
-    Raises `AuditError` when `last` is before `first`.
+    Raises `AuditError` for a range `check_export_range` refuses.
     """
-    if last < first:
-        raise AuditError(f"the range ends ({last}) before it starts ({first})")
+    check_export_range(first, last)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
     try:
         export_bundle(
