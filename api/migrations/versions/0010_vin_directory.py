@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("model", sa.Text(), nullable=False),
         sa.Column("colour", sa.Text(), nullable=False),
         sa.Column("stock_number", sa.Text(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("recorded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("chain_id", "line_id", "vin_hash"),
     )
     op.create_index("ix_vin_directory_vin", "vin_directory", ["chain_id", "vin"])
