@@ -22,7 +22,7 @@ from api.schemas import Channel, MediaType, RequestBody
 from ledger.consortium import Role
 from ledger.evidence import ReasonCode
 from notary.blobs import BlobKeyDestroyed
-from notary.certificate import case_certificate_of, certificate_of
+from notary.certificate import case_certificate_of, case_file_disposition, certificate_of
 from notary.file_names import safe_file_name
 from notary.intake import Accepted, Submission, SubmissionError, Submitter
 from notary.models import EvidenceItem, ItemStatus
@@ -581,9 +581,8 @@ def get_case_certificate(
     runtime = _runtime(request)
     commitment, items = case_evidence(runtime.engine, runtime.intake, principal, case)
     pdf = case_certificate_of(runtime, commitment, items)
-    name = f"case-{commitment[:16]}.certificate.pdf"
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": case_file_disposition(case, commitment)},
     )
