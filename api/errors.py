@@ -9,14 +9,17 @@ ApiError
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ApiError(Exception):
     """Base of the errors `api` raises; `status` is the HTTP status it maps to."""
 
     status = 500
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, **extra: Any) -> None:
         self.detail = detail
+        self.extra = extra  # more members of the problem+json body (RFC 9457 extensions)
         super().__init__(detail)
 
 

@@ -443,8 +443,28 @@ def lender_clearing(visitor: LenderVisitor) -> Response:
     return _clearing_view(visitor)
 
 
+def _why(visitor: Visitor, waiting: dict[str, Any]) -> str:
+    """A waiting claim's reason (`api.clearing_service.waiting_documents`) in the visitor's
+    language; amounts in main units, times in UTC."""
+    until = block_time(waiting["until"])
+    return visitor.t(
+        f"clearing.why.{waiting['reason']}",
+        id=waiting["claim_id"],
+        until=f"{until:%Y-%m-%d %H:%M} UTC" if until is not None else "",
+        debtor=waiting["debtor_id"],
+        payer=waiting["payer_id"],
+        short_by=amount(waiting["short_by"]),
+        balance=amount(waiting["balance"]),
+        allowance=amount(waiting["allowance"]),
+    )
+
+
 def _clearing_view(
-    visitor: Visitor, *, errors: dict[str, str] | None = None, status: int = 200
+    visitor: Visitor,
+    *,
+    errors: dict[str, str] | None = None,
+    waiting: list[str] | None = None,
+    status: int = 200,
 ) -> Response:
     runtime, member = visitor.runtime, visitor.member
     claims = claims_of(runtime, member_id=member.member_id)
@@ -468,6 +488,7 @@ def _clearing_view(
         claims=rows,
         cycles=visible_cycles(runtime, member),
         errors=errors or {},
+        waiting=waiting or [],
         **_helpers(),
     )
 
@@ -477,9 +498,12 @@ def lender_run_cycle(visitor: LenderVisitor) -> Response:
     """Run a clearing cycle now over every final, due claim."""
     try:
         cycle, _ = run_cycle_now(visitor.runtime, visitor.member.member_id)
-    except Conflict:
+    except Conflict as exc:
         return _clearing_view(
-            visitor, errors={"run": visitor.t("lender.error.nothing_to_settle")}, status=409
+            visitor,
+            errors={"run": visitor.t("lender.error.nothing_to_settle")},
+            waiting=[_why(visitor, w) for w in exc.extra.get("waiting", [])],
+            status=409,
         )
     return visitor.redirect(f"/lender/clearing/cycles/{cycle.id}")
 
