@@ -47,7 +47,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # a message or key copied from a log is whole
 
 EnvFile = Annotated[
     Path | None, typer.Option("--env-file", help="Read AUTOLEDGER_* settings from this file")
@@ -1240,15 +1240,21 @@ def status(
     rpc_only: Annotated[
         bool, typer.Option("--rpc", help="Print only the chain node's RPC URL (for --rpc)")
     ] = False,
+    keys_only: Annotated[
+        bool, typer.Option("--keys", help="Print only the path of the demo keys file")
+    ] = False,
     env_file: EnvFile = None,
 ) -> None:
     """The running service: health, chain node (RPC URL, chain id, latest block), database,
     var folder, and the URLs of the pages and API docs. Exits 1 when no server runs on this
     var folder or its health is degraded."""
     from api.cli_status import HealthUnavailable, fetch_health, status_lines
-    from api.discovery import running_server, server_file
+    from api.discovery import demo_keys_file, running_server, server_file
 
     settings = _settings(env_file)
+    if keys_only:
+        typer.echo(demo_keys_file(settings).resolve())
+        return
     server = running_server(settings)
     if server is None:
         console.print(
