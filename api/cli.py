@@ -712,13 +712,13 @@ def receipt_(
     output: Annotated[Path | None, typer.Option("-o", help="Write it to this file")] = None,
     env_file: EnvFile = None,
 ) -> None:
-    """Print (or write) the signed receipt of an evidence item; exit 3 while it is pending."""
+    """Print (or write) the signed receipt of an evidence item; exit 1 while it is pending."""
     with _runtime(env_file) as runtime:
         item = _evidence_item(runtime, public_id)
         issued = runtime.issuer.for_item(item)
         if issued.receipt is None:
             console.print(f"{public_id} is {issued.status}: no receipt yet")
-            raise typer.Exit(3)
+            raise typer.Exit(1)  # not anchored yet: the ledger says no (3 means no trust root)
         text = issued.receipt.to_json()
         if output is not None:
             output.write_text(text)
@@ -930,7 +930,7 @@ def certificate_(
     ] = None,
     env_file: EnvFile = None,
 ) -> None:
-    """Write the evidence certificate (存证证书) PDF of an item (exit 3 while it is pending), or
+    """Write the evidence certificate (存证证书) PDF of an item (exit 1 while it is pending), or
     of every anchored item of a case with --case (exit 1 when it has none)."""
     from api.certificate import case_certificate_of, certificate_of
 
@@ -960,7 +960,7 @@ def certificate_(
         pdf = certificate_of(runtime, item)
         if pdf is None:
             console.print(f"{public_id} is {item.status}: no certificate until it is anchored")
-            raise typer.Exit(3)
+            raise typer.Exit(1)  # not anchored yet: the ledger says no (3 means no trust root)
         target = output or Path(f"{public_id}.certificate.pdf")
         target.write_bytes(pdf)
         console.print(f"{item.status} certificate written to {target}")

@@ -32,17 +32,21 @@ def blocks(path: Path) -> list[Block]:
     """The runnable blocks of the guide at `path`, in order."""
     text = path.read_text()
     found: list[Block] = []
-    previous_end = -1
+    last: Block | None = None  # the block just before, if it runs
+    previous_end = 0
     for match in _FENCE.finditer(text):
         info, body = match.group(1).strip().split(), match.group(2)
         line = text.count("\n", 0, match.start()) + 1
         language = info[0] if info else ""
-        gap = text[previous_end : match.start()] if previous_end >= 0 else "x"
+        follows = not text[previous_end : match.start()].strip()
         if language == "sh" and "server" not in info[1:]:
-            found.append(Block(line=line, code=body))
-        elif language == "text" and found and previous_end >= 0 and not gap.strip():
-            if found[-1].line < line and not found[-1].expected:
-                found[-1].expected = [ln.strip() for ln in body.splitlines() if ln.strip()]
+            last = Block(line=line, code=body)
+            found.append(last)
+            previous_end = match.end()
+            continue
+        if language == "text" and follows and last is not None and not last.expected:
+            last.expected = [ln.strip() for ln in body.splitlines() if ln.strip()]
+        last = None
         previous_end = match.end()
     return found
 
