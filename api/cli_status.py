@@ -66,8 +66,7 @@ def later_start_line(path: Path) -> str:
     """What a later start says about the demo keys."""
     if path.is_file():
         return (
-            f"Demo API keys: in {path} (made on the first start; `autoledger demo` makes new"
-            " ones)"
+            f"Demo API keys: in {path} (made on the first start; `autoledger demo` makes new ones)"
         )
     return "Demo API keys: none kept here; `autoledger demo` makes one per member"
 

@@ -133,6 +133,11 @@ _CLOSED = {ClaimStatus.SETTLED, ClaimStatus.WITHDRAWN, ClaimStatus.REJECTED}
 
 
 def _when(moment: int | None) -> str:
+    """A chain time in UTC; one past what a calendar shows (a due date may be up to 2**40 - 1
+    seconds) as its seconds."""
     if moment is None:
         return "an unknown time"
-    return f"{datetime.fromtimestamp(moment, UTC):%Y-%m-%d %H:%M:%S} UTC"
+    try:
+        return f"{datetime.fromtimestamp(moment, UTC):%Y-%m-%d %H:%M:%S} UTC"
+    except (ValueError, OverflowError, OSError):
+        return f"chain time {moment} (seconds)"

@@ -446,11 +446,15 @@ def lender_clearing(visitor: LenderVisitor) -> Response:
 def _why(visitor: Visitor, waiting: dict[str, Any]) -> str:
     """A waiting claim's reason (`api.clearing_service.waiting_documents`) in the visitor's
     language; amounts in main units, times in UTC."""
-    until = block_time(waiting["until"])
+    try:
+        until = block_time(waiting["until"])
+        shown = f"{until:%Y-%m-%d %H:%M} UTC" if until is not None else ""
+    except (ValueError, OverflowError, OSError):  # past the calendar: a due date of 2**40 - 1
+        shown = str(waiting["until"])
     return visitor.t(
         f"clearing.why.{waiting['reason']}",
         id=waiting["claim_id"],
-        until=f"{until:%Y-%m-%d %H:%M} UTC" if until is not None else "",
+        until=shown,
         debtor=waiting["debtor_id"],
         payer=waiting["payer_id"],
         short_by=amount(waiting["short_by"]),

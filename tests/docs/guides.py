@@ -78,7 +78,9 @@ def check_output(guide: list[Block], output: str, name: str) -> list[str]:
             continue
         following = str(index + 1) if index + 1 < len(guide) else "end"
         if following not in printed:
-            problems.append(f"{name}:{block.line}: block failed; it printed:\n{printed[str(index)]}")
+            problems.append(
+                f"{name}:{block.line}: block failed; it printed:\n{printed[str(index)]}"
+            )
             break
         lines = printed[str(index)].splitlines()
         at = 0
