@@ -27,7 +27,9 @@ from api.errors import Forbidden, NotAuthenticated
 from api.models import RequestNonce
 from ledger.chain import Address, checksum
 from ledger.consortium import ConsortiumClient, Member, Role
-from ledger.errors import TransactionReverted
+from ledger.consortium import Principal as Principal  # re-exported: routes and pages use it
+from ledger.errors import SignatureMalformed, TransactionReverted
+from ledger.signatures import canonical_signature
 
 SIGNED_REQUEST_MAX_LIFETIME = 300
 """Seconds a signed request may be valid for: long enough for clock skew and retries, short
@@ -54,26 +56,6 @@ REQUEST_TYPES = {
         {"name": "expires", "type": "uint256"},
     ],
 }
-
-
-@dataclass(frozen=True, kw_only=True)
-class Principal:
-    """An authenticated caller: a consortium member, as the chain knows it now."""
-
-    member_id: int
-    address: Address
-    name: str
-    roles: frozenset[Role]
-    via: str
-
-    def holds(self, role: Role) -> bool:
-        """Whether the caller holds `role`."""
-        return role in self.roles
-
-    @property
-    def read_only(self) -> bool:
-        """Regulators read everything and write nothing."""
-        return Role.REGULATOR in self.roles
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -216,9 +198,13 @@ async def _verify_signature(request: Request, *, chain_id: int) -> Address:
         expires=expires,
     )
     try:
-        recovered = Account.recover_message(
-            encode_typed_data(full_message=message), signature=signature
-        )
+        raw = canonical_signature(bytes.fromhex(signature.removeprefix("0x")))
+    except ValueError as exc:
+        raise NotAuthenticated("signature is not hex") from exc
+    except SignatureMalformed as exc:
+        raise NotAuthenticated(str(exc)) from exc
+    try:
+        recovered = Account.recover_message(encode_typed_data(full_message=message), signature=raw)
     except Exception as exc:  # eth-account raises several kinds on garbage signatures
         raise NotAuthenticated("signature does not decode") from exc
     if checksum(recovered) != signer:

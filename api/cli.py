@@ -22,10 +22,12 @@ from api.settings import Settings, load_settings
 from api.version import VERSION
 from ledger.consortium import DEFAULT_LIFETIME, ConsortiumClient, Member, Role
 from ledger.errors import LedgerError, TransactionReverted
+from notary.errors import NotaryError
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
     from notary.models import EvidenceItem
+    from notary.trust import TrustRoot
 
 
 class ProposalKindName(StrEnum):
@@ -641,6 +643,37 @@ def _media_type(path: Path) -> str:
     return guessed or "application/octet-stream"
 
 
+EXIT_VERIFIED = 0
+"""`verify`: every check passed against the pinned trust root."""
+EXIT_FAILED = 1
+"""`verify`: a check failed (forged, tampered, or not on the node's chain)."""
+EXIT_UNREADABLE = 2
+"""`verify`: a usage error, or a receipt, bundle or trust file that cannot be read."""
+EXIT_UNVERIFIABLE = 3
+"""`verify`: nothing failed, but nothing pins whose contract the anchor is (no `--registry`,
+`--trust` or trust-file setting), or the chain was not asked (no `--rpc`)."""
+
+NO_TRUST_ROOT_HINT = (
+    "nothing pins whose contract the anchor is, so anyone could have made this receipt; "
+    "give --registry ADDRESS (the consortium's EvidenceRegistry) or --trust consortium.json"
+)
+
+Registry = Annotated[
+    str | None,
+    typer.Option(
+        "--registry",
+        help="The consortium's EvidenceRegistry address: the trust root (see --trust)",
+    ),
+]
+TrustFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--trust",
+        help="The consortium's trust file (autoledger trust export), the trust root",
+    ),
+]
+
+
 @app.command()
 def verify(
     file: Annotated[Path, typer.Argument(help="The document, or an audit export bundle (.zip)")],
@@ -650,46 +683,88 @@ def verify(
     rpc: Annotated[
         str | None, typer.Option(help="JSON-RPC URL of a node of the chain, for the chain checks")
     ] = None,
+    registry: Registry = None,
+    trust: TrustFile = None,
     signer: Annotated[
         str | None, typer.Option(help="The notary (operator, for a bundle) address you expect")
     ] = None,
+    env_file: EnvFile = None,
 ) -> None:
     """Verify a document against its receipt, or an audit export bundle (BUNDLE.zip: manifest
-    signature, every file's hash, every receipt), with no service or database: exit 1 naming
-    the failed checks."""
-    import json
-
-    from notary.errors import NotaryError
+    signature, every file's hash, every receipt), with no service or database, against the
+    consortium's trust root (--registry or --trust). Exit 0 verified, 1 a check failed,
+    2 unreadable input or usage, 3 unverifiable (no trust root, or no --rpc)."""
     from notary.receipts import verify_receipt
 
     if not file.is_file():
         console.print(f"[red]error:[/red] {file}: no such file")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_UNREADABLE)
+    root = _trust_root(registry, trust, env_file)
     if receipt is None and file.suffix.lower() == ".zip":
-        _verify_bundle(file, rpc=rpc, signer=signer)
+        _verify_bundle(file, rpc=rpc, trust=root, signer=signer)
         return
     receipt = receipt or file.with_name(file.name + ".receipt.json")
     try:
-        document = json.loads(receipt.read_text())
-    except (OSError, ValueError) as exc:
-        console.print(f"[red]error:[/red] cannot read receipt {receipt}: {exc}")
-        raise typer.Exit(2) from exc
-    if isinstance(document, dict) and "receipt" in document and "record" not in document:
-        document = document["receipt"]  # the API's answer wraps the receipt
+        text = receipt.read_bytes()
+    except OSError as exc:
+        console.print(f"[red]error:[/red] cannot read receipt {receipt}: {exc.strerror}")
+        raise typer.Exit(EXIT_UNREADABLE) from exc
     try:
-        report = verify_receipt(document, document=file, rpc_url=rpc, expected_signer=signer)
+        report = verify_receipt(
+            text, document=file, rpc_url=rpc, trust=root, expected_signer=signer
+        )
     except NotaryError as exc:
-        console.print(f"[red]error:[/red] {receipt}: {exc}")
-        raise typer.Exit(1) from exc
+        console.print(f"[red]error:[/red] unreadable receipt {receipt}: {exc}")
+        raise typer.Exit(EXIT_UNREADABLE) from exc
     for check in report.checks:
         mark = "skipped" if check.skipped else ("ok" if check.ok else "FAILED")
         typer.echo(f"{mark:>8}  {check.name}: {check.detail}")
     if report.failed:
         console.print(f"[red]verification failed:[/red] {', '.join(report.failed)}")
-        raise typer.Exit(1)
-    if report.skipped:
-        console.print(f"not checked: {', '.join(report.skipped)} (give --rpc URL for the chain)")
+        raise typer.Exit(EXIT_FAILED)
+    if not report.verified:
+        _unverifiable(root is None, rpc is None, report.skipped)
     console.print("[green]verified[/green]")
+
+
+def _unverifiable(no_trust: bool, no_rpc: bool, skipped: tuple[str, ...]) -> None:
+    """Say why nothing failed yet nothing is established, and exit `EXIT_UNVERIFIABLE`."""
+    if no_trust:
+        console.print(f"[yellow]UNVERIFIABLE:[/yellow] {NO_TRUST_ROOT_HINT}")
+    if no_rpc:
+        console.print(
+            f"[yellow]UNVERIFIABLE:[/yellow] the anchor was not checked on chain "
+            f"({', '.join(n for n in skipped if n != 'digest')}); give --rpc URL"
+        )
+    raise typer.Exit(EXIT_UNVERIFIABLE)
+
+
+def _trust_root(
+    registry: str | None, trust: Path | None, env_file: Path | None
+) -> TrustRoot | None:
+    """The trust root from `--registry`, `--trust`, or the `trust_file` setting; None when
+    none is given. Exits `EXIT_UNREADABLE` for a bad address or file, or two that disagree."""
+    from notary.trust import TrustRoot
+
+    try:
+        if trust is None and registry is None:
+            trust = _settings(env_file).trust_file
+            if trust is None:
+                return None
+        pinned = TrustRoot.from_file(trust) if trust is not None else None
+        if registry is not None:
+            by_option = TrustRoot.for_registry(registry)
+            if pinned is not None and pinned.registry != by_option.registry:
+                console.print(
+                    f"[red]error:[/red] --registry {by_option.registry} is not the registry "
+                    f"of {trust} ({pinned.registry})"
+                )
+                raise typer.Exit(EXIT_UNREADABLE)
+            pinned = pinned or by_option
+    except NotaryError as exc:
+        console.print(f"[red]error:[/red] trust root: {exc}")
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    return pinned
 
 
 def _evidence_item(runtime: Runtime, public_id: str) -> EvidenceItem:
@@ -795,7 +870,7 @@ def inventory_import(
         TimeElapsedColumn,
     )
 
-    from api.inventory import ImportReport, InventoryFileError, import_inventory, read_inventory
+    from ledger.inventory import ImportReport, InventoryFileError, import_inventory, read_inventory
 
     try:
         rows, rejected = read_inventory(file)
@@ -869,7 +944,7 @@ def inventory_confirm(
     dealer page does, and checked on chain. Prints each confirmed VIN hash. Exits 1 when none
     awaits confirmation or the key is not held here (the dealer signs in its wallet: GET
     /v1/lines/N/confirmation), 2 for a bad VIN."""
-    from api.inventory import confirmation_to_sign, held_key, hex32, vehicle_refs
+    from ledger.inventory import confirmation_to_sign, held_key, hex32, vehicle_refs
 
     try:
         refs = vehicle_refs(vin or [])
@@ -932,14 +1007,14 @@ def certificate_(
 ) -> None:
     """Write the evidence certificate (存证证书) PDF of an item (exit 1 while it is pending), or
     of every anchored item of a case with --case (exit 1 when it has none)."""
-    from api.certificate import case_certificate_of, certificate_of
+    from notary.certificate import case_certificate_of, certificate_of
 
     if (public_id is None) == (case is None):
         console.print("[red]error:[/red] give an evidence item id or --case REF, not both")
         raise typer.Exit(2)
     with _runtime(env_file) as runtime:
         if case is not None:
-            from api.evidence_queries import case_evidence
+            from notary.queries import case_evidence
 
             commitment, items = case_evidence(runtime.engine, runtime.intake, None, case)
             try:
@@ -995,8 +1070,8 @@ def clearing_run(
     cycle failed (nothing settled; the reason is printed), 0 otherwise, also when nothing can
     settle.
     """
-    from api.clearing_service import release_settled_liens
-    from api.inventory import hex32
+    from clearing.service import release_settled_liens
+    from ledger.inventory import hex32
 
     with _runtime(env_file) as runtime:
         member = _member(runtime, as_member or runtime.operator.address)
@@ -1027,7 +1102,7 @@ def clearing_run(
 
 def _print_waiting(runtime: Runtime) -> None:
     """Say why nothing settles: one line per open claim (id, reason, in words)."""
-    from api.clearing_service import next_cycle
+    from clearing.service import next_cycle
 
     outlook = next_cycle(runtime, None)
     console.print(f"nothing to settle (chain time {outlook.now}):")
@@ -1046,8 +1121,8 @@ def clearing_claims(
     env_file: EnvFile = None,
 ) -> None:
     """List claims, one a line: id, kind, state, creditor, debtor, amount, due date, reference."""
-    from api.clearing_service import STATE_NAMES, claims_of
-    from api.inventory import hex32
+    from clearing.service import STATE_NAMES, claims_of
+    from ledger.inventory import hex32
 
     states = {name: status for status, name in STATE_NAMES.items()}
     if state is not None and state not in states:
@@ -1079,8 +1154,8 @@ def clearing_report(
     """The reconciliation report of a cycle, in full, as JSON (default) or CSV."""
     import json
 
-    from api.clearing_service import cycle_document, load_cycle
     from clearing.reports import report_csv
+    from clearing.service import cycle_document, load_cycle
 
     with _runtime(env_file) as runtime:
         found = load_cycle(runtime, cycle)
@@ -1109,8 +1184,8 @@ def clearing_file_overdue(
     Prints one line per claim: claim id, line, VIN hash, step, amount. Exits 1 if some could not
     be filed (the lender's key is not held here).
     """
-    from api.clearing_service import file_overdue_curtailments
-    from api.inventory import hex32
+    from clearing.service import file_overdue_curtailments
+    from ledger.inventory import hex32
 
     with _runtime(env_file) as runtime:
         lender_id = _member(runtime, lender).id if lender is not None else None
@@ -1147,7 +1222,7 @@ def audit_verify(
     evidence log. Prints every discrepancy; exits 1 if there is any."""
     import json
 
-    from api.audit import Auditor, Checkpoint
+    from oversight.audit import Auditor, Checkpoint
 
     try:
         mark = Checkpoint.parse(checkpoint) if checkpoint is not None else None
@@ -1165,6 +1240,9 @@ def audit_verify(
             typer.echo(f"{d.check}\t{d.kind}\t{d.where}\texpected: {d.expected}\tfound: {d.found}")
         for note in report.notes:
             console.print(f"note: {note}")
+        if report.journal:
+            journal = ", ".join(f"{n} {status}" for status, n in sorted(report.journal.items()))
+            console.print(f"transaction journal: {journal}")
         console.print(
             f"chain {report.chain_id}: indexed through block {report.indexed_through} of"
             f" {report.latest_block}; {report.events_stored} stored events,"
@@ -1187,10 +1265,11 @@ def audit_export(
     env_file: EnvFile = None,
 ) -> None:
     """Write a signed export bundle of the events, anchored receipts and rule breaches of a
-    range of days; a regulator checks it with `autoledger verify BUNDLE.zip`."""
+    range of days; a regulator checks it with
+    `autoledger verify BUNDLE.zip --rpc URL --registry ADDR`."""
     from datetime import UTC, date, datetime, time, timedelta
 
-    from api.audit import export_bundle
+    from oversight.audit import export_bundle
 
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
@@ -1215,17 +1294,21 @@ def audit_export(
     )
 
 
-def _verify_bundle(path: Path, *, rpc: str | None, signer: str | None) -> None:
-    """`verify` for an export bundle: print each check, exit 1 naming the failed ones."""
-    from api.audit import verify_bundle
+def _verify_bundle(
+    path: Path, *, rpc: str | None, trust: TrustRoot | None, signer: str | None
+) -> None:
+    """`verify` for an export bundle: print each check, exit as `verify` says."""
+    from oversight.audit import verify_bundle
 
-    report = verify_bundle(path, rpc_url=rpc, expected_signer=signer)
+    report = verify_bundle(path, rpc_url=rpc, trust=trust, expected_signer=signer)
     for check in report.checks:
         mark = "skipped" if check.skipped else ("ok" if check.ok else "FAILED")
         typer.echo(f"{mark:>8}  {check.name}: {check.detail}")
     if report.failed:
         console.print(f"[red]verification failed:[/red] {', '.join(report.failed)}")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
+    if not report.verified:
+        _unverifiable(trust is None, rpc is None, report.skipped)
     console.print("[green]bundle verified[/green]")
 
 
@@ -1314,3 +1397,29 @@ def dev_advance_time(
         when = datetime.fromtimestamp(moment, UTC)
         block = runtime.chain.latest_block()
         typer.echo(f"chain time {moment} ({when:%Y-%m-%d %H:%M:%S} UTC), block {block}")
+
+
+trust_app = typer.Typer(help="The consortium's trust root, which every verifier pins.")
+app.add_typer(trust_app, name="trust")
+
+
+@trust_app.command("export")
+def trust_export(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write it to this file (else stdout)")
+    ] = None,
+    env_file: EnvFile = None,
+) -> None:
+    """Write the trust root (chain id, Consortium and EvidenceRegistry addresses and blocks,
+    the NOTARY members now): what `autoledger verify --trust FILE` pins."""
+    with _runtime(env_file) as runtime:
+        text = runtime.trust_root().to_json()
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text)
+    except OSError as exc:
+        console.print(f"[red]error:[/red] cannot write {output}: {exc.strerror}")
+        raise typer.Exit(2) from exc
+    console.print(f"trust root written to {output}")

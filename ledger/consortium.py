@@ -129,6 +129,29 @@ class Member:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Principal:
+    """An authenticated caller: a consortium member, as the chain knows it now.
+
+    The service layers of every package decide what a caller may see or do from it; `api`
+    builds it from the credentials of a request (`via` names which kind)."""
+
+    member_id: int
+    address: Address
+    name: str
+    roles: frozenset[Role]
+    via: str
+
+    def holds(self, role: Role) -> bool:
+        """Whether the caller holds `role`."""
+        return role in self.roles
+
+    @property
+    def read_only(self) -> bool:
+        """Regulators read everything and write nothing."""
+        return Role.REGULATOR in self.roles
+
+
+@dataclass(frozen=True, kw_only=True)
 class Proposal:
     """A governance proposal. Fields the `kind` does not use are None (or empty `roles`).
 

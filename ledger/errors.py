@@ -6,6 +6,7 @@ LedgerError
 ├── NodeError                 the embedded anvil node failed to start or answer
 ├── ChainUnavailable          the JSON-RPC endpoint does not answer
 ├── KeyMaterialError          a signing key could not be loaded (never carries the secret)
+├── SignatureMalformed        not a secp256k1 signature in its one spelling (v 27/28, low s)
 ├── DeploymentError
 │   ├── DeploymentMissing     a recorded deployment is not on the chain
 │   └── DeploymentOutdated    the code changed while the old deployment holds data
@@ -13,6 +14,15 @@ LedgerError
     ├── TransactionReverted   the EVM reverted; `.error` / `.args` name the custom error
     ├── TransactionDropped    a mined transaction vanished (reorg) and did not come back
     └── TransactionTimeout    no receipt, or not final, within the allowed time
+
+Refused                       a request the consortium's rules refuse; raised by the service
+│                             layers of every package (`ledger`, `notary`, `clearing`,
+│                             `oversight`), which all sit on `ledger`; `.status` is the 4xx the
+│                             API answers with, `.detail` the reason shown to the caller
+├── Forbidden                 the caller is known but may not do this (403)
+├── NotFound                  no such object, or not one the caller may see (404)
+├── Conflict                  the request clashes with the current state (409)
+└── Unprocessable             well-formed, but names something that cannot be used (422)
 """
 
 from __future__ import annotations
@@ -35,6 +45,11 @@ class CompileError(LedgerError):
 
 class CompilerUnavailable(LedgerError):
     """No solc of the pinned version could be found or installed."""
+
+
+class SignatureMalformed(LedgerError):
+    """A signature is not 65 bytes r || s || v with v 27/28 (or 0/1) and s in the lower half
+    of the curve order; the message says which."""
 
 
 class NodeError(LedgerError):
@@ -100,6 +115,43 @@ class NonceConsumed(TransactionError):
 
 class TransactionTimeout(TransactionError):
     """The transaction was not mined, or not final, in time."""
+
+
+class Refused(Exception):
+    """Base of the refusals of the service layers; `status` is the HTTP status it maps to.
+
+    Not a `LedgerError`: a refusal is the caller's mistake, not a failure of the chain."""
+
+    status = 400
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        self.detail = detail
+        self.extra = extra  # more members of the problem+json body (RFC 9457 extensions)
+        super().__init__(detail)
+
+
+class Forbidden(Refused):
+    """The caller is known but may not do this."""
+
+    status = 403
+
+
+class NotFound(Refused):
+    """No such object, or one the caller may not see (never revealed to exist)."""
+
+    status = 404
+
+
+class Conflict(Refused):
+    """The request cannot be carried out in the current state."""
+
+    status = 409
+
+
+class Unprocessable(Refused):
+    """The request is well-formed but names something that cannot be used."""
+
+    status = 422
 
 
 def _show(value: Any) -> str:

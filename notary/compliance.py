@@ -1,7 +1,7 @@
 """Collection-compliance rules as data: contact hours, contact frequency and forbidden wording.
 
 Pure: no database, no web3. A rule set is a versioned JSON document (the default is
-``api/rules/collection-rules-v1.json``); `RuleSet.from_json` reads it strictly and
+``notary/rules/collection-rules-v1.json``); `RuleSet.from_json` reads it strictly and
 `check_contact` applies it to one contact, given the times of the debtor's other recorded
 contacts. The rule set's `version` and `digest` go into the anchored evidence record of every
 contact checked under it, so which rules applied is provable later.

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from api.audit import Auditor, AuditReport
 from api.database import migrate
 from ledger.chain import Chain
 from ledger.compiler import compile_contracts
@@ -20,6 +19,7 @@ from ledger.models import IndexedEvent
 from ledger.node import EmbeddedNode, find_anvil
 from ledger.reverts import ErrorDecoder
 from ledger.transactions import Sender
+from oversight.audit import Auditor, AuditReport
 
 ROOT = Path(__file__).resolve().parents[1]
 

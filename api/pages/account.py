@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.apikeys import PREFIX, member_of_token
-from api.evidence_queries import READERS
 from api.pages.i18n import LANGUAGES
 from api.pages.sessions import LANGUAGE_COOKIE
 from api.pages.site import Visitor, member_page, public_page, safe_next
 from ledger.consortium import MemberStatus, Role
 from ledger.errors import TransactionReverted
+from notary.queries import READERS
 
 router = APIRouter(include_in_schema=False)
 
@@ -131,7 +131,7 @@ def home(visitor: AnyMember) -> Response:
 
 
 def _evidence_text(visitor: Visitor) -> str:
-    from api.evidence_queries import sees_all
+    from notary.queries import sees_all
 
     return "home.card.evidence_all" if sees_all(visitor.member) else "home.card.evidence_own"
 

@@ -1,8 +1,8 @@
 """The regulator's audit pages: the trail (timeline) of a vehicle, a case or a member; the
 audit verification; rule breaches with charts; and the signed export bundle.
 
-Each page calls the functions its `/v1` route calls (`api.views`, `api.audit`,
-`api.contacts`), so a page and the API never disagree.
+Each page calls the functions its `/v1` route calls (`oversight.views`, `oversight.audit`,
+`notary.contacts`), so a page and the API never disagree.
 """
 
 from __future__ import annotations
@@ -16,24 +16,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
-from api.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
-from api.contacts import Window, list_violations, load_rules, summary
 from api.errors import NotFound
-from api.evidence_queries import sees_all
-from api.inventory import VehicleRef
 from api.pages.charts import BarChart, bar_chart
 from api.pages.i18n import Translator
 from api.pages.site import Visitor, role_page
-from api.views import (
+from ledger.consortium import Member, Role
+from ledger.indexer import StoredEvent, indexed_through
+from ledger.inventory import VehicleRef
+from ledger.vin import InvalidVin
+from notary.contacts import Window, list_violations, load_rules, summary
+from notary.queries import sees_all
+from oversight.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
+from oversight.views import (
     case_items,
     case_timeline,
     member_timeline,
     vehicle_timeline,
     visible_member_addresses,
 )
-from ledger.consortium import Member, Role
-from ledger.indexer import StoredEvent, indexed_through
-from ledger.vin import InvalidVin
 
 router = APIRouter(include_in_schema=False)
 
@@ -371,7 +371,12 @@ def exports(visitor: Regulator) -> Response:
     """The export form: a range of days, downloaded as the signed bundle."""
     today = datetime.now(UTC).date()
     form = {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}
-    return visitor.page("oversight_exports.html", form=form, errors={})
+    return visitor.page(
+        "oversight_exports.html",
+        form=form,
+        errors={},
+        registry=visitor.runtime.registry.address.lower(),
+    )
 
 
 @router.post("/oversight/exports")
@@ -385,7 +390,13 @@ def export_bundle_file(visitor: Regulator) -> Response:
         if value is None and name not in errors:
             errors[name] = t("oversight_form.error.required")
     if errors or first is None or last is None:
-        return visitor.page("oversight_exports.html", status=400, form=form, errors=errors)
+        return visitor.page(
+            "oversight_exports.html",
+            status=400,
+            form=form,
+            errors=errors,
+            registry=visitor.runtime.registry.address.lower(),
+        )
     spool, size = export_days(visitor.runtime, first=first, last=last)
 
     def chunks() -> Iterator[bytes]:

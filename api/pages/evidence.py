@@ -1,6 +1,6 @@
 """Evidence pages: search, one item with its proof and in-browser file verification, and the
 receipt and certificate downloads. Who sees what is the evidence API's rule
-(`api.evidence_queries`)."""
+(`notary.queries`)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,19 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from api.certificate import (
+from api.errors import NotFound
+from api.pages.i18n import Translator
+from api.pages.site import PageError, PageNotFound, Visitor, role_page
+from ledger.errors import TransactionReverted
+from notary.certificate import (
     CaseNotAnchored,
     CaseNotFound,
     CaseTooLarge,
     case_certificate_of,
     certificate_of,
 )
-from api.errors import NotFound
-from api.evidence_queries import (
+from notary.models import EvidenceItem, ItemStatus
+from notary.queries import (
     READERS,
     EvidenceFilter,
     case_evidence,
@@ -28,10 +32,6 @@ from api.evidence_queries import (
     sees_all,
     visible_item,
 )
-from api.pages.i18n import Translator
-from api.pages.site import PageError, PageNotFound, Visitor, role_page
-from ledger.errors import TransactionReverted
-from notary.models import EvidenceItem, ItemStatus
 from notary.receipts import Check, verify_receipt
 from notary.records import EvidenceType
 
@@ -178,10 +178,12 @@ def detail(visitor: Reader, public_id: str) -> Response:
     item = _item(visitor, public_id)
     receipt = runtime.issuer.for_item(item).receipt
     checks: tuple[Check, ...] = ()
+    trust = runtime.trust_root(with_notaries=False)
     if receipt is not None:
         report = verify_receipt(
             receipt,
             rpc_url=runtime.chain.url,
+            trust=trust,
             expected_signer=runtime.operator.address,
             rpc_timeout=CHECK_RPC_TIMEOUT,
         )
@@ -195,6 +197,7 @@ def detail(visitor: Reader, public_id: str) -> Response:
         record_json=record,
         submitter_name=_member_name(visitor, item.submitter_id),
         max_hash_bytes=MAX_BROWSER_HASH,
+        trust=trust,
     )
 
 

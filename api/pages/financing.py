@@ -2,8 +2,8 @@
 reports, obligations and every charge explained; exposure, alerts, audits, claims and clearing
 cycles with their reconciliation reports.
 
-The pages call the service functions the /v1 routes call (`api.inventory`,
-`api.clearing_service`), with the same object-level rule: a dealer sees only the lines it is
+The pages call the service functions the /v1 routes call (`ledger.inventory`,
+`clearing.service`), with the same object-level rule: a dealer sees only the lines it is
 the dealer of, a lender only its own; another line, vehicle or cycle answers 404.
 """
 
@@ -20,7 +20,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from api.clearing_service import (
+from api.errors import ApiError, Conflict, NotFound
+from api.pages.site import PageNotFound, Visitor, role_page
+from clearing.reports import report_csv
+from clearing.service import (
     KIND_NAMES,
     STATE_NAMES,
     PayoffFiling,
@@ -32,8 +35,10 @@ from api.clearing_service import (
     visible_cycle,
     visible_cycles,
 )
-from api.errors import ApiError, Conflict, NotFound
-from api.inventory import (
+from ledger.consortium import Role
+from ledger.errors import TransactionReverted
+from ledger.floorplan import Line
+from ledger.inventory import (
     CONFIRMATION_LIFETIME,
     audit_checklist,
     awaiting_confirmation,
@@ -56,11 +61,6 @@ from api.inventory import (
     visible_lines,
     visible_vehicle,
 )
-from api.pages.site import PageNotFound, Visitor, role_page
-from clearing.reports import report_csv
-from ledger.consortium import Role
-from ledger.errors import TransactionReverted
-from ledger.floorplan import Line
 from ledger.vin import InvalidVin
 
 router = APIRouter(include_in_schema=False)
@@ -444,7 +444,7 @@ def lender_clearing(visitor: LenderVisitor) -> Response:
 
 
 def _why(visitor: Visitor, waiting: dict[str, Any]) -> str:
-    """A waiting claim's reason (`api.clearing_service.waiting_documents`) in the visitor's
+    """A waiting claim's reason (`clearing.service.waiting_documents`) in the visitor's
     language; amounts in main units, times in UTC."""
     try:
         until = block_time(waiting["until"])

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from api.evidence_queries import EvidenceFilter, search_evidence, status_counts
 from api.pages.site import Visitor, role_page
 from ledger.consortium import Role
 from notary.models import ItemStatus
+from notary.queries import EvidenceFilter, search_evidence, status_counts
 
 router = APIRouter(include_in_schema=False)
 

@@ -193,7 +193,7 @@ class Visitor:
 
 def navigation(visitor: Visitor) -> list[NavItem]:
     """The links the visitor's roles open (pages that exist only)."""
-    from api.evidence_queries import READERS
+    from notary.queries import READERS
 
     if visitor.principal is None:
         return []

@@ -18,17 +18,22 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
-from api.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
 from api.auth import Principal, members, roles
-from api.contacts import ContactIn, Window, load_rules, record_contact, summary
-from api.contacts import list_contacts as read_contacts
-from api.contacts import list_violations as read_violations
-from api.errors import NotFound
-from api.evidence_queries import READERS, sees_all
-from api.inventory import Unprocessable, VehicleRef
+from api.errors import NotFound, Unprocessable
 from api.runtime import Runtime
 from api.schemas import RequestBody
-from api.views import (
+from ledger.consortium import Role
+from ledger.indexer import StoredEvent, indexed_through
+from ledger.inventory import VehicleRef
+from notary.compliance import RULES
+from notary.compliance_models import CollectionContact, ComplianceViolation
+from notary.contacts import ContactIn, Window, load_rules, record_contact, summary
+from notary.contacts import list_contacts as read_contacts
+from notary.contacts import list_violations as read_violations
+from notary.intake import CHANNELS, Submitter
+from notary.queries import READERS, sees_all
+from oversight.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
+from oversight.views import (
     case_items,
     case_timeline,
     exposure,
@@ -41,11 +46,6 @@ from api.views import (
     visible_lines,
     visible_member_addresses,
 )
-from ledger.consortium import Role
-from ledger.indexer import StoredEvent, indexed_through
-from notary.compliance import RULES
-from notary.compliance_models import CollectionContact, ComplianceViolation
-from notary.intake import CHANNELS, Submitter
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 

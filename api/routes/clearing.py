@@ -13,7 +13,7 @@ Who signs. Every transaction is signed with the caller's own key, which this ser
 (fetch the typed data, sign it in the wallet, post it: the operator relays it and the contract
 checks it). Cycles are signed by the operator (the clearing engine).
 
-What is automatic: see `api.clearing_service`. The sale report of
+What is automatic: see `clearing.service`. The sale report of
 ``POST /v1/lines/{id}/sales`` (the inventory routes) does not file payoff claims itself; a
 dealer reports sales here, with ``POST /v1/lines/{id}/payoff-claims``, to have them filed and
 confirmed in the same request.
@@ -29,7 +29,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Principal, members, roles
-from api.clearing_service import (
+from api.errors import Conflict, Unprocessable
+from api.runtime import Runtime
+from api.schemas import RequestBody
+from clearing.instructions import Party
+from clearing.models import ClearingCycle
+from clearing.reports import report_csv
+from clearing.service import (
     KIND_NAMES,
     STATE_NAMES,
     CurtailmentFiling,
@@ -40,14 +46,12 @@ from api.clearing_service import (
     creditor_claim,
     cycle_instructions,
     debtor_claim,
-    dispute_evidence,
     file_claim,
     file_overdue_curtailments,
     file_sale_payoffs,
     member_of,
     names_of,
     next_cycle,
-    own_evidence,
     record_off_chain_payment,
     reference_bytes,
     report_for,
@@ -59,10 +63,10 @@ from api.clearing_service import (
     visible_cycles,
     waiting_documents,
 )
-from api.errors import Conflict
-from api.inventory import (
+from ledger.consortium import Role
+from ledger.floorplan import Vehicle
+from ledger.inventory import (
     MAX_BATCH,
-    Unprocessable,
     VehicleRef,
     chain_now,
     dealer_line,
@@ -70,13 +74,6 @@ from api.inventory import (
     vehicle_refs,
     vehicles_on_line,
 )
-from api.runtime import Runtime
-from api.schemas import RequestBody
-from clearing.instructions import Party
-from clearing.models import ClearingCycle
-from clearing.reports import report_csv
-from ledger.consortium import Role
-from ledger.floorplan import Vehicle
 from ledger.settlement import (
     MAX_AMOUNT,
     MAX_DUE_DATE,
@@ -86,6 +83,8 @@ from ledger.settlement import (
     claim_end_to_end_id,
     confirmation_typed_data,
 )
+from ledger.signatures import canonical_signature
+from notary.queries import dispute_evidence, own_evidence
 
 router = APIRouter(prefix="/v1", tags=["clearing"])
 
@@ -488,7 +487,7 @@ def create_claim(principal: Filer, request: Request, body: ClaimIn) -> ClaimOut:
     collectors collection fees citing their evidence."""
     runtime = _runtime(request)
     if body.evidence_id is not None:
-        item = own_evidence(runtime, principal.member_id, body.evidence_id)
+        item = own_evidence(runtime.engine, principal.member_id, body.evidence_id)
         reference = bytes.fromhex(item.leaf_hash)
     elif body.vehicle is not None:
         reference = bytes(VehicleRef.parse(body.vehicle).vin_hash)
@@ -583,9 +582,10 @@ def confirm_claim(
     if body is None:
         _acting(runtime, principal).confirm(claim_id)
     else:
-        runtime.clearing_client.confirm_with_signature(
-            claim_id, body.deadline, bytes.fromhex(body.signature[2:])
-        )
+        # v 0/1 (some hardware wallets) becomes 27/28, which the contract's ECDSA requires;
+        # a high s is refused here with a 422, as for signed requests.
+        signature = canonical_signature(bytes.fromhex(body.signature[2:]))
+        runtime.clearing_client.confirm_with_signature(claim_id, body.deadline, signature)
     return _claim_out(runtime, claim_id)
 
 
@@ -597,7 +597,7 @@ def dispute_claim(
     runtime = _runtime(request)
     debtor_claim(runtime, principal, claim_id)
     if body.evidence_id is not None:
-        evidence = dispute_evidence(runtime, principal, body.evidence_id)
+        evidence = dispute_evidence(runtime.engine, principal, body.evidence_id)
     else:
         assert body.evidence is not None
         evidence = reference_bytes(body.evidence, "evidence")

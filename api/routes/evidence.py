@@ -13,9 +13,16 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.auth import Principal, roles
-from api.certificate import case_certificate_of, certificate_of
 from api.errors import Conflict, NotFound
-from api.evidence_queries import (
+from api.runtime import Runtime
+from api.schemas import RequestBody
+from ledger.consortium import Role
+from ledger.evidence import ReasonCode
+from notary.blobs import BlobKeyDestroyed
+from notary.certificate import case_certificate_of, certificate_of
+from notary.intake import Accepted, Submission, Submitter
+from notary.models import EvidenceItem, ItemStatus
+from notary.queries import (
     READERS,
     SUBMITTERS,
     EvidenceFilter,
@@ -23,13 +30,6 @@ from api.evidence_queries import (
     search_evidence,
     visible_item,
 )
-from api.runtime import Runtime
-from api.schemas import RequestBody
-from ledger.consortium import Role
-from ledger.evidence import ReasonCode
-from notary.blobs import BlobKeyDestroyed
-from notary.intake import Accepted, Submission, Submitter
-from notary.models import EvidenceItem, ItemStatus
 
 router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
 cases_router = APIRouter(prefix="/v1/cases", tags=["evidence"])

@@ -21,13 +21,35 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Principal, members, public, roles
-from api.errors import Conflict, NotFound
-from api.inventory import (
+from api.errors import Conflict, NotFound, Unprocessable
+from api.runtime import Runtime
+from api.schemas import RequestBody
+from ledger.consortium import Role
+from ledger.errors import TransactionReverted
+from ledger.financing import (
+    BPS,
+    MAX_AMOUNT,
+    MAX_CURTAILMENT_STEPS,
+    MAX_LIMIT,
+    MAX_RATE_BPS,
+    CurtailmentStep,
+    LineTerms,
+)
+from ledger.floorplan import (
+    CHECK_ALL,
+    Audit,
+    Finding,
+    FloorPlanClient,
+    Line,
+    Outcome,
+    Vehicle,
+    registration_text,
+)
+from ledger.inventory import (
     CONFIRMATION_LIFETIME,
     MAX_BATCH,
     Exposure,
     Pledge,
-    Unprocessable,
     VehicleRef,
     advance,
     audit_checklist,
@@ -53,29 +75,6 @@ from api.inventory import (
     visible_line,
     visible_lines,
     visible_vehicle,
-)
-from api.runtime import Runtime
-from api.schemas import RequestBody
-from ledger.consortium import Role
-from ledger.errors import TransactionReverted
-from ledger.financing import (
-    BPS,
-    MAX_AMOUNT,
-    MAX_CURTAILMENT_STEPS,
-    MAX_LIMIT,
-    MAX_RATE_BPS,
-    CurtailmentStep,
-    LineTerms,
-)
-from ledger.floorplan import (
-    CHECK_ALL,
-    Audit,
-    Finding,
-    FloorPlanClient,
-    Line,
-    Outcome,
-    Vehicle,
-    registration_text,
 )
 from ledger.transactions import Sent
 

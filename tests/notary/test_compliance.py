@@ -24,7 +24,7 @@ from notary.compliance import (
 )
 from notary.errors import FormatError
 
-RULES_FILE = Path(__file__).resolve().parents[2] / "api" / "rules" / "collection-rules-v1.json"
+RULES_FILE = Path(__file__).resolve().parents[2] / "notary" / "rules" / "collection-rules-v1.json"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEBTOR = "ab" * 32
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
-from api.clearing_service import list_cycles
 from api.runtime import Runtime
+from clearing.service import list_cycles
 from tests.api.conftest import Caller
 from tests.api.test_clearing_api import confirm, filed
 from tests.pages.conftest import shot, sign_in

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from api.clearing_service import KIND_NAMES, STATE_NAMES
-from api.inventory import ALERT_EVENTS, hex32
 from api.pages import financing, i18n_financing
 from api.pages.financing import amount
 from api.pages.i18n import CATALOGS
 from clearing.models import CycleStatus, CycleTrigger
+from clearing.service import KIND_NAMES, STATE_NAMES
 from ledger.floorplan import AuditStatus, LineStatus, Outcome, VehicleStatus, sign_typed_data
+from ledger.inventory import ALERT_EVENTS, hex32
 from ledger.vin import vin_hash
 from tests.api.test_inventory import ADVANCE, advance, car, make_vin, open_line
 from tests.pages.conftest import shot, sign_in

@@ -11,8 +11,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from api.clearing_service import list_cycles
 from api.pages.financing import amount
+from clearing.service import list_cycles
 from tests.api.test_clearing_api import fund, pass_time
 from tests.api.test_inventory import ADVANCE, DAY, advance, car, make_vin, open_line
 from tests.pages.conftest import shot, sign_in

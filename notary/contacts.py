@@ -1,7 +1,7 @@
 """Collection contacts: each is checked against the collection rules, stored with its
 violations, and anchored as an evidence record that names the rule set it was checked under.
 
-The rule set is `api/rules/collection-rules-v1.json` (packaged), unless the service's data
+The rule set is `notary/rules/collection-rules-v1.json` (packaged), unless the service's data
 directory holds a ``collection-rules.json``, which then replaces it: rules are data, so a
 deployment changes them without a release (with a new `version`, so records stay telling).
 
@@ -35,7 +35,7 @@ from notary.models import EvidenceItem
 from notary.records import commit
 
 RULES_FILE = "collection-rules-v1.json"
-"""The packaged default rule set, in `api/rules/`."""
+"""The packaged default rule set, in `notary/rules/`."""
 
 LOCAL_RULES = "collection-rules.json"
 """A rule set in the service's data directory that replaces the packaged one."""
@@ -53,7 +53,7 @@ def packaged_rules() -> RuleSet:
 
 @lru_cache(maxsize=1)
 def _packaged() -> RuleSet:
-    text = resources.files("api").joinpath("rules", RULES_FILE).read_bytes()
+    text = resources.files("notary").joinpath("rules", RULES_FILE).read_bytes()
     return RuleSet.from_json(text)
 
 

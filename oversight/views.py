@@ -23,10 +23,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
 
-from api.auth import Principal
-from api.errors import NotFound
 from ledger.chain import checksum
-from ledger.consortium import Role
+from ledger.consortium import Principal, Role
+from ledger.errors import NotFound
 from ledger.indexer import MAX_PAGE, StoredEvent, events
 from ledger.models import IndexedEvent
 from notary.models import AnchorBatch, EvidenceItem
@@ -60,7 +59,7 @@ ALERT_EVENTS = {
     "CertificateMismatch": "certificate_mismatch",
     "LineFrozen": "line_frozen_by_audit",
 }
-"""Alert kinds and the FloorPlan events that raise them (as `api.inventory` names them)."""
+"""Alert kinds and the FloorPlan events that raise them (as `ledger.inventory` names them)."""
 
 _EVENTS = IndexedEvent.__table__  # type: ignore[attr-defined]
 

@@ -25,28 +25,30 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from api.auth import Principal
-from api.errors import Conflict, Forbidden, NotFound
-from api.evidence_queries import visible_item
-from api.inventory import Unprocessable, chain_now, floor_plan_events, hex32, line_vehicles
-from clearing.engine import Outlook
+from clearing.engine import ClearingEngine, Outlook
 from clearing.instructions import Party, PaymentInstruction, pacs008
 from clearing.models import ClearingCycle, CycleStatus
 from clearing.reports import cycle_end_to_end_id, cycle_report
-from ledger.consortium import Member, Role
-from ledger.errors import TransactionReverted
+from ledger.consortium import Member, Principal, Role
+from ledger.errors import Conflict, Forbidden, NotFound, TransactionReverted, Unprocessable
 from ledger.financing import BPS
 from ledger.floorplan import BATCH_SIZE, Line, Vehicle, VehicleStatus
-from ledger.settlement import Claim, ClaimKind, ClaimStatus, ClearingClient, claim_end_to_end_id
-from ledger.transactions import Sent
-from notary.models import EvidenceItem
-
-if TYPE_CHECKING:
-    from api.runtime import Runtime
+from ledger.inventory import Runtime as FinancingRuntime
+from ledger.inventory import chain_now, floor_plan_events, hex32, line_vehicles
+from ledger.settlement import (
+    Claim,
+    ClaimKind,
+    ClaimStatus,
+    ClearingClient,
+    SettlementTokenClient,
+    claim_end_to_end_id,
+)
+from ledger.transactions import Sender, Sent
 
 log = logging.getLogger("autoledger.clearing")
 
@@ -79,6 +81,26 @@ offered)."""
 
 CURTAILMENT_REFERENCE_LABEL = b"autoledger/curtailment-claim/v1"
 """Domain label of `curtailment_reference`."""
+
+
+class Runtime(FinancingRuntime, Protocol):
+    """What the clearing services use of a started service (`api.runtime.Runtime` is one): the
+    financing parts, and the clearing contracts, engine and database."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def clearing_client(self) -> ClearingClient: ...
+
+    @property
+    def token(self) -> SettlementTokenClient: ...
+
+    @property
+    def clearing_engine(self) -> ClearingEngine: ...
+
+    def sender_for(self, address: str) -> Sender: ...
+
 
 _CLAIM_E2E = re.compile(r"CLM-([1-9][0-9]{0,27})")
 _HEX32 = re.compile(r"0x[0-9a-fA-F]{64}")
@@ -119,22 +141,6 @@ def curtailment_reference(vin_hash: bytes, disbursed_at: int, step: int) -> byte
         + disbursed_at.to_bytes(8, "big")
         + step.to_bytes(2, "big")
     ).digest()
-
-
-def own_evidence(runtime: Runtime, member_id: int, public_id: str) -> EvidenceItem:
-    """Evidence item `public_id` if member `member_id` submitted it; `NotFound` otherwise (an
-    item of another member looks absent)."""
-    with Session(runtime.engine) as session:
-        item = session.exec(select(EvidenceItem).where(EvidenceItem.public_id == public_id)).first()
-    if item is None or item.submitter_id != member_id:
-        raise NotFound(f"no evidence item {public_id!r} of yours")
-    return item
-
-
-def dispute_evidence(runtime: Runtime, principal: Principal, public_id: str) -> bytes:
-    """The leaf hash of evidence item `public_id`, which `principal` must be allowed to read
-    (its own, or any for legal teams and regulators); `NotFound` otherwise."""
-    return bytes.fromhex(visible_item(runtime.engine, principal, public_id).leaf_hash)
 
 
 # -- claims -------------------------------------------------------------------------------------

@@ -10,15 +10,14 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from eth_account.signers.local import LocalAccount
 
-from api.auth import Principal
-from api.errors import ApiError, Conflict, NotFound
 from ledger.chain import Chain, checksum
-from ledger.consortium import Role
-from ledger.errors import TransactionReverted
+from ledger.consortium import ConsortiumClient, Principal, Role
+from ledger.deployments import Deployed
+from ledger.errors import Conflict, NotFound, Refused, TransactionReverted, Unprocessable
 from ledger.financing import (
     BPS,
     DAY,
@@ -50,6 +49,7 @@ from ledger.floorplan import (
     drawn,
     registration_bytes,
 )
+from ledger.keyring import Keyring
 from ledger.logs import iter_logs
 from ledger.transactions import Sent
 from ledger.vin import (
@@ -62,8 +62,29 @@ from ledger.vin import (
     vin_hash,
 )
 
-if TYPE_CHECKING:
-    from api.runtime import Runtime
+
+class Runtime(Protocol):
+    """What the financing services use of a started service (`api.runtime.Runtime` is one):
+    taken as an argument, so this module never reaches up into the layer that wires it."""
+
+    @property
+    def chain(self) -> Chain: ...
+
+    @property
+    def consortium(self) -> ConsortiumClient: ...
+
+    @property
+    def floorplan(self) -> FloorPlanClient: ...
+
+    @property
+    def lot_audit(self) -> LotAuditClient: ...
+
+    @property
+    def contracts(self) -> dict[str, Deployed]: ...
+
+    @property
+    def keyring(self) -> Keyring | None: ...
+
 
 MAX_BATCH = BATCH_SIZE
 """Most vehicles one API request (or one import transaction) names: a batch of 100 new
@@ -90,12 +111,6 @@ _LINE_ERRORS = frozenset(
         "ConsortiumNotMember",
     }
 )
-
-
-class Unprocessable(ApiError):
-    """The request is well-formed but names something that cannot be used (422)."""
-
-    status = 422
 
 
 class PledgeConflict(Conflict):
@@ -627,7 +642,7 @@ CSV_OPTIONAL_COLUMNS = ("registration",)
 """Columns an inventory file may have; others are ignored."""
 
 
-class InventoryFileError(ApiError):
+class InventoryFileError(Refused):
     """An inventory file that cannot be imported at all (unreadable, columns missing)."""
 
     status = 422

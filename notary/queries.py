@@ -10,9 +10,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from api.auth import Principal
-from api.errors import NotFound
-from ledger.consortium import Role
+from ledger.consortium import Principal, Role
+from ledger.errors import NotFound
 from notary.intake import Intake
 from notary.models import EvidenceItem
 
@@ -123,3 +122,19 @@ def status_counts(engine: Engine, principal: Principal) -> dict[tuple[int, str],
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def own_evidence(engine: Engine, member_id: int, public_id: str) -> EvidenceItem:
+    """Evidence item `public_id` if member `member_id` submitted it; `NotFound` otherwise (an
+    item of another member looks absent)."""
+    with Session(engine) as session:
+        item = session.exec(select(EvidenceItem).where(EvidenceItem.public_id == public_id)).first()
+    if item is None or item.submitter_id != member_id:
+        raise NotFound(f"no evidence item {public_id!r} of yours")
+    return item
+
+
+def dispute_evidence(engine: Engine, principal: Principal, public_id: str) -> bytes:
+    """The leaf hash of evidence item `public_id`, which `principal` must be allowed to read
+    (its own, or any for legal teams and regulators); `NotFound` otherwise."""
+    return bytes.fromhex(visible_item(engine, principal, public_id).leaf_hash)
