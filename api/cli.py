@@ -171,17 +171,32 @@ def _serve_until_stopped(runtime: Runtime) -> None:
     from api.app import create_app
     from api.discovery import forget_server, record_server
 
+    class Server(uvicorn.Server):
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                # uvicorn would raise the Ctrl-C again once it stopped; the stop is ours to
+                # finish (`_stop_promptly`), where a second Ctrl-C means "at once".
+                self._captured_signals.clear()
+
     settings = runtime.settings
     url = f"http://{settings.host}:{settings.port}"
     record_server(settings, url=url, rpc_url=runtime.chain.url)
+    config = uvicorn.Config(
+        create_app(runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        # the C parser and event loop where installed; an access log line per request
+        # only at debug level (GET /metrics counts every request by route and status)
+        http="auto",
+        loop="auto",
+        access_log=settings.log_level == "debug",
+    )
     try:
-        uvicorn.run(
-            create_app(runtime),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            timeout_graceful_shutdown=SHUTDOWN_GRACE,
-        )
+        Server(config).run()
     finally:
         forget_server(settings)
 
