@@ -100,13 +100,17 @@ def check_output(guide: list[Block], output: str, name: str) -> list[str]:
 def run_guide(path: Path, *, cwd: Path, env: dict[str, str], timeout: float) -> list[str]:
     """Run the guide at `path`; the problems found (empty when it works as written)."""
     guide = blocks(path)
-    done = subprocess.run(
-        ["bash", "-c", script(guide)],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    try:
+        done = subprocess.run(
+            ["bash", "-c", script(guide)],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        printed = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else ""
+        return [f"{path.name}: not done after {timeout}s; it printed:\n{printed[-3000:]}"]
     return check_output(guide, done.stdout, path.name)
