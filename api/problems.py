@@ -146,7 +146,7 @@ def install_problem_handlers(app: FastAPI, routers: Iterable[APIRouter] = ()) ->
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
-        response = problem(exc.status, exc.detail, instance=request.url.path)
+        response = problem(exc.status, exc.detail, instance=request.url.path, **exc.extra)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="autoledger"'
         return response

@@ -16,6 +16,13 @@ def project_root() -> Path:
     return Path(__file__).resolve().parents[1]
 
 
+def default_var_dir() -> Path:
+    """The checkout's own `var/` (the same folder whatever the current one), or `./var` where
+    the package is installed outside a checkout."""
+    root = project_root()
+    return root / "var" if (root / "pyproject.toml").is_file() else Path("var")
+
+
 DEV_KEYRING_PASSWORD = "autoledger-dev-keyring"
 """Public on purpose: dev keyrings hold keys of a local throwaway chain only."""
 
@@ -35,7 +42,10 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; unset means SQLite at var/autoledger.db"
     )
-    var_dir: Path = Field(default=Path("var"), description="Where local state lives")
+    var_dir: Path = Field(
+        default_factory=default_var_dir,
+        description="Where local state lives; unset means the checkout's var/",
+    )
     node_modules: Path = Field(
         default_factory=lambda: project_root() / "node_modules",
         description="Where anvil, solc-js and OpenZeppelin are installed",

@@ -30,10 +30,12 @@ from clearing.service import (
     claims_of,
     file_sale_payoffs,
     names_of,
+    next_cycle,
     report_for,
     run_cycle_now,
     visible_cycle,
     visible_cycles,
+    waiting_documents,
 )
 from ledger.consortium import Role
 from ledger.errors import TransactionReverted
@@ -495,14 +497,42 @@ class _ClaimRow:
 def lender_clearing(visitor: LenderVisitor, refused: str | None = None) -> Response:
     """The lender's claims and the clearing cycles it took part in; run a cycle now."""
     if refused is not None:  # where a refused run lands: a GET that can be reloaded
+        outlook = next_cycle(visitor.runtime, visitor.member.member_id)
         return _clearing_view(
-            visitor, errors={"run": visitor.t("lender.error.nothing_to_settle")}, status=409
+            visitor,
+            errors={"run": visitor.t("lender.error.nothing_to_settle")},
+            waiting=[_why(visitor, w) for w in waiting_documents(outlook)],
+            status=409,
         )
     return _clearing_view(visitor)
 
 
+def _why(visitor: Visitor, waiting: dict[str, Any]) -> str:
+    """A waiting claim's reason (`clearing.service.waiting_documents`) in the visitor's
+    language; amounts in main units, times in UTC."""
+    try:
+        until = block_time(waiting["until"])
+        shown = f"{until:%Y-%m-%d %H:%M} UTC" if until is not None else ""
+    except (ValueError, OverflowError, OSError):  # past the calendar: a due date of 2**40 - 1
+        shown = str(waiting["until"])
+    return visitor.t(
+        f"clearing.why.{waiting['reason']}",
+        id=waiting["claim_id"],
+        until=shown,
+        debtor=waiting["debtor_id"],
+        payer=waiting["payer_id"],
+        short_by=amount(waiting["short_by"]),
+        balance=amount(waiting["balance"]),
+        allowance=amount(waiting["allowance"]),
+    )
+
+
 def _clearing_view(
-    visitor: Visitor, *, errors: dict[str, str] | None = None, status: int = 200
+    visitor: Visitor,
+    *,
+    errors: dict[str, str] | None = None,
+    waiting: list[str] | None = None,
+    status: int = 200,
 ) -> Response:
     runtime, member = visitor.runtime, visitor.member
     claims = claims_of(runtime, member_id=member.member_id)
@@ -526,6 +556,7 @@ def _clearing_view(
         claims=rows,
         cycles=visible_cycles(runtime, member),
         errors=errors or {},
+        waiting=waiting or [],
         **_helpers(),
     )
 

@@ -266,6 +266,17 @@ EN: dict[str, str] = {
     "lender.no_lines": "You have not opened a line yet.",
     "lender.back": "← Back to lending",
     "lender.vehicles": "Vehicles financed and what is owed",
+    "clearing.why.awaiting_confirmation": (
+        "Claim {id}: awaiting the confirmation of its debtor (member {debtor})."
+    ),
+    "clearing.why.dispute_window": "Claim {id}: the dispute window ends at {until}.",
+    "clearing.why.disputed": "Claim {id}: disputed, waits for a governance decision.",
+    "clearing.why.not_due": "Claim {id}: not due until {until}.",
+    "clearing.why.payer_short": (
+        "Claim {id}: payer member {payer} is short by {short_by} (balance {balance}, allowance "
+        "to the Clearing {allowance})."
+    ),
+    "clearing.why.cycle_full": "Claim {id}: the cycle is full; it settles in a later one.",
     "lender.error.nothing_to_settle": (
         "Nothing to settle: no claim is final and due, or every net payer lacks the balance "
         "or allowance to the Clearing."
@@ -606,6 +617,15 @@ ZH: dict[str, str] = {
     "lender.no_lines": "贵机构尚未开立额度。",
     "lender.back": "← 返回授信管理",
     "lender.vehicles": "融资车辆及应付款项",
+    "clearing.why.awaiting_confirmation": "债权 {id}：等待债务方（成员 {debtor}）确认。",
+    "clearing.why.dispute_window": "债权 {id}：异议期至 {until} 结束。",
+    "clearing.why.disputed": "债权 {id}：有异议，等待治理决定。",
+    "clearing.why.not_due": "债权 {id}：{until} 前未到期。",
+    "clearing.why.payer_short": (
+        "债权 {id}：付款方成员 {payer} 差额 {short_by}"
+        "（余额 {balance}，对清算合约的授权 {allowance}）。"
+    ),
+    "clearing.why.cycle_full": "债权 {id}：本批次已满，将在后续批次结算。",
     "lender.error.nothing_to_settle": (
         "没有可结算的内容：没有已最终确认且到期的债权，或每个净付款方的余额或对清算合约的授权不足。"
     ),

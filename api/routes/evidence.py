@@ -464,6 +464,24 @@ def get_receipt(principal: Reading, request: Request, public_id: PublicId) -> JS
 
 
 @router.get(
+    "/{public_id}/receipt.json",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}, "description": "The receipt file"}},
+)
+def get_receipt_file(principal: Reading, request: Request, public_id: str) -> Response:
+    """The receipt file itself, as `autoledger verify` reads it (409 while pending)."""
+    item = _load(request, principal, public_id)
+    issued = _runtime(request).issuer.for_item(item)
+    if issued.receipt is None:
+        raise Conflict(f"{public_id} is {issued.status}: no receipt until it is anchored")
+    return Response(
+        issued.receipt.to_json(),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{public_id}.receipt.json"'},
+    )
+
+
+@router.get(
     "/{public_id}/certificate",
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}}, "description": "The certificate"}},

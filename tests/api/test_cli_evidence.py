@@ -101,4 +101,4 @@ def test_receipt_command_prints_the_receipt(stamped, cli_env):
     (stamped / "new.txt").write_text("not anchored yet")
     fresh = runner.invoke(app, ["stamp", str(stamped / "new.txt"), "--no-wait"])
     pending = runner.invoke(app, ["receipt", fresh.stdout.split()[0]])
-    assert pending.exit_code == 3 and "pending" in pending.output
+    assert pending.exit_code == 1 and "pending" in pending.output
