@@ -121,7 +121,7 @@ def test_trail_of_a_vehicle_a_case_and_a_member(
     expect(certificate).to_have_attribute("href", "/cases/certificate.pdf?case=CASE-2026-001")
     with page.expect_download() as info:
         certificate.click()
-    assert info.value.suggested_filename == f"case-{commitment[:16]}.certificate.pdf"
+    assert info.value.suggested_filename == "case-CASE-2026-001.certificate.pdf"
     page.get_by_label("VIN, case reference or member").fill("CASE-NOBODY-HAS")
     page.get_by_role("button", name="Show the trail").click()
     _alert(page, "No evidence of case “CASE-NOBODY-HAS”")
