@@ -262,6 +262,11 @@ class Sender:
             return self.errors.reverted(
                 exc.data if isinstance(exc.data, str) else None, tx_hash=tx_hash
             )
+        except Web3RPCError as exc:  # the node no longer has that state (pruned, reloaded)
+            return TransactionError(
+                f"transaction {tx_hash} reverted in block {block}; the state before that block"
+                f" is not available to replay it: {exc}"
+            )
         gas_limit = int(tx["gas"])
         if receipt["gasUsed"] >= gas_limit:
             return TransactionError(f"transaction {tx_hash} ran out of gas ({gas_limit})")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
 from api.auth import Principal, roles
-from api.errors import Conflict, NotFound
+from api.errors import ApiError, Conflict, NotFound
 from api.inputs import MAX_ID, AwareMoment, Moment
 from api.openapi import problems
 from api.paging import MAX_CURSOR_LENGTH, MAX_PAGE, BadCursor, decode_cursor, encode_cursor
@@ -370,8 +370,8 @@ def submit_files(
     return BulkOut.of(list(results))
 
 
-class BulkTooLarge(Conflict):
-    """A bulk request holds more items than `BULK_LIMIT`."""
+class BulkTooLarge(ApiError):
+    """A bulk request holds more items than `BULK_LIMIT` (422)."""
 
     status = 422
 

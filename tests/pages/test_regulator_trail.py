@@ -299,7 +299,7 @@ def test_export_downloads_a_bundle_that_verifies(
     download.save_as(bundle)
     report = verify_bundle(
         bundle,
-        rpc_url=runtime.chain.url,
+        rpc_url=runtime.chain.urls[-1],
         trust=runtime.trust_root(),
         expected_signer=runtime.operator.address,
     )
