@@ -443,7 +443,6 @@ ZH: dict[str, str] = {
     "ovalerts.all_kinds": "全部类型",
     "ovalerts.show": "显示",
     "ovalerts.caption": "共 {count} 条未解除预警（显示 {shown} 条）",
-    "ovalerts.caption.one": "1 条未解除预警",
     "ovalerts.parties": "贷款方 → 经销商",
     "ovalerts.block": "区块",
     "ovalerts.none": "没有未解除的预警。",
@@ -456,12 +455,10 @@ ZH: dict[str, str] = {
     "collections.evidence_link": "贵机构的证据（录音、协议、走访照片）→",
     "collections.breaches": "违规情况",
     "collections.breaches_caption": "共 {count} 条违规",
-    "collections.breaches_caption.one": "1 条违规",
     "collections.breaches_pages": "违规分页",
     "collections.no_breaches": "贵机构的联系中没有违规。",
     "collections.contacts": "联系记录",
     "collections.contacts_caption": "共 {count} 次联系",
-    "collections.contacts_caption.one": "1 次联系",
     "collections.contacts_pages": "联系记录分页",
     "collections.no_contacts": (
         "尚无联系记录（通过 POST /v1/contacts 或带联系字段的 autoledger stamp 提交）。"

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from api.app import create_app
 from api.runtime import Runtime
@@ -36,6 +43,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = ROOT / "test-artifacts" / "pages"
+
+# A page that waits on the chain (a confirmation signed and relayed, a clearing cycle run) can
+# take more than Playwright's default 5 s on a loaded CI machine; the actions' own timeout
+# (`context.set_default_timeout`) is 15 s, and the assertions wait as long.
+expect.set_options(timeout=15_000)
 
 RECORDING = b"RIFF" + bytes(range(256)) * 40 + b"collection call 2026-11-20 09:30"
 """The call recording the legal path verifies (the tampered copy differs in one byte)."""
