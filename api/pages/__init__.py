@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from api.pages import account, audit_trail, evidence, financing, oversight
+from api.pages import account, audit_trail, borrower, evidence, financing, oversight
 from api.pages.sessions import SessionSigner
 from api.pages.site import STATIC, PageError, error_response, require_page_policies
 from api.runtime import Runtime
@@ -23,6 +23,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     financing.router,
     oversight.router,
     audit_trail.router,
+    borrower.router,
 ]
 """Every router of the web pages; each of their routes must declare one page policy."""
 
