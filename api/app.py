@@ -8,6 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
+from api.apidocs import install_api_docs
 from api.auth import Policy, policy_of
 from api.metrics import install_metrics
 from api.openapi import install_openapi
@@ -35,7 +36,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         version=VERSION,
         description="Blockchain-backed evidence and dealer-financing ledger for auto finance.",
         openapi_url="/v1/openapi.json",
-        docs_url="/v1/docs",
+        docs_url=None,  # served from the package's own assets: api.apidocs
         redoc_url=None,
         # GET /metrics is the service's own; FastAPI's OpenTelemetry hooks would look up the
         # global providers on every request for nothing
@@ -43,6 +44,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_problem_handlers(app, ROUTERS)
+    install_api_docs(app, openapi_url="/v1/openapi.json")
     install_metrics(app, runtime)
     policies = route_policies(ROUTERS)
     require_policies(ROUTERS)

@@ -51,11 +51,39 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # a message or key copied from a log is whole
 
 EnvFile = Annotated[
     Path | None, typer.Option("--env-file", help="Read AUTOLEDGER_* settings from this file")
 ]
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    init: Annotated[
+        bool,
+        typer.Option(
+            "--init",
+            help="Start a new, empty ledger where none is found (else a command refuses)",
+        ),
+    ] = False,
+) -> None:
+    """AutoLedger: evidence notarization and dealer-financing ledger on a consortium chain.
+
+    Exit codes: 0 ok; 1 a check failed or the ledger said no (the message says why); 2 usage
+    or unreadable input (bad option, setting or file; no ledger found); 3 not verifiable: no
+    trust root to check against.
+    """
+    ctx.obj = {"init": init}
+
+
+def _may_create_ledger() -> bool:
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    return bool(root is not None and isinstance(root.obj, dict) and root.obj.get("init"))
 
 
 def _settings(env_file: Path | None, **overrides: object) -> Settings:
@@ -89,9 +117,6 @@ def serve(
     env_file: EnvFile = None,
 ) -> None:
     """Serve the HTTP API and pages (starts an embedded chain unless AUTOLEDGER_RPC_URL is set)."""
-    import uvicorn
-
-    from api.app import create_app
     from api.runtime import Runtime
 
     settings = _settings(env_file, host=host, port=port)
@@ -106,30 +131,96 @@ def serve(
             raise _fail(exc) from exc
     try:
         chain = runtime.chain
-        where = "embedded anvil" if runtime.node else chain.url
+        where = f"embedded anvil at {chain.url_in_use}" if runtime.node else chain.url_in_use
         console.print(f"chain {chain.chain_id} ({where}), block {chain.latest_block()}")
         for name, deployed in runtime.contracts.items():
             state = "deployed" if deployed.fresh else "reused"
             console.print(f"  {name}: {deployed.address} ({state}, block {deployed.block_number})")
-        if settings.dev_mode and not _demo_keys_file(settings).exists():
-            _print_demo(runtime)
-        url = f"http://{settings.host}:{settings.port}"
-        console.print(f"AutoLedger serving at [bold]{url}[/bold]  (API docs: {url}/v1/docs)")
+        _announce(runtime)
         if settings.workers:
             runtime.start_workers()
-        uvicorn.run(
-            create_app(runtime),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level,
-            # the C parser and event loop where installed; an access log line per request
-            # only at debug level (GET /metrics counts every request by route and status)
-            http="auto",
-            loop="auto",
-            access_log=settings.log_level == "debug",
-        )
+        _serve_until_stopped(runtime)
     finally:
+        _stop_promptly(runtime)
+
+
+SHUTDOWN_GRACE = 5
+"""Seconds `serve` lets open HTTP requests finish after Ctrl-C or SIGTERM; the workers then get
+`api.runtime.WORKER_STOP_TIMEOUT` and the node `ledger.node.STOP_TIMEOUT` (it saves the
+chain), so a stop takes at most about 35 s, usually one. A second Ctrl-C exits at once."""
+
+
+def _announce(runtime: Runtime) -> None:
+    """The start banner: the demo keys (first start) or where they are, then where to go."""
+    from api.cli_status import later_start_line, service_lines
+    from api.discovery import demo_keys_file
+
+    settings = runtime.settings
+    if settings.dev_mode:
+        if demo_keys_file(settings).exists():
+            typer.echo(later_start_line(demo_keys_file(settings).resolve()), err=True)
+        else:
+            _print_demo(runtime)
+    url = f"http://{settings.host}:{settings.port}"
+    for line in service_lines(url):
+        typer.echo(line, err=True)
+
+
+def _serve_until_stopped(runtime: Runtime) -> None:
+    """Serve HTTP until Ctrl-C or SIGTERM, with `server.json` naming this server meanwhile."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.discovery import forget_server, record_server
+
+    class Server(uvicorn.Server):
+        @contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                # uvicorn would raise the Ctrl-C again once it stopped; the stop is ours to
+                # finish (`_stop_promptly`), where a second Ctrl-C means "at once".
+                self._captured_signals.clear()
+
+    settings = runtime.settings
+    url = f"http://{settings.host}:{settings.port}"
+    record_server(settings, url=url, rpc_url=runtime.chain.url_in_use)
+    config = uvicorn.Config(
+        create_app(runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        # the C parser and event loop where installed; an access log line per request
+        # only at debug level (GET /metrics counts every request by route and status)
+        http="auto",
+        loop="auto",
+        access_log=settings.log_level == "debug",
+    )
+    try:
+        Server(config).run()
+    finally:
+        forget_server(settings)
+
+
+def _stop_promptly(runtime: Runtime) -> None:
+    """Close the runtime; a Ctrl-C meanwhile stops the node and exits at once (code 130)."""
+    import contextlib
+    import os
+
+    def now(*_: object) -> None:
+        console.print("stopping now (the chain keeps its last saved state)")
+        if runtime.node is not None and runtime.node.pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(runtime.node.pid, signal.SIGKILL)
+        os._exit(130)
+
+    previous = signal.signal(signal.SIGINT, now)
+    try:
+        console.print("stopping: workers, then the chain node (Ctrl-C again to stop at once)")
         runtime.close()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -190,12 +281,23 @@ def compile_(env_file: EnvFile = None) -> None:
 # -- runtime-backed commands -------------------------------------------------------------------
 
 
+def _need_ledger(settings: Settings) -> None:
+    """Refuse (exit 2, naming what was looked for) where there is no ledger, unless --init."""
+    from api.discovery import missing_ledger
+
+    missing = None if _may_create_ledger() else missing_ledger(settings)
+    if missing is not None:
+        console.print(f"[red]error:[/red] {missing}", soft_wrap=True)
+        raise typer.Exit(2)
+
+
 @contextmanager
 def _runtime(env_file: Path | None) -> Iterator[Runtime]:
     """A started runtime for one command; domain errors become a message and exit 1."""
     from api.runtime import Runtime
 
     settings = _settings(env_file)
+    _need_ledger(settings)
     try:
         with Runtime.start(settings) as runtime:
             yield runtime
@@ -212,6 +314,7 @@ def _attached(env_file: Path | None) -> Iterator[Runtime]:
     from api.runtime import Runtime
 
     settings = _settings(env_file)
+    _need_ledger(settings)
     try:
         try:
             runtime = Runtime.attach(settings)
@@ -223,29 +326,29 @@ def _attached(env_file: Path | None) -> Iterator[Runtime]:
         raise _fail(exc) from exc
 
 
-def _demo_keys_file(settings: Settings) -> Path:
-    return settings.var_dir / "demo-keys.txt"
-
-
 def _print_demo(runtime: Runtime) -> None:
+    """Admit the demo consortium, keep one new API key per member in `var/demo-keys.txt` and
+    print them, one member a line."""
+    from api.cli_status import DemoKey, demo_key_lines, write_demo_keys
     from api.demo import run_demo
+    from api.discovery import demo_keys_file
 
     with console.status("admitting the demo consortium") as status:
         demo = run_demo(runtime, progress=lambda text: status.update(text))
-    path = _demo_keys_file(runtime.settings)
-    table = Table(title=f"Demo consortium: one API key per member (also in {path})")
-    for column in ("id", "member", "roles", "address", "API key"):
-        table.add_column(column, overflow="fold")
-    lines = []
-    for entry in demo:
-        m = entry.member
-        roles = ", ".join(r.value for r in m.roles)
-        table.add_row(str(m.id), m.name, roles, m.address, entry.token)
-        lines.append(f"{m.id}\t{m.name}\t{roles}\t{m.address}\t{entry.token}")
-    console.print(table)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("id\tmember\troles\taddress\tapi_key\n" + "\n".join(lines) + "\n")
-    path.chmod(0o600)
+    keys = [
+        DemoKey(
+            member_id=entry.member.id,
+            name=entry.member.name,
+            roles=", ".join(r.value for r in entry.member.roles),
+            address=entry.member.address,
+            token=entry.token,
+        )
+        for entry in demo
+    ]
+    path = demo_keys_file(runtime.settings)
+    write_demo_keys(keys, path)
+    for line in demo_key_lines(keys, path.resolve()):
+        typer.echo(line, err=True)
 
 
 @app.command()
@@ -748,12 +851,13 @@ def receipt_(
     output: Annotated[Path | None, typer.Option("-o", help="Write it to this file")] = None,
     env_file: EnvFile = None,
 ) -> None:
-    """Print (or write) the signed receipt of an evidence item; exit 3 while it is pending."""
+    """Print (or write) the signed receipt of an evidence item; exit 1 while it is pending."""
     from api.deployed import NotStarted, receipt_issuer
     from ledger.database import make_engine
     from notary.issuance import ItemReceipt
 
     settings = _settings(env_file)
+    _need_ledger(settings)
     engine = make_engine(settings.effective_database_url)
     try:
         item = _evidence_item(engine, public_id)
@@ -771,7 +875,7 @@ def receipt_(
         )
         if issued.receipt is None:
             console.print(f"{public_id} is {issued.status}: no receipt yet")
-            raise typer.Exit(3)
+            raise typer.Exit(1)  # not anchored yet: the ledger says no (3 means no trust root)
         text = issued.receipt.to_json()
         if output is not None:
             output.write_text(text)
@@ -850,7 +954,13 @@ def inventory_import(
         TimeElapsedColumn,
     )
 
-    from ledger.inventory import ImportReport, InventoryFileError, import_inventory, read_inventory
+    from ledger.inventory import (
+        ImportReport,
+        InventoryFileError,
+        import_inventory,
+        read_inventory,
+        vin_directory,
+    )
 
     try:
         rows, rejected = read_inventory(file)
@@ -896,7 +1006,14 @@ def inventory_import(
                     rejected=len(current.rejected),
                 )
 
-            import_inventory(client, line, rows, report=report, on_progress=show)
+            import_inventory(
+                client,
+                line,
+                rows,
+                directory=vin_directory(runtime),
+                report=report,
+                on_progress=show,
+            )
     for rejection in report.rejected:
         typer.echo(f"row {rejection.row}\t{rejection.vin}\t{rejection.reason}")
     console.print(
@@ -905,6 +1022,65 @@ def inventory_import(
     )
     if report.rejected:
         raise typer.Exit(1)
+
+
+@inventory_app.command("confirm")
+def inventory_confirm(
+    line: Annotated[int, typer.Option("--line", min=1, help="The credit line")],
+    as_member: Annotated[
+        str, typer.Option("--as", help="The line's dealer (id or address), whose key signs")
+    ],
+    vin: Annotated[
+        list[str] | None,
+        typer.Option("--vin", help="A vehicle (VIN or VIN hash); default: every one awaiting"),
+    ] = None,
+    env_file: EnvFile = None,
+) -> None:
+    """Confirm, as the line's dealer, that vehicles financed on the line arrived: signed with
+    the dealer's EIP-712 key held by this service (dev mode holds every demo member's), as the
+    dealer page does, and checked on chain. Prints each confirmed VIN hash. Exits 1 when none
+    awaits confirmation or the key is not held here (the dealer signs in its wallet: GET
+    /v1/lines/N/confirmation), 2 for a bad VIN."""
+    from ledger.inventory import confirmation_to_sign, held_key, hex32, vehicle_refs
+
+    try:
+        refs = vehicle_refs(vin or [])
+    except (LedgerError, ApiError) as exc:
+        console.print(f"[red]error:[/red] --vin: {exc}")
+        raise typer.Exit(2) from exc
+    with _runtime(env_file) as runtime:
+        try:
+            found = runtime.floorplan.line(line)
+        except TransactionReverted as exc:
+            console.print(f"[red]error:[/red] no line {line}")
+            raise typer.Exit(1) from exc
+        dealer = _member(runtime, as_member)
+        if dealer.id != found.dealer_id:
+            console.print(
+                f"[red]error:[/red] member {dealer.id} ({dealer.name}) is not the dealer of"
+                f" line {line} (member {found.dealer_id} is)"
+            )
+            raise typer.Exit(1)
+        account = held_key(runtime, dealer.address)
+        if account is None:
+            console.print(
+                f"[red]error:[/red] this service does not hold the key of {dealer.address};"
+                f" the dealer signs the typed data of GET /v1/lines/{line}/confirmation in its"
+                " wallet",
+                soft_wrap=True,
+            )
+            raise typer.Exit(1)
+        try:
+            confirmation = confirmation_to_sign(runtime, line, refs, valid_for=3_600)
+            sent = runtime.floorplan.confirm_receipt(confirmation, confirmation.sign(account))
+        except (ApiError, TransactionReverted) as exc:
+            raise _fail(exc) from exc
+    for vin_hash in confirmation.vin_hashes:
+        typer.echo(f"confirmed\t{hex32(vin_hash)}")
+    console.print(
+        f"line {line}: {len(confirmation.vin_hashes)} vehicle(s) confirmed by {dealer.name}"
+        f" in block {sent.block_number}"
+    )
 
 
 @app.command("certificate")
@@ -921,14 +1097,14 @@ def certificate_(
         typer.Option(
             "-o",
             "--output",
-            help="The PDF file (default: ID.certificate.pdf, or case-COMMITMENT.certificate.pdf)",
+            help="The PDF file (default: ID.certificate.pdf, or case-CASE.certificate.pdf)",
         ),
     ] = None,
     env_file: EnvFile = None,
 ) -> None:
-    """Write the evidence certificate (存证证书) PDF of an item (exit 3 while it is pending), or
+    """Write the evidence certificate (存证证书) PDF of an item (exit 1 while it is pending), or
     of every anchored item of a case with --case (exit 1 when it has none)."""
-    from notary.certificate import case_certificate_of, certificate_of
+    from notary.certificate import case_certificate_of, case_file_name, certificate_of
 
     if (public_id is None) == (case is None):
         console.print("[red]error:[/red] give an evidence item id or --case REF, not both")
@@ -943,7 +1119,7 @@ def certificate_(
             except ApiError as exc:
                 console.print(f"[red]error:[/red] case {case!r}: {exc.detail}")
                 raise typer.Exit(1) from exc
-            target = output or Path(f"case-{commitment[:16]}.certificate.pdf")
+            target = output or Path(case_file_name(case, commitment))
             target.write_bytes(case_pdf)
             pending = sum(1 for item in items if item.status == "pending")
             console.print(
@@ -956,7 +1132,7 @@ def certificate_(
         pdf = certificate_of(runtime, item)
         if pdf is None:
             console.print(f"{public_id} is {item.status}: no certificate until it is anchored")
-            raise typer.Exit(3)
+            raise typer.Exit(1)  # not anchored yet: the ledger says no (3 means no trust root)
         target = output or Path(f"{public_id}.certificate.pdf")
         target.write_bytes(pdf)
         console.print(f"{item.status} certificate written to {target}")
@@ -999,9 +1175,7 @@ def clearing_run(
         with console.status("planning and settling a clearing cycle"):
             cycle = runtime.clearing_engine.trigger(member.id)
         if cycle is None:
-            console.print(
-                "nothing to settle: no claim is final and due, or every net payer lacks funds"
-            )
+            _print_waiting(runtime)
             return
         typer.echo(
             f"cycle {cycle.id}\t{cycle.status}\tchain cycle {cycle.cycle_id or '-'}\t"
@@ -1021,6 +1195,18 @@ def clearing_run(
         if cycle.status == "failed":
             console.print(f"[red]cycle {cycle.id} failed:[/red] {cycle.error}")
             raise typer.Exit(1)
+
+
+def _print_waiting(runtime: Runtime) -> None:
+    """Say why nothing settles: one line per open claim (id, reason, in words)."""
+    from clearing.service import next_cycle
+
+    outlook = next_cycle(runtime, None)
+    console.print(f"nothing to settle (chain time {outlook.now}):")
+    for waiting in outlook.waiting:
+        typer.echo(f"waiting\tclaim {waiting.claim.id}\t{waiting.reason}\t{waiting.describe()}")
+    if not outlook.waiting:
+        console.print("no open claim")
 
 
 @clearing_app.command("claims")
@@ -1226,6 +1412,93 @@ def _verify_bundle(
     if not report.verified:
         _unverifiable(trust is None, rpc is None, report.skipped)
     console.print("[green]bundle verified[/green]")
+
+
+# -- status and the dev chain ------------------------------------------------------------------
+
+
+@app.command()
+def status(
+    url_only: Annotated[
+        bool, typer.Option("--url", help="Print only the server's URL (for scripts)")
+    ] = False,
+    rpc_only: Annotated[
+        bool, typer.Option("--rpc", help="Print only the chain node's RPC URL (for --rpc)")
+    ] = False,
+    keys_only: Annotated[
+        bool, typer.Option("--keys", help="Print only the path of the demo keys file")
+    ] = False,
+    env_file: EnvFile = None,
+) -> None:
+    """The running service: health, chain node (RPC URL, chain id, latest block), database,
+    var folder, and the URLs of the pages and API docs. Exits 1 when no server runs on this
+    var folder or its health is degraded."""
+    from api.cli_status import HealthUnavailable, fetch_health, status_lines
+    from api.discovery import demo_keys_file, running_server, server_file
+
+    settings = _settings(env_file)
+    if keys_only:
+        typer.echo(demo_keys_file(settings).resolve())
+        return
+    server = running_server(settings)
+    if server is None:
+        console.print(
+            f"[red]no server running[/red] on {settings.var_dir.resolve()}: looked for"
+            f" {server_file(settings).resolve()}; start one with `autoledger serve`",
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+    if url_only or rpc_only:
+        typer.echo(server.url if url_only else server.rpc_url)
+        return
+    try:
+        code, health = fetch_health(server.url)
+    except HealthUnavailable as exc:
+        console.print(f"[red]error:[/red] server pid {server.pid}: {exc}", soft_wrap=True)
+        raise typer.Exit(1) from exc
+    for line in status_lines(server.url, health, var_dir=settings.var_dir):
+        typer.echo(line)
+    if code != 200:
+        raise typer.Exit(1)
+
+
+dev_app = typer.Typer(help="Local development helpers (dev mode only).")
+app.add_typer(dev_app, name="dev")
+
+
+@dev_app.command("advance-time")
+def dev_advance_time(
+    duration: Annotated[str, typer.Argument(help="How far: 3d, 12h, 90m, 1d12h, 3600 (seconds)")],
+    env_file: EnvFile = None,
+) -> None:
+    """Move the dev chain's clock forward and mine a block (dispute windows, due dates and
+    curtailments run on chain time). Refused outside dev mode (exit 2)."""
+    from ledger.devclock import advance_time, parse_duration
+
+    try:
+        seconds = parse_duration(duration)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    settings = _settings(env_file)
+    if not settings.dev_mode:
+        console.print(
+            "[red]error:[/red] advance-time moves a local dev chain's clock only; this service"
+            " is not in dev mode (AUTOLEDGER_RPC_URL names a real chain and AUTOLEDGER_DEV is"
+            " not 1)",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    with _runtime(env_file) as runtime:
+        try:
+            moment = advance_time(runtime.chain, seconds)
+        except LedgerError as exc:
+            raise _fail(exc) from exc
+        from datetime import UTC, datetime
+
+        when = datetime.fromtimestamp(moment, UTC)
+        block = runtime.chain.latest_block()
+        typer.echo(f"chain time {moment} ({when:%Y-%m-%d %H:%M:%S} UTC), block {block}")
 
 
 trust_app = typer.Typer(help="The consortium's trust root, which every verifier pins.")

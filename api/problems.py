@@ -29,7 +29,7 @@ from ledger.financing import InvalidTerms
 from ledger.vin import InvalidIdentifier, InvalidVin
 from notary.blobs import BlobKeyDestroyed, BlobNotFound, BlobTooLarge
 from notary.case_access import LinkInputError, LinkNotFound
-from notary.errors import FormatError, NotaryError, RecordError
+from notary.errors import CertificateFontMissing, FormatError, NotaryError, RecordError
 from notary.intake import SubmissionError
 
 PROBLEM_JSON = "application/problem+json"
@@ -74,6 +74,7 @@ _NOTARY_STATUS: list[tuple[type[Exception], int]] = [
     (BlobKeyDestroyed, 410),
     (BlobNotFound, 404),
     (BlobTooLarge, 413),
+    (CertificateFontMissing, 503),
 ]
 
 
@@ -148,7 +149,7 @@ def install_problem_handlers(app: FastAPI, routers: Iterable[APIRouter] = ()) ->
 
     @app.exception_handler(ApiError)
     async def _api(request: Request, exc: ApiError) -> JSONResponse:
-        response = problem(exc.status, exc.detail, instance=request.url.path)
+        response = problem(exc.status, exc.detail, instance=request.url.path, **exc.extra)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="autoledger"'
         return response

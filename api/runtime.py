@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -54,6 +55,11 @@ from notary.trust import TrustRoot
 from notary.trust_export import consortium_trust_root
 
 log = logging.getLogger("autoledger")
+
+WORKER_STOP_TIMEOUT = 15.0
+"""Seconds `close` waits, in all, for the worker threads to finish their step: one anchoring
+batch or clearing cycle is sent and waited for in a few seconds, and a step cut short is
+resumed on the next start (both are crash-safe), so waiting longer only delays the stop."""
 
 
 @dataclass
@@ -408,8 +414,11 @@ class Runtime:
     def close(self) -> None:
         """Stop the workers, release the database, stop the embedded node (it saves state)."""
         self._stop.set()
+        deadline = time.monotonic() + WORKER_STOP_TIMEOUT
         for thread in self._threads:
-            thread.join(timeout=30)
+            thread.join(timeout=max(deadline - time.monotonic(), 0))
+            if thread.is_alive():
+                log.warning("worker %s busy at stop; not waiting", thread.name)
         self.engine.dispose()
         if self.node is not None:
             _release(self.node, self.settings)
@@ -471,7 +480,9 @@ def _check_operator_roles(runtime: Runtime) -> None:
 
 
 def _node_file(settings: Settings) -> Path:
-    return settings.var_dir / "anvil" / "node.json"
+    from api.discovery import node_file
+
+    return node_file(settings)
 
 
 def _embedded_node(

@@ -50,6 +50,7 @@ from web3.types import TxReceipt
 from clearing.errors import ClearingError
 from clearing.models import ClearingCycle, CycleStatus, CycleTrigger
 from clearing.netting import NetPlan, NettingClaim, net_plan, resolve_gridlock
+from clearing.waiting import Funds, WaitingClaim, waiting_claims
 from ledger.chain import RECEIPT_TIMEOUT, Address, Chain, TxHash
 from ledger.consortium import ConsortiumClient
 from ledger.errors import NonceConsumed, TransactionDropped, TransactionReverted, TransactionTimeout
@@ -112,6 +113,16 @@ class CyclePlan:
     shortfalls: Mapping[int, int] = field(default_factory=dict)
     deferred: tuple[int, ...] = ()
     gridlock_optimal: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outlook:
+    """The next cycle as of chain time `now` (seconds): the claims it would settle
+    (`settling`, ascending id) and every other open claim with the reason it waits."""
+
+    now: int
+    settling: tuple[int, ...]
+    waiting: tuple[WaitingClaim, ...]
 
 
 class ClearingEngine:
@@ -246,6 +257,34 @@ class ClearingEngine:
             gridlock_optimal=optimal,
         )
 
+    def outlook(self) -> Outlook:
+        """What the next cycle would settle and why each other open claim waits, read from the
+        chain now (nothing is stored or sent): the answer to "nothing to settle — why?"."""
+        claims = [c for c in self.clearing.claims(self._scan_from) if c.status not in _TERMINAL]
+        now = self._chain_now()
+        proposal = self.plan_next()
+        settling = proposal.plan.claim_ids if proposal is not None else ()
+        deferred = proposal.deferred if proposal is not None else ()
+        shortfalls = dict(proposal.shortfalls) if proposal is not None else {}
+        by_id: dict[int, Claim] = {c.id: c for c in claims}
+        payers = set(shortfalls) | {by_id[i].debtor_id for i in deferred if i in by_id}
+        funds: dict[int, Funds] = {}
+        for member_id in sorted(payers):
+            address = self.consortium.member(member_id).address
+            funds[member_id] = Funds(
+                balance=self.token.balance_of(address),
+                allowance=self.token.allowance(address, self.clearing.address),
+            )
+        waiting = waiting_claims(
+            claims,
+            now=now,
+            settling=settling,
+            deferred=deferred,
+            shortfalls=shortfalls,
+            funds=funds,
+        )
+        return Outlook(now=now, settling=tuple(settling), waiting=tuple(waiting))
+
     def heal(self) -> int:
         """Reopen settled cycles whose block left the canonical chain (a node reloaded an
         older state, a deep reorg): each goes back to *signed*, so its stored transaction is
@@ -313,14 +352,18 @@ class ClearingEngine:
     def _settleable(self) -> list[Claim]:
         """Claims that are final, due and unsettled now, ascending id."""
         claims = self.clearing.claims(self._scan_from)
-        block = self.chain.rpc(self.chain.w3.eth.get_block, "latest")
-        now = int(block["timestamp"])
+        now = self._chain_now()
         open_ids = [c.id for c in claims if c.status not in _TERMINAL]
         if open_ids:
             self._scan_from = open_ids[0]
         elif claims:
             self._scan_from = claims[-1].id + 1
         return [c for c in claims if c.is_final and c.due_date <= now]
+
+    def _chain_now(self) -> int:
+        """The latest block's time (seconds): the clock the contract judges claims by."""
+        block = self.chain.rpc(self.chain.w3.eth.get_block, "latest")
+        return int(block["timestamp"])
 
     def _available(self, addresses: Mapping[int, Address]) -> dict[int, int]:
         """What each member (id -> address) can pay now: the lesser of its balance and its

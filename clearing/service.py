@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from clearing.engine import ClearingEngine
+from clearing.engine import ClearingEngine, Outlook
 from clearing.instructions import Party, PaymentInstruction, pacs008
 from clearing.models import ClearingCycle, CycleStatus
 from clearing.reports import cycle_end_to_end_id, cycle_report
@@ -722,17 +722,63 @@ def report_for(
     )
 
 
-def run_cycle_now(runtime: Runtime, member_id: int) -> tuple[ClearingCycle, list[LienRelease]]:
+def run_cycle_now(
+    runtime: Runtime, member_id: int, *, sees_all: bool = False
+) -> tuple[ClearingCycle, list[LienRelease]]:
     """Run a clearing cycle now, triggered by member `member_id`, over every final, due claim,
     then release the liens its payoff claims settled. Raises `Conflict` when nothing can
-    settle."""
+    settle, listing why each of the member's open claims (everyone's with `sees_all`) waits
+    (its ``waiting`` member, as `waiting_document` gives each)."""
     cycle = runtime.clearing_engine.trigger(member_id)
     if cycle is None:
-        raise Conflict(
-            "nothing to settle: no claim is final and due, or every net payer lacks the"
-            " balance or allowance to the Clearing"
-        )
+        outlook = next_cycle(runtime, None if sees_all else member_id)
+        raise Conflict(nothing_to_settle(outlook), waiting=waiting_documents(outlook))
     return cycle, release_settled_liens(runtime, cycle)
+
+
+def next_cycle(runtime: Runtime, member_id: int | None) -> Outlook:
+    """What the next cycle would settle and why every other open claim waits, reduced to the
+    claims member `member_id` is a party to (None: every claim)."""
+    outlook = runtime.clearing_engine.outlook()
+    if member_id is None:
+        return outlook
+    return Outlook(
+        now=outlook.now,
+        settling=outlook.settling,
+        waiting=tuple(
+            w for w in outlook.waiting if member_id in (w.claim.creditor_id, w.claim.debtor_id)
+        ),
+    )
+
+
+def nothing_to_settle(outlook: Outlook) -> str:
+    """The message of a cycle that found nothing to settle: each waiting claim and why."""
+    if not outlook.waiting:
+        return "nothing to settle: no open claim"
+    reasons = "; ".join(f"claim {w.claim.id}: {w.describe()}" for w in outlook.waiting)
+    return f"nothing to settle: {reasons}"
+
+
+def waiting_documents(outlook: Outlook) -> list[dict[str, Any]]:
+    """The waiting claims as JSON objects (amounts in token units, times in chain seconds)."""
+    return [
+        {
+            "claim_id": w.claim.id,
+            "kind": KIND_NAMES[w.claim.kind],
+            "state": STATE_NAMES[w.claim.status],
+            "creditor_id": w.claim.creditor_id,
+            "debtor_id": w.claim.debtor_id,
+            "amount": w.claim.amount,
+            "reason": w.reason.value,
+            "until": w.until,
+            "payer_id": w.payer_id,
+            "short_by": w.short_by,
+            "balance": w.funds.balance if w.funds is not None else None,
+            "allowance": w.funds.allowance if w.funds is not None else None,
+            "detail": w.describe(),
+        }
+        for w in outlook.waiting
+    ]
 
 
 # -- payment instructions -----------------------------------------------------------------------

@@ -124,8 +124,9 @@ class Refused(Exception):
 
     status = 400
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, **extra: Any) -> None:
         self.detail = detail
+        self.extra = extra  # more members of the problem+json body (RFC 9457 extensions)
         super().__init__(detail)
 
 

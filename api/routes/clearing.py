@@ -52,6 +52,7 @@ from clearing.service import (
     file_sale_payoffs,
     member_of,
     names_of,
+    next_cycle,
     record_off_chain_payment,
     reference_bytes,
     report_for,
@@ -61,6 +62,7 @@ from clearing.service import (
     visible_claim,
     visible_cycle,
     visible_cycles,
+    waiting_documents,
 )
 from ledger.consortium import Role
 from ledger.floorplan import Vehicle
@@ -675,11 +677,63 @@ def report_sales_with_payoffs(
 
 @router.post("/cycles", status_code=201)
 def trigger_cycle(principal: Lender, request: Request) -> TriggeredOut:
-    """Run a clearing cycle now over every final, due claim (409 when none can settle)."""
-    cycle, releases = run_cycle_now(_runtime(request), principal.member_id)
+    """Run a clearing cycle now over every final, due claim (409 when none can settle, with
+    each waiting claim and why in ``waiting``)."""
+    cycle, releases = run_cycle_now(
+        _runtime(request), principal.member_id, sees_all=sees_all_claims(principal)
+    )
     return TriggeredOut(
         cycle=CycleOut.of(cycle), lien_releases=[LienReleaseOut.of(r) for r in releases]
     )
+
+
+class WaitingClaimOut(BaseModel):
+    """An open claim the next cycle leaves out, and why. `reason` is one of
+    ``awaiting_confirmation``, ``dispute_window`` (final at `until`), ``disputed``, ``not_due``
+    (due at `until`), ``payer_short`` (member `payer_id` lacks `short_by`: see its `balance`
+    and its `allowance` to the Clearing) or ``cycle_full``; `detail` says it in words."""
+
+    claim_id: int
+    kind: str
+    state: str
+    creditor_id: int
+    debtor_id: int
+    amount: int
+    reason: str
+    until: int | None
+    payer_id: int | None
+    short_by: int | None
+    balance: int | None
+    allowance: int | None
+    detail: str
+
+
+class NextCycleOut(BaseModel):
+    """The next cycle as of chain time `chain_time` (seconds): the claims it would settle and
+    every other open claim of yours (everyone's for regulators and governance) with why it
+    waits."""
+
+    chain_time: int
+    settling: list[int]
+    waiting: list[WaitingClaimOut]
+
+
+@router.get("/cycles/next")
+def get_next_cycle(principal: AnyMember, request: Request) -> NextCycleOut:
+    """What the next clearing cycle would settle, and why each other open claim waits."""
+    runtime = _runtime(request)
+    everyone = sees_all_claims(principal)
+    outlook = next_cycle(runtime, None if everyone else principal.member_id)
+    visible = set() if everyone else _party_claim_ids(runtime, principal.member_id)
+    return NextCycleOut(
+        chain_time=outlook.now,
+        settling=[i for i in outlook.settling if everyone or i in visible],
+        waiting=[WaitingClaimOut(**w) for w in waiting_documents(outlook)],
+    )
+
+
+def _party_claim_ids(runtime: Runtime, member_id: int) -> set[int]:
+    return {c.id for c in claims_of(runtime, member_id=member_id)}
 
 
 @router.get("/cycles")

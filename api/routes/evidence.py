@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
 from api.auth import Principal, roles
-from api.errors import Conflict, NotFound
+from api.errors import ApiError, Conflict, NotFound
 from api.inputs import MAX_ID, AwareMoment, Moment
 from api.openapi import problems
 from api.paging import MAX_CURSOR_LENGTH, MAX_PAGE, BadCursor, decode_cursor, encode_cursor
@@ -22,7 +22,7 @@ from api.schemas import Channel, MediaType, RequestBody
 from ledger.consortium import Role
 from ledger.evidence import ReasonCode
 from notary.blobs import BlobKeyDestroyed
-from notary.certificate import case_certificate_of, certificate_of
+from notary.certificate import case_certificate_of, case_file_disposition, certificate_of
 from notary.file_names import safe_file_name
 from notary.intake import Accepted, Submission, SubmissionError, Submitter
 from notary.models import EvidenceItem, ItemStatus
@@ -370,8 +370,8 @@ def submit_files(
     return BulkOut.of(list(results))
 
 
-class BulkTooLarge(Conflict):
-    """A bulk request holds more items than `BULK_LIMIT`."""
+class BulkTooLarge(ApiError):
+    """A bulk request holds more items than `BULK_LIMIT` (422)."""
 
     status = 422
 
@@ -461,6 +461,24 @@ def get_receipt(principal: Reading, request: Request, public_id: PublicId) -> JS
         "receipt": issued.receipt.to_object(),
     }
     return JSONResponse(body)
+
+
+@router.get(
+    "/{public_id}/receipt.json",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}, "description": "The receipt file"}},
+)
+def get_receipt_file(principal: Reading, request: Request, public_id: str) -> Response:
+    """The receipt file itself, as `autoledger verify` reads it (409 while pending)."""
+    item = _load(request, principal, public_id)
+    issued = _runtime(request).issuer.for_item(item)
+    if issued.receipt is None:
+        raise Conflict(f"{public_id} is {issued.status}: no receipt until it is anchored")
+    return Response(
+        issued.receipt.to_json(),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{public_id}.receipt.json"'},
+    )
 
 
 @router.get(
@@ -581,9 +599,8 @@ def get_case_certificate(
     runtime = _runtime(request)
     commitment, items = case_evidence(runtime.engine, runtime.intake, principal, case)
     pdf = case_certificate_of(runtime, commitment, items)
-    name = f"case-{commitment[:16]}.certificate.pdf"
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": case_file_disposition(case, commitment)},
     )

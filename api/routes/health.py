@@ -32,7 +32,8 @@ _probe_lock = threading.Lock()
 
 @router.get("/health", dependencies=[Depends(public())])
 def health(request: Request) -> JSONResponse:
-    """Chain id, latest block, contract addresses, database status and version."""
+    """Chain node (RPC URL, embedded or external), chain id, latest block, contract addresses,
+    database status and version."""
     runtime: Runtime = request.app.state.runtime
     body: dict[str, Any] = {"status": "ok", "version": VERSION}
     try:
@@ -43,7 +44,7 @@ def health(request: Request) -> JSONResponse:
             "chain_id": runtime.chain.chain_id,
             "latest_block": latest,
             "finality_depth": runtime.chain.finality_depth,
-            "node": "embedded" if runtime.node is not None else "external",
+            "node": "embedded" if runtime.settings.embedded_node else "external",
             "rpc_url": runtime.chain.url_in_use,
         }
     except LedgerError as exc:

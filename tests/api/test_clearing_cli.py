@@ -74,7 +74,13 @@ def test_run_settles_a_sold_vehicles_payoff_releases_the_lien_and_reports(
 
     early = runner.invoke(app, ["clearing", "run"])
     assert early.exit_code == 0, early.output
-    assert early.stdout == "" and "nothing to settle" in early.stderr
+    assert "nothing to settle" in early.stderr
+    waiting = rows(early.stdout)
+    assert [r[:3] for r in waiting] == [
+        ["waiting", f"claim {payoff['claim_id']}", "dispute_window"],
+        ["waiting", f"claim {other.json()['id']}", "awaiting_confirmation"],
+    ]
+    assert waiting[0][3].startswith("dispute window ends at ")
 
     past_dispute_window(runtime)
     fund(client, demo, "dealer", payoff["amount"])
