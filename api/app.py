@@ -14,7 +14,17 @@ from api.metrics import install_metrics
 from api.openapi import install_openapi
 from api.pages import install_pages
 from api.problems import install_problem_handlers
-from api.routes import apikeys, audit, clearing, consortium, evidence, health, inventory, trust
+from api.routes import (
+    apikeys,
+    audit,
+    case_links,
+    clearing,
+    consortium,
+    evidence,
+    health,
+    inventory,
+    trust,
+)
 from api.runtime import Runtime
 from api.version import VERSION
 
@@ -55,6 +65,7 @@ ROUTERS: list[APIRouter] = [
     inventory.router,
     clearing.router,
     audit.router,
+    case_links.router,
 ]
 """Every router of the API; each of their routes must declare one access policy."""
 

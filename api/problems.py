@@ -28,6 +28,7 @@ from ledger.errors import (
 from ledger.financing import InvalidTerms
 from ledger.vin import InvalidIdentifier, InvalidVin
 from notary.blobs import BlobKeyDestroyed, BlobNotFound, BlobTooLarge
+from notary.case_access import LinkInputError, LinkNotFound
 from notary.errors import CertificateFontMissing, FormatError, NotaryError, RecordError
 from notary.intake import SubmissionError
 
@@ -65,6 +66,8 @@ is a bug: 500, logged."""
 
 
 _NOTARY_STATUS: list[tuple[type[Exception], int]] = [
+    (LinkNotFound, 404),
+    (LinkInputError, 422),
     (SubmissionError, 422),
     (FormatError, 422),
     (RecordError, 422),

@@ -48,6 +48,7 @@ from ledger.settlement import ClearingClient, SettlementTokenClient
 from ledger.transactions import Sender
 from notary.anchoring import Anchorer
 from notary.blobs import BlobStore
+from notary.case_access import CaseAccessDesk
 from notary.intake import Intake, case_salt_from
 from notary.issuance import ReceiptIssuer
 from notary.trust import TrustRoot
@@ -249,6 +250,11 @@ class Runtime:
         return Intake(
             engine=self.engine, blobs=self.blobs, case_salt=case_salt_from(self._master_key)
         )
+
+    @cached_property
+    def case_access(self) -> CaseAccessDesk:
+        """Case access links and codes for borrowers (`notary.case_access`)."""
+        return CaseAccessDesk(engine=self.engine, master_key=self._master_key)
 
     @cached_property
     def anchorer(self) -> Anchorer:

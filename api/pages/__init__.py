@@ -15,7 +15,15 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.pages import account, audit_trail, collections, evidence, financing, oversight
+from api.pages import (
+    account,
+    audit_trail,
+    borrower,
+    collections,
+    evidence,
+    financing,
+    oversight,
+)
 from api.pages.sessions import SessionSigner
 from api.pages.site import (
     STATIC,
@@ -36,6 +44,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     oversight.router,
     audit_trail.router,
     collections.router,
+    borrower.router,
 ]
 """Every router of the web pages; each of their routes must declare one page policy."""
 

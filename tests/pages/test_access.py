@@ -24,7 +24,16 @@ def test_sign_in_csrf_and_roles(
     policies = page_policies(PAGE_ROUTERS)
     assert policies and all(p is not None for p in policies.values())
     public = {(m, p) for (m, p), policy in policies.items() if policy and policy.public}
-    assert public == {("GET", "/sign-in"), ("POST", "/sign-in"), ("POST", "/language")}
+    # the borrower's pages are no member's: they check their own case session (test_borrower)
+    borrower = {
+        ("GET", "/case-access/{token}"),
+        ("POST", "/case-access/{token}"),
+        ("GET", "/borrower"),
+        ("GET", "/borrower/evidence/{public_id}/receipt.json"),
+        ("POST", "/borrower/report"),
+    }
+    assert public == {("GET", "/sign-in"), ("POST", "/sign-in"), ("POST", "/language")} | borrower
+    assert request.get(f"{server}/borrower", max_redirects=0).status == 401
     for method, path in policies:
         if method != "GET" or (method, path) in public:
             continue

@@ -1,0 +1,132 @@
+"""UI strings of the borrower's pages (case access by link and code, the case, reports),
+merged into the catalogs of `api.pages.i18n`. Chinese is the first language of these pages."""
+
+from __future__ import annotations
+
+ZH: dict[str, str] = {
+    "borrower.open.title": "查看您的案件",
+    "borrower.open.explain": "请输入催收机构或贷款机构通过其他渠道（短信、电话）告知您的访问码。",
+    "borrower.open.code": "访问码",
+    "borrower.open.submit": "打开案件",
+    "borrower.error.refused": "链接或访问码不正确。请核对后重试；多次错误后链接将被锁定。",
+    "borrower.error.ended": "此链接已过期或已被撤销。请向发给您链接的机构索取新的链接。",
+    "borrower.error.rate_limited": "尝试次数过多，请稍后再试。",
+    "borrower.error.no_session": "您的案件会话已结束。请重新打开链接并输入访问码。",
+    "borrower.case.title": "您的案件",
+    "borrower.case.expires": "此链接有效期至 {at}。",
+    "borrower.contacts.title": "对您的每一次联系",
+    "borrower.contacts.none": "尚无记录的联系。",
+    "borrower.contacts.agency": "机构：{name}",
+    "borrower.contacts.ok": "符合规则（时段、频次、用语）。",
+    "borrower.contacts.breaches": "有 {count} 处违反催收规则，监管机构看到的与您看到的相同。",
+    "borrower.contacts.breaches.one": "有 1 处违反催收规则，监管机构看到的与您看到的相同。",
+    "borrower.rule.contact_hours": "违反联系时段",
+    "borrower.rule.contacts_per_day": "超过每日联系次数",
+    "borrower.rule.contacts_per_week": "超过每周联系次数",
+    "borrower.rule.forbidden_wording": "使用禁用语",
+    "borrower.channel.phone": "电话",
+    "borrower.channel.sms": "短信",
+    "borrower.channel.app": "应用",
+    "borrower.channel.email": "电子邮件",
+    "borrower.channel.visit": "上门",
+    "borrower.channel.letter": "信函",
+    "borrower.channel.other": "其他",
+    "borrower.report.title": "举报此次联系不当",
+    "borrower.report.text": "发生了什么",
+    "borrower.report.submit": "提交举报",
+    "borrower.report.done": (
+        "您的举报已作为证据 {id} 记录，将上链存证，案件相关机构和监管机构均可查看。"
+    ),
+    "borrower.report.error_text": "请描述发生了什么（最多 {max} 个字符）。",
+    "borrower.report.kind": "您的不当联系举报",
+    "borrower.evidence.title": "与您案件相关的每一项证据",
+    "borrower.evidence.none": "尚无证据。",
+    "borrower.evidence.receipt": "下载存证回执（JSON）",
+    "borrower.evidence.recording_copy": "如需录音副本，请向催收机构书面申请，并注明证据编号 {id}。",
+    "borrower.type.call_recording": "通话录音",
+    "borrower.type.signed_agreement": "签署的协议",
+    "borrower.type.visit_photo": "上门照片",
+    "borrower.type.message_log": "消息记录",
+    "borrower.type.audit_photo": "审计照片",
+    "borrower.type.other": "其他",
+    "borrower.status.pending": "待上链",
+    "borrower.status.anchored": "已上链",
+    "borrower.status.final": "已最终确认",
+    "borrower.verify.title": "自行验证",
+    "borrower.verify.explain": "任何人都可以用文件、回执和区块链节点独立验证，无需依赖本服务：",
+    "borrower.verify.trust": "信任根：链 ID {chain}，证据登记合约 {registry}。",
+}
+
+EN: dict[str, str] = {
+    "borrower.open.title": "See your case",
+    "borrower.open.explain": (
+        "Enter the access code the collection agency or lender gave you by another channel "
+        "(text message, phone call)."
+    ),
+    "borrower.open.code": "Access code",
+    "borrower.open.submit": "Open the case",
+    "borrower.error.refused": (
+        "The link or the access code is not right. Check them and try again; after several "
+        "wrong codes the link locks."
+    ),
+    "borrower.error.ended": (
+        "This link has expired or was revoked. Ask whoever sent it to you for a new one."
+    ),
+    "borrower.error.rate_limited": "Too many attempts. Try again later.",
+    "borrower.error.no_session": (
+        "Your case session has ended. Open your link again and enter the access code."
+    ),
+    "borrower.case.title": "Your case",
+    "borrower.case.expires": "This link is valid until {at}.",
+    "borrower.contacts.title": "Every contact with you",
+    "borrower.contacts.none": "No contact recorded yet.",
+    "borrower.contacts.agency": "Agency: {name}",
+    "borrower.contacts.ok": "Kept the rules (hours, frequency, wording).",
+    "borrower.contacts.breaches": (
+        "{count} breaches of the collection rules; the regulator sees them as you do."
+    ),
+    "borrower.contacts.breaches.one": (
+        "1 breach of the collection rules; the regulator sees it as you do."
+    ),
+    "borrower.rule.contact_hours": "Outside the allowed hours",
+    "borrower.rule.contacts_per_day": "Too many contacts in a day",
+    "borrower.rule.contacts_per_week": "Too many contacts in a week",
+    "borrower.rule.forbidden_wording": "Forbidden wording",
+    "borrower.channel.phone": "Phone",
+    "borrower.channel.sms": "Text message",
+    "borrower.channel.app": "App",
+    "borrower.channel.email": "Email",
+    "borrower.channel.visit": "Visit",
+    "borrower.channel.letter": "Letter",
+    "borrower.channel.other": "Other",
+    "borrower.report.title": "Report this contact as improper",
+    "borrower.report.text": "What happened",
+    "borrower.report.submit": "Send the report",
+    "borrower.report.done": (
+        "Your report is recorded as evidence {id}; it is anchored on the chain and the case's "
+        "members and the regulator see it."
+    ),
+    "borrower.report.error_text": "Say what happened (at most {max} characters).",
+    "borrower.report.kind": "Your report of an improper contact",
+    "borrower.evidence.title": "Every piece of evidence about your case",
+    "borrower.evidence.none": "No evidence yet.",
+    "borrower.evidence.receipt": "Download the receipt (JSON)",
+    "borrower.evidence.recording_copy": (
+        "To get a copy of the recording, ask the collection agency in writing, quoting "
+        "evidence {id}."
+    ),
+    "borrower.type.call_recording": "Call recording",
+    "borrower.type.signed_agreement": "Signed agreement",
+    "borrower.type.visit_photo": "Visit photo",
+    "borrower.type.message_log": "Message log",
+    "borrower.type.audit_photo": "Audit photo",
+    "borrower.type.other": "Other",
+    "borrower.status.pending": "Pending",
+    "borrower.status.anchored": "Anchored",
+    "borrower.status.final": "Final",
+    "borrower.verify.title": "Verify it yourself",
+    "borrower.verify.explain": (
+        "Anyone can check a file against its receipt and a chain node, without this service:"
+    ),
+    "borrower.verify.trust": "Trust root: chain id {chain}, evidence registry {registry}.",
+}
