@@ -9,6 +9,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from api.auth import Policy, policy_of
+from api.freshness import install_block_header
 from api.metrics import install_metrics
 from api.pages import install_pages
 from api.problems import install_problem_handlers
@@ -30,6 +31,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     install_problem_handlers(app)
     install_metrics(app, runtime)
+    install_block_header(app, runtime)
     require_policies(ROUTERS)
     for router in ROUTERS:
         app.include_router(router)

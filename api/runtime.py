@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,11 +29,12 @@ from ledger.deployments import Deployed, ensure_deployed
 from ledger.errors import LedgerError
 from ledger.evidence import EvidenceRegistryClient
 from ledger.floorplan import FloorPlanClient, LotAuditClient
-from ledger.indexer import Indexer, WatchedContract
+from ledger.indexer import Indexer, WatchedContract, indexed_through
 from ledger.keyring import DEV_WORK_FACTOR, Keyring
 from ledger.keys import dev_account, load_keystore
 from ledger.node import EmbeddedNode, find_anvil
 from ledger.plan import deployment_plan
+from ledger.read_models import FloorPlanProjection
 from ledger.reverts import ErrorDecoder
 from ledger.settlement import ClearingClient, SettlementTokenClient
 from ledger.transactions import Sender
@@ -42,6 +44,9 @@ from notary.intake import Intake, case_salt_from
 from notary.issuance import ReceiptIssuer
 
 log = logging.getLogger("autoledger")
+
+_BLOCK_TIMES_KEPT = 4096
+"""Block timestamps `Runtime.block_time` remembers before starting over (a few KiB)."""
 
 
 @dataclass
@@ -58,6 +63,11 @@ class Runtime:
     keyring: Keyring | None
     node: EmbeddedNode | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
+    _block_times: dict[int, int] = field(default_factory=dict)
+    _projection: FloorPlanProjection = field(default_factory=FloorPlanProjection)
+    _models_checked: bool = False
+    _known: tuple[float, int | None] = (float("-inf"), None)
+    _times_lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
@@ -193,7 +203,64 @@ class Runtime:
                     from_block=self.contracts["FloorPlan"].block_number,
                 )
             )
-        return Indexer(engine=self.engine, chain=self.chain, contracts=contracts)
+        return Indexer(
+            engine=self.engine,
+            chain=self.chain,
+            contracts=contracts,
+            projections=[self._projection],
+        )
+
+    def fresh_block(self) -> int:
+        """The block the read models reflect, after indexing up to the chain's latest block
+        when the index is behind it (in this thread, serialized with the indexer worker).
+
+        One ``eth_blockNumber`` and one cursor read when the index is current: that is what
+        makes a write visible on the very next read, whichever process made it."""
+        if not self._models_checked:
+            with self.engine.connect() as conn:
+                missing = self._projection.is_missing(conn, self.chain.chain_id)
+            if missing:
+                log.info("projecting the indexed events into the read models")
+                self.indexer.rebuild()
+            self._models_checked = True
+        head = self.chain.latest_block()
+        through = indexed_through(self.engine, self.chain.chain_id)
+        if through is None or through < head:
+            self.indexer.run_once(to_block=head)
+            through = indexed_through(self.engine, self.chain.chain_id)
+        self._known = (time.monotonic(), through)
+        return head if through is None else through
+
+    def indexed_block(self) -> int | None:
+        """The last block the read models reflect, from the database alone (no chain call)."""
+        block = indexed_through(self.engine, self.chain.chain_id)
+        self._known = (time.monotonic(), block)
+        return block
+
+    BLOCK_MEMORY = 0.25
+    """Seconds `known_block` answers from memory before asking the database again."""
+
+    def known_block(self) -> int | None:
+        """`indexed_block`, remembered for `BLOCK_MEMORY` seconds (or until this process
+        moves the index on): what every response's block header says, at almost no cost."""
+        at, block = self._known
+        if time.monotonic() - at > self.BLOCK_MEMORY:
+            return self.indexed_block()
+        return block
+
+    def block_time(self, number: int) -> int:
+        """The timestamp of block `number`, each block read once (a live figure, per block)."""
+        with self._times_lock:
+            known = self._block_times.get(number)
+        if known is not None:
+            return known
+        block = self.chain.rpc(self.chain.w3.eth.get_block, number)
+        stamp = int(block["timestamp"])
+        with self._times_lock:
+            if len(self._block_times) >= _BLOCK_TIMES_KEPT:
+                self._block_times.clear()
+            self._block_times[number] = stamp
+        return stamp
 
     @cached_property
     def clearing_client(self) -> ClearingClient:
