@@ -26,7 +26,7 @@ from api.apikeys import member_of_token
 from api.errors import Forbidden, NotAuthenticated
 from api.models import RequestNonce
 from ledger.chain import Address, checksum
-from ledger.consortium import ConsortiumClient, Member, Role
+from ledger.consortium import Member, Role
 from ledger.consortium import Principal as Principal  # re-exported: routes and pages use it
 from ledger.errors import TransactionReverted
 
@@ -132,17 +132,16 @@ async def _authorize(request: Request, policy: Policy) -> Principal:
 async def authenticate(request: Request) -> Principal:
     """The member behind `request`'s API key or signature; raises `NotAuthenticated`."""
     runtime = request.app.state.runtime
-    consortium: ConsortiumClient = runtime.consortium
     token = _bearer(request.headers)
     if token is not None:
         member_id = member_of_token(runtime.engine, token)
         if member_id is None:
             raise NotAuthenticated("unknown or revoked API key")
-        return _principal(consortium.member(member_id), via="api-key")
+        return _principal(runtime.member_now(member_id), via="api-key")
     if SIGNATURE_HEADER.lower() in request.headers:
         signer = await _verify_signature(request, chain_id=runtime.chain.chain_id)
         try:
-            member = consortium.member(signer)
+            member = runtime.member_now(signer)
         except TransactionReverted as exc:
             raise NotAuthenticated(f"{signer} is not a consortium member") from exc
         return _principal(member, via="signature")

@@ -23,7 +23,7 @@ from clearing.engine import ClearingEngine
 from clearing.service import on_engine_step
 from ledger.chain import Chain, checksum
 from ledger.compiler import Artifacts, compile_contracts
-from ledger.consortium import ConsortiumClient, Role
+from ledger.consortium import ConsortiumClient, Member, Role
 from ledger.database import make_engine
 from ledger.deployments import Deployed, ensure_deployed
 from ledger.errors import LedgerError
@@ -45,6 +45,9 @@ from notary.issuance import ReceiptIssuer
 
 log = logging.getLogger("autoledger")
 
+_MEMBERS_KEPT = 4096
+"""Members `Runtime.member_now` remembers before starting over."""
+
 _BLOCK_TIMES_KEPT = 4096
 """Block timestamps `Runtime.block_time` remembers before starting over (a few KiB)."""
 
@@ -64,6 +67,7 @@ class Runtime:
     node: EmbeddedNode | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _block_times: dict[int, int] = field(default_factory=dict)
+    _members: dict[int | str, tuple[int, Member]] = field(default_factory=dict)
     _projection: FloorPlanProjection = field(default_factory=FloorPlanProjection)
     _models_checked: bool = False
     _known: tuple[float, int | None] = (float("-inf"), None)
@@ -247,6 +251,23 @@ class Runtime:
         if time.monotonic() - at > self.BLOCK_MEMORY:
             return self.indexed_block()
         return block
+
+    def member_now(self, key: int | str) -> Member:
+        """Consortium member `key` (id or current address) as of the chain's latest block,
+        read from the chain once per block: one ``eth_blockNumber`` per authenticated request
+        instead of three calls, and a suspension or key rotation counts from its block on.
+        Raises what `ConsortiumClient.member` raises (nothing is remembered then)."""
+        head = self.chain.latest_block()
+        with self._times_lock:
+            known = self._members.get(key)
+        if known is not None and known[0] == head:
+            return known[1]
+        member = self.consortium.member(key)
+        with self._times_lock:
+            if len(self._members) >= _MEMBERS_KEPT:
+                self._members.clear()
+            self._members[key] = (head, member)
+        return member
 
     def block_time(self, number: int) -> int:
         """The timestamp of block `number`, each block read once (a live figure, per block)."""

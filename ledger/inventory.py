@@ -17,7 +17,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
 from ledger.chain import Chain, checksum
-from ledger.consortium import ConsortiumClient, Principal, Role
+from ledger.consortium import ConsortiumClient, Member, Principal, Role
 from ledger.deployments import Deployed
 from ledger.errors import Conflict, NotFound, Refused, TransactionReverted, Unprocessable
 from ledger.financing import (
@@ -99,6 +99,10 @@ class Runtime(Protocol):
 
     def block_time(self, number: int) -> int:
         """The timestamp of block `number`."""
+        ...
+
+    def member_now(self, key: int | str) -> Member:
+        """Consortium member `key` as of the latest block (read once per block)."""
         ...
 
 
@@ -886,7 +890,7 @@ def visible_lines(
 def party_names(runtime: Runtime, lines: Iterable[Line]) -> dict[int, str]:
     """The names of the parties of `lines`, each member read once."""
     ids = {i for line in lines for i in (line.lender_id, line.dealer_id)}
-    return {i: runtime.consortium.member(i).name for i in ids}
+    return {i: runtime.member_now(i).name for i in ids}
 
 
 def vehicle_refs(texts: Sequence[str]) -> list[VehicleRef]:

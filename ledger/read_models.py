@@ -154,7 +154,14 @@ class TermsState:
     steps: list[tuple[int, int]]
 
     def terms(self) -> LineTerms:
-        """As `ledger.financing.LineTerms`."""
+        """As `ledger.financing.LineTerms` (built once: the curtailments of every vehicle on a
+        line are computed from it)."""
+        built = self.__dict__.get("_built")
+        if built is None:
+            built = self.__dict__["_built"] = self._build()
+        return built
+
+    def _build(self) -> LineTerms:
         return LineTerms(
             advance_rate_bps=self.advance_rate_bps,
             interest_rate_bps=self.interest_rate_bps,
@@ -710,6 +717,7 @@ class FloorPlanIndex:
         self.block = block
         self.now = now
         self._terms: dict[int, TermsState] = {}
+        self._vehicles: dict[tuple[int, bool], list[IndexedVehicle]] = {}
 
     def lines(self, *, lender_id: int | None = None, dealer_id: int | None = None) -> list[Line]:
         """Every line (of `lender_id` / `dealer_id` when given), ascending id."""
@@ -749,7 +757,15 @@ class FloorPlanIndex:
 
     def line_vehicles(self, line_id: int, *, active_only: bool) -> list[IndexedVehicle]:
         """The vehicles whose current (or last) lien is on line `line_id`, in the order they
-        came onto it; only those under an active lien when `active_only`."""
+        came onto it; only those under an active lien when `active_only`. Read once per index
+        (a page shows a line's vehicles, obligations and alerts from one read)."""
+        key = (line_id, active_only)
+        found = self._vehicles.get(key)
+        if found is None:
+            found = self._vehicles[key] = self._line_vehicles(line_id, active_only=active_only)
+        return found
+
+    def _line_vehicles(self, line_id: int, *, active_only: bool) -> list[IndexedVehicle]:
         query = select(_VEHICLES.c.state_json).where(
             _VEHICLES.c.chain_id == self.chain_id, _VEHICLES.c.line_id == line_id
         )

@@ -24,6 +24,7 @@ EN: dict[str, str] = {
         "AutoLedger — evidence is anchored on the consortium chain; receipts verify without "
         "this service. Times are UTC."
     ),
+    "app.as_of_block": "As of block {block} of the chain",
     "nav.skip": "Skip to main content",
     "nav.label": "Main",
     "nav.language": "Language",
@@ -253,6 +254,7 @@ EN: dict[str, str] = {
 ZH: dict[str, str] = {
     "app.tagline": "存证与经销商融资账本",
     "app.footer": "AutoLedger — 证据锚定于联盟链；回执无需本服务即可验证。时间均为 UTC。",
+    "app.as_of_block": "数据截至链上区块 {block}",
     "nav.skip": "跳到正文",
     "nav.label": "主导航",
     "nav.language": "语言",

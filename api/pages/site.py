@@ -164,6 +164,7 @@ class Visitor:
             static=_static_url,
             notice=self.notice,
             fmt_time=format_time,
+            as_of_block=self.runtime.known_block(),
             **context,
         )
         return self.send(HTMLResponse(html, status_code=status))
@@ -283,7 +284,7 @@ def _member_of(runtime: Runtime, session: PageSession) -> Principal | None:
     if key is None or key.revoked_at is not None or key.member_id != session.member_id:
         return None
     try:
-        member = runtime.consortium.member(session.member_id)
+        member = runtime.member_now(session.member_id)
     except TransactionReverted:
         return None
     if member.status != MemberStatus.ACTIVE:
