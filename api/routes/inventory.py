@@ -76,6 +76,7 @@ from ledger.inventory import (
     visible_lines,
     visible_vehicle,
 )
+from ledger.read_models import FloorPlanIndex
 from ledger.transactions import Sent
 
 router = APIRouter(prefix="/v1", tags=["inventory"])
@@ -499,9 +500,15 @@ def _acting(runtime: Runtime, principal: Principal) -> FloorPlanClient:
     return runtime.floorplan.as_sender(runtime.sender_for(principal.address))
 
 
-def _line_out(runtime: Runtime, line: Line, names: dict[int, str] | None = None) -> LineOut:
+def _line_out(
+    runtime: Runtime,
+    line: Line,
+    names: dict[int, str] | None = None,
+    index: FloorPlanIndex | None = None,
+) -> LineOut:
     names = party_names(runtime, [line]) if names is None else names
-    _, terms = runtime.floorplan.terms(line.terms_id)
+    known = None if index is None else index.terms(line.terms_id)
+    terms = known.terms() if known is not None else runtime.floorplan.terms(line.terms_id)[1]
     return LineOut(
         id=line.id,
         lender_id=line.lender_id,
@@ -593,7 +600,8 @@ def list_lines(
     runtime = _runtime(request)
     lines = visible_lines(runtime, principal, lender_id=lender_id, dealer_id=dealer_id)
     names = party_names(runtime, lines)
-    return [_line_out(runtime, line, names) for line in lines]
+    index = floor_plan_index(runtime)
+    return [_line_out(runtime, line, names, index) for line in lines]
 
 
 @router.get("/lines/{line_id}")
