@@ -13,7 +13,7 @@ from api.freshness import install_block_header
 from api.metrics import install_metrics
 from api.pages import install_pages
 from api.problems import install_problem_handlers
-from api.routes import apikeys, audit, clearing, consortium, evidence, health, inventory
+from api.routes import apikeys, audit, clearing, consortium, evidence, health, inventory, trust
 from api.runtime import Runtime
 from api.version import VERSION
 
@@ -41,6 +41,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
 ROUTERS: list[APIRouter] = [
     health.router,
+    trust.router,
     consortium.router,
     apikeys.router,
     evidence.router,

@@ -28,7 +28,8 @@ from api.models import RequestNonce
 from ledger.chain import Address, checksum
 from ledger.consortium import Member, Role
 from ledger.consortium import Principal as Principal  # re-exported: routes and pages use it
-from ledger.errors import TransactionReverted
+from ledger.errors import SignatureMalformed, TransactionReverted
+from ledger.signatures import canonical_signature
 
 SIGNED_REQUEST_MAX_LIFETIME = 300
 """Seconds a signed request may be valid for: long enough for clock skew and retries, short
@@ -196,9 +197,13 @@ async def _verify_signature(request: Request, *, chain_id: int) -> Address:
         expires=expires,
     )
     try:
-        recovered = Account.recover_message(
-            encode_typed_data(full_message=message), signature=signature
-        )
+        raw = canonical_signature(bytes.fromhex(signature.removeprefix("0x")))
+    except ValueError as exc:
+        raise NotAuthenticated("signature is not hex") from exc
+    except SignatureMalformed as exc:
+        raise NotAuthenticated(str(exc)) from exc
+    try:
+        recovered = Account.recover_message(encode_typed_data(full_message=message), signature=raw)
     except Exception as exc:  # eth-account raises several kinds on garbage signatures
         raise NotAuthenticated("signature does not decode") from exc
     if checksum(recovered) != signer:

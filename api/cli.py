@@ -22,10 +22,12 @@ from api.settings import Settings, load_settings
 from api.version import VERSION
 from ledger.consortium import DEFAULT_LIFETIME, ConsortiumClient, Member, Role
 from ledger.errors import LedgerError, TransactionReverted
+from notary.errors import NotaryError
 
 if TYPE_CHECKING:
     from api.runtime import Runtime
     from notary.models import EvidenceItem
+    from notary.trust import TrustRoot
 
 
 class ProposalKindName(StrEnum):
@@ -555,6 +557,37 @@ def _media_type(path: Path) -> str:
     return guessed or "application/octet-stream"
 
 
+EXIT_VERIFIED = 0
+"""`verify`: every check passed against the pinned trust root."""
+EXIT_FAILED = 1
+"""`verify`: a check failed (forged, tampered, or not on the node's chain)."""
+EXIT_UNREADABLE = 2
+"""`verify`: a usage error, or a receipt, bundle or trust file that cannot be read."""
+EXIT_UNVERIFIABLE = 3
+"""`verify`: nothing failed, but nothing pins whose contract the anchor is (no `--registry`,
+`--trust` or trust-file setting), or the chain was not asked (no `--rpc`)."""
+
+NO_TRUST_ROOT_HINT = (
+    "nothing pins whose contract the anchor is, so anyone could have made this receipt; "
+    "give --registry ADDRESS (the consortium's EvidenceRegistry) or --trust consortium.json"
+)
+
+Registry = Annotated[
+    str | None,
+    typer.Option(
+        "--registry",
+        help="The consortium's EvidenceRegistry address: the trust root (see --trust)",
+    ),
+]
+TrustFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--trust",
+        help="The consortium's trust file (autoledger trust export), the trust root",
+    ),
+]
+
+
 @app.command()
 def verify(
     file: Annotated[Path, typer.Argument(help="The document, or an audit export bundle (.zip)")],
@@ -564,46 +597,88 @@ def verify(
     rpc: Annotated[
         str | None, typer.Option(help="JSON-RPC URL of a node of the chain, for the chain checks")
     ] = None,
+    registry: Registry = None,
+    trust: TrustFile = None,
     signer: Annotated[
         str | None, typer.Option(help="The notary (operator, for a bundle) address you expect")
     ] = None,
+    env_file: EnvFile = None,
 ) -> None:
     """Verify a document against its receipt, or an audit export bundle (BUNDLE.zip: manifest
-    signature, every file's hash, every receipt), with no service or database: exit 1 naming
-    the failed checks."""
-    import json
-
-    from notary.errors import NotaryError
+    signature, every file's hash, every receipt), with no service or database, against the
+    consortium's trust root (--registry or --trust). Exit 0 verified, 1 a check failed,
+    2 unreadable input or usage, 3 unverifiable (no trust root, or no --rpc)."""
     from notary.receipts import verify_receipt
 
     if not file.is_file():
         console.print(f"[red]error:[/red] {file}: no such file")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_UNREADABLE)
+    root = _trust_root(registry, trust, env_file)
     if receipt is None and file.suffix.lower() == ".zip":
-        _verify_bundle(file, rpc=rpc, signer=signer)
+        _verify_bundle(file, rpc=rpc, trust=root, signer=signer)
         return
     receipt = receipt or file.with_name(file.name + ".receipt.json")
     try:
-        document = json.loads(receipt.read_text())
-    except (OSError, ValueError) as exc:
-        console.print(f"[red]error:[/red] cannot read receipt {receipt}: {exc}")
-        raise typer.Exit(2) from exc
-    if isinstance(document, dict) and "receipt" in document and "record" not in document:
-        document = document["receipt"]  # the API's answer wraps the receipt
+        text = receipt.read_bytes()
+    except OSError as exc:
+        console.print(f"[red]error:[/red] cannot read receipt {receipt}: {exc.strerror}")
+        raise typer.Exit(EXIT_UNREADABLE) from exc
     try:
-        report = verify_receipt(document, document=file, rpc_url=rpc, expected_signer=signer)
+        report = verify_receipt(
+            text, document=file, rpc_url=rpc, trust=root, expected_signer=signer
+        )
     except NotaryError as exc:
-        console.print(f"[red]error:[/red] {receipt}: {exc}")
-        raise typer.Exit(1) from exc
+        console.print(f"[red]error:[/red] unreadable receipt {receipt}: {exc}")
+        raise typer.Exit(EXIT_UNREADABLE) from exc
     for check in report.checks:
         mark = "skipped" if check.skipped else ("ok" if check.ok else "FAILED")
         typer.echo(f"{mark:>8}  {check.name}: {check.detail}")
     if report.failed:
         console.print(f"[red]verification failed:[/red] {', '.join(report.failed)}")
-        raise typer.Exit(1)
-    if report.skipped:
-        console.print(f"not checked: {', '.join(report.skipped)} (give --rpc URL for the chain)")
+        raise typer.Exit(EXIT_FAILED)
+    if not report.verified:
+        _unverifiable(root is None, rpc is None, report.skipped)
     console.print("[green]verified[/green]")
+
+
+def _unverifiable(no_trust: bool, no_rpc: bool, skipped: tuple[str, ...]) -> None:
+    """Say why nothing failed yet nothing is established, and exit `EXIT_UNVERIFIABLE`."""
+    if no_trust:
+        console.print(f"[yellow]UNVERIFIABLE:[/yellow] {NO_TRUST_ROOT_HINT}")
+    if no_rpc:
+        console.print(
+            f"[yellow]UNVERIFIABLE:[/yellow] the anchor was not checked on chain "
+            f"({', '.join(n for n in skipped if n != 'digest')}); give --rpc URL"
+        )
+    raise typer.Exit(EXIT_UNVERIFIABLE)
+
+
+def _trust_root(
+    registry: str | None, trust: Path | None, env_file: Path | None
+) -> TrustRoot | None:
+    """The trust root from `--registry`, `--trust`, or the `trust_file` setting; None when
+    none is given. Exits `EXIT_UNREADABLE` for a bad address or file, or two that disagree."""
+    from notary.trust import TrustRoot
+
+    try:
+        if trust is None and registry is None:
+            trust = _settings(env_file).trust_file
+            if trust is None:
+                return None
+        pinned = TrustRoot.from_file(trust) if trust is not None else None
+        if registry is not None:
+            by_option = TrustRoot.for_registry(registry)
+            if pinned is not None and pinned.registry != by_option.registry:
+                console.print(
+                    f"[red]error:[/red] --registry {by_option.registry} is not the registry "
+                    f"of {trust} ({pinned.registry})"
+                )
+                raise typer.Exit(EXIT_UNREADABLE)
+            pinned = pinned or by_option
+    except NotaryError as exc:
+        console.print(f"[red]error:[/red] trust root: {exc}")
+        raise typer.Exit(EXIT_UNREADABLE) from exc
+    return pinned
 
 
 def _evidence_item(runtime: Runtime, public_id: str) -> EvidenceItem:
@@ -1028,6 +1103,9 @@ def audit_verify(
             typer.echo(f"{d.check}\t{d.kind}\t{d.where}\texpected: {d.expected}\tfound: {d.found}")
         for note in report.notes:
             console.print(f"note: {note}")
+        if report.journal:
+            journal = ", ".join(f"{n} {status}" for status, n in sorted(report.journal.items()))
+            console.print(f"transaction journal: {journal}")
         console.print(
             f"chain {report.chain_id}: indexed through block {report.indexed_through} of"
             f" {report.latest_block}; {report.events_stored} stored events,"
@@ -1050,7 +1128,8 @@ def audit_export(
     env_file: EnvFile = None,
 ) -> None:
     """Write a signed export bundle of the events, anchored receipts and rule breaches of a
-    range of days; a regulator checks it with `autoledger verify BUNDLE.zip`."""
+    range of days; a regulator checks it with
+    `autoledger verify BUNDLE.zip --rpc URL --registry ADDR`."""
     from datetime import UTC, date, datetime, time, timedelta
 
     from oversight.audit import export_bundle
@@ -1078,15 +1157,45 @@ def audit_export(
     )
 
 
-def _verify_bundle(path: Path, *, rpc: str | None, signer: str | None) -> None:
-    """`verify` for an export bundle: print each check, exit 1 naming the failed ones."""
+def _verify_bundle(
+    path: Path, *, rpc: str | None, trust: TrustRoot | None, signer: str | None
+) -> None:
+    """`verify` for an export bundle: print each check, exit as `verify` says."""
     from oversight.audit import verify_bundle
 
-    report = verify_bundle(path, rpc_url=rpc, expected_signer=signer)
+    report = verify_bundle(path, rpc_url=rpc, trust=trust, expected_signer=signer)
     for check in report.checks:
         mark = "skipped" if check.skipped else ("ok" if check.ok else "FAILED")
         typer.echo(f"{mark:>8}  {check.name}: {check.detail}")
     if report.failed:
         console.print(f"[red]verification failed:[/red] {', '.join(report.failed)}")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
+    if not report.verified:
+        _unverifiable(trust is None, rpc is None, report.skipped)
     console.print("[green]bundle verified[/green]")
+
+
+trust_app = typer.Typer(help="The consortium's trust root, which every verifier pins.")
+app.add_typer(trust_app, name="trust")
+
+
+@trust_app.command("export")
+def trust_export(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write it to this file (else stdout)")
+    ] = None,
+    env_file: EnvFile = None,
+) -> None:
+    """Write the trust root (chain id, Consortium and EvidenceRegistry addresses and blocks,
+    the NOTARY members now): what `autoledger verify --trust FILE` pins."""
+    with _runtime(env_file) as runtime:
+        text = runtime.trust_root().to_json()
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text)
+    except OSError as exc:
+        console.print(f"[red]error:[/red] cannot write {output}: {exc.strerror}")
+        raise typer.Exit(2) from exc
+    console.print(f"trust root written to {output}")

@@ -18,6 +18,7 @@ from ledger.errors import (
     ChainUnavailable,
     DeploymentError,
     LedgerError,
+    SignatureMalformed,
     TransactionReverted,
     TransactionTimeout,
 )
@@ -35,6 +36,7 @@ _STATUS_OF: list[tuple[type[Exception], int]] = [
     (InvalidVin, 422),
     (InvalidIdentifier, 422),
     (InvalidTerms, 422),
+    (SignatureMalformed, 422),
     (TransactionReverted, 409),
     (TransactionTimeout, 504),
     (ChainUnavailable, 503),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -30,9 +31,10 @@ from ledger.errors import LedgerError
 from ledger.evidence import EvidenceRegistryClient
 from ledger.floorplan import FloorPlanClient, LotAuditClient
 from ledger.indexer import Indexer, WatchedContract, indexed_through
+from ledger.journal import Journal, JournalKeeper
 from ledger.keyring import DEV_WORK_FACTOR, Keyring
 from ledger.keys import dev_account, load_keystore
-from ledger.node import EmbeddedNode, find_anvil
+from ledger.node import EmbeddedNode, StateFile, find_anvil
 from ledger.plan import deployment_plan
 from ledger.read_models import FloorPlanProjection
 from ledger.reverts import ErrorDecoder
@@ -42,6 +44,8 @@ from notary.anchoring import Anchorer
 from notary.blobs import BlobStore
 from notary.intake import Intake, case_salt_from
 from notary.issuance import ReceiptIssuer
+from notary.trust import TrustRoot
+from notary.trust_export import consortium_trust_root
 
 log = logging.getLogger("autoledger")
 
@@ -64,6 +68,7 @@ class Runtime:
     operator: Sender
     contracts: dict[str, Deployed]
     keyring: Keyring | None
+    journal: Journal
     node: EmbeddedNode | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _block_times: dict[int, int] = field(default_factory=dict)
@@ -88,6 +93,9 @@ class Runtime:
             chain = Chain(url, finality_depth=settings.finality_depth, gas_price=settings.gas_price)
             engine = make_engine(settings.effective_database_url)
             migrate(engine)
+            journal = Journal(
+                engine=engine, chain_id=chain.chain_id, durable=_state_file(settings, url)
+            )
             artifacts = compile_contracts(
                 settings.sources_dir,
                 node_modules=settings.node_modules,
@@ -96,7 +104,7 @@ class Runtime:
                 optimizer_runs=settings.optimizer_runs,
             )
             errors = ErrorDecoder(artifacts.all_abis())
-            operator = Sender(chain, operator_account(settings), errors=errors)
+            operator = Sender(chain, operator_account(settings), errors=errors, journal=journal)
             contracts = ensure_deployed(
                 engine=engine,
                 sender=operator,
@@ -125,6 +133,7 @@ class Runtime:
             operator=operator,
             contracts=contracts,
             keyring=keyring,
+            journal=journal,
             node=node,
         )
         if settings.dev_mode:
@@ -184,6 +193,16 @@ class Runtime:
             notary_key=bytes(self.operator.account.key),
             chain_id=self.chain.chain_id,
             contract=self.registry.address,
+        )
+
+    def trust_root(self, *, with_notaries: bool = True) -> TrustRoot:
+        """The consortium's trust root (`autoledger trust export`, `GET /v1/trust-root`,
+        certificates): with the NOTARY members read from the chain now, or without them
+        (no chain call: what certificates and pages print)."""
+        return consortium_trust_root(
+            chain_id=self.chain.chain_id,
+            contracts=self.contracts,
+            consortium=self.consortium if with_notaries else None,
         )
 
     @cached_property
@@ -317,10 +336,19 @@ class Runtime:
             step=lambda name: on_engine_step(self, name),
         )
 
+    @cached_property
+    def journal_keeper(self) -> JournalKeeper:
+        """Carries every journaled transaction to final, and repairs after a rollback."""
+        return JournalKeeper(journal=self.journal, chain=self.chain, sender_for=self.sender_for)
+
     def start_workers(self) -> None:
-        """Run the background workers (anchoring batcher, event indexer, clearing engine every
-        `clearing_interval` seconds) in threads until `close`."""
+        """Run the background workers (journal keeper, anchoring batcher, event indexer,
+        clearing engine every `clearing_interval` seconds; and, with the embedded node, a
+        watch that starts it again when it died) in threads until `close`."""
+        # A rollback while no service ran is seen before anything new is told final.
+        self.journal_keeper.check_rollback()
         workers = {
+            "journal": lambda: self.journal_keeper.run(self._stop, interval=1.0),
             "anchoring": lambda: self.anchorer.run(
                 self._stop, interval=self.settings.batch_interval
             ),
@@ -329,10 +357,29 @@ class Runtime:
                 self.clearing_engine.run, self._stop, interval=self.settings.clearing_interval
             ),
         }
+        if self.settings.embedded_node:
+            workers["node"] = lambda: self._watch_node(self._stop)
         for name, work in workers.items():
             thread = threading.Thread(target=work, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+
+    def _watch_node(self, stop: threading.Event, *, interval: float = 0.5) -> None:
+        """Keep the embedded node up: when it died (killed, or the replica that ran it is
+        gone), start it again on the same URL from its state file. A node whose state was
+        lost since is repaired by the journal keeper (it re-broadcasts what is missing)."""
+        while not stop.wait(interval):
+            try:
+                self.chain.latest_block()
+                continue
+            except LedgerError:
+                pass
+            if self.node is not None and self.node.alive():
+                continue  # busy, not dead
+            try:
+                self.node = _restart_embedded_node(self.settings, self.chain.url, self.node)
+            except LedgerError as exc:
+                log.warning("embedded node is down and could not be started: %s", exc)
 
     @property
     def consortium(self) -> ConsortiumClient:
@@ -354,7 +401,7 @@ class Runtime:
                 f"this service does not hold the key of {wanted}; that member signs with its own"
                 " service or wallet"
             )
-        return Sender(self.chain, account, errors=self.errors)
+        return Sender(self.chain, account, errors=self.errors, journal=self.journal)
 
     def close(self) -> None:
         """Stop the workers, release the database, stop the embedded node (it saves state)."""
@@ -417,8 +464,23 @@ def _node_file(settings: Settings) -> Path:
     return settings.var_dir / "anvil" / "node.json"
 
 
-def _embedded_node(settings: Settings) -> tuple[EmbeddedNode | None, str]:
-    """Join the embedded node another process runs on this `var/`, or start one."""
+def _embedded_node(
+    settings: Settings, *, port: int | None = None
+) -> tuple[EmbeddedNode | None, str]:
+    """Join the embedded node another process runs on this `var/`, or start one (on
+    `port`, when given: a node started again keeps its URL). A lock file makes the check and
+    the start one step, so replicas that find the node gone at once start it once."""
+    lock_path = _node_file(settings).with_suffix(".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _join_or_start(settings, port)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _join_or_start(settings: Settings, port: int | None) -> tuple[EmbeddedNode | None, str]:
     running = _node_file(settings)
     if running.is_file():
         try:
@@ -430,15 +492,43 @@ def _embedded_node(settings: Settings) -> tuple[EmbeddedNode | None, str]:
             return None, str(known["url"])
         except (OSError, ValueError, KeyError, LedgerError):
             running.unlink(missing_ok=True)  # left behind by a process that died
-    node = EmbeddedNode(
-        anvil=find_anvil(settings.node_modules),
-        state_file=settings.var_dir / "anvil" / "state.json",
-        log_file=settings.var_dir / "anvil" / "anvil.log",
-    )
+    node = _new_node(settings, port)
     url = node.start()
     running.write_text(json.dumps({"pid": node.pid, "url": url, "owner": os.getpid()}))
     log.info("embedded anvil (pid %s) at %s", node.pid, url)
     return node, url
+
+
+def _new_node(settings: Settings, port: int | None = None) -> EmbeddedNode:
+    return EmbeddedNode(
+        anvil=find_anvil(settings.node_modules),
+        state_file=settings.var_dir / "anvil" / "state.json",
+        log_file=settings.var_dir / "anvil" / "anvil.log",
+        port=port,
+        block_time=settings.block_time,
+    )
+
+
+def _state_file(settings: Settings, url: str) -> StateFile | None:
+    """The embedded node's state file (the journal makes blocks durable in it), else None."""
+    if not settings.embedded_node:
+        return None
+    return StateFile(settings.var_dir / "anvil" / "state.json", url)
+
+
+def _restart_embedded_node(
+    settings: Settings, url: str, node: EmbeddedNode | None
+) -> EmbeddedNode | None:
+    """Start the embedded node again at `url` unless another process already did; returns
+    the node this process now runs, if any."""
+    joined, joined_url = _embedded_node(settings, port=int(url.rsplit(":", 1)[1]))
+    if joined_url != url:
+        if joined is not None:
+            _release(joined, settings)
+        raise LedgerError(f"the embedded node came back at {joined_url}, not {url}")
+    if joined is not None:
+        log.warning("embedded node at %s had died; started it again (pid %s)", url, joined.pid)
+    return joined if joined is not None else node
 
 
 def _release(node: EmbeddedNode, settings: Settings) -> None:

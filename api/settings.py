@@ -47,12 +47,22 @@ class Settings(BaseSettings):
     gas_price: int | None = Field(
         default=None, ge=0, description="Force legacy transactions at this price (0 on QBFT)"
     )
+    block_time: int = Field(
+        default=1,
+        ge=0,
+        le=60,
+        description="Seconds between the embedded node's blocks; 0 mines each transaction at once",
+    )
     evm_version: str = Field(default="paris")
     optimizer_runs: int = Field(default=200, ge=1)
     dev: bool | None = Field(
         default=None, description="Use anvil's well-known keys; default: on with embedded node"
     )
     keystore: Path | None = Field(default=None, description="eth-account keystore JSON file")
+    trust_file: Path | None = Field(
+        default=None,
+        description="Trust root (consortium.json) `autoledger verify` pins when given no other",
+    )
     keystore_password: SecretStr | None = Field(default=None)
     keyring_password: SecretStr | None = Field(
         default=None,

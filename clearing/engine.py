@@ -44,6 +44,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
+from web3.exceptions import BlockNotFound
 from web3.types import TxReceipt
 
 from clearing.errors import ClearingError
@@ -171,6 +172,7 @@ class ClearingEngine:
         call resumes.
         """
         with self._lock:
+            self.heal()
             unfinished = self._unfinished()
             if unfinished is not None:
                 return self._carry(unfinished)
@@ -184,6 +186,7 @@ class ClearingEngine:
         Who may trigger is the caller's decision (the API lets lenders).
         """
         with self._lock:
+            self.heal()
             unfinished = self._unfinished()
             if unfinished is not None:
                 carried = self._carry(unfinished)
@@ -242,6 +245,42 @@ class ClearingEngine:
             deferred=deferred,
             gridlock_optimal=optimal,
         )
+
+    def heal(self) -> int:
+        """Reopen settled cycles whose block left the canonical chain (a node reloaded an
+        older state, a deep reorg): each goes back to *signed*, so its stored transaction is
+        broadcast again, or, when its nonce was taken, the plan is found settled or signed
+        again (`_send`). Checks the newest settled cycle's block (one look-up) and walks down
+        only when it left. Returns how many cycles reopened."""
+        reopened = 0
+        with Session(self.engine) as session:
+            settled = session.exec(
+                select(ClearingCycle)
+                .where(
+                    ClearingCycle.status == CycleStatus.SETTLED,
+                    col(ClearingCycle.block_number).is_not(None),
+                )
+                .order_by(col(ClearingCycle.block_number).desc())
+            ).all()
+        for cycle in settled:
+            assert cycle.id is not None and cycle.block_number is not None
+            try:
+                block = self.chain.rpc(self.chain.w3.eth.get_block, cycle.block_number)
+                canonical = "0x" + bytes(block["hash"]).hex() == cycle.block_hash
+            except BlockNotFound:
+                canonical = False
+            if canonical:
+                break  # every block below a canonical block is canonical too
+            log.warning(
+                "cycle of plan %s: its block %s left the chain; settling it again",
+                cycle.plan_hash,
+                cycle.block_number,
+            )
+            if self._transition(
+                cycle.id, (CycleStatus.SETTLED,), status=CycleStatus.SIGNED.value, settled_at=None
+            ):
+                reopened += 1
+        return reopened
 
     # -- the worker ---------------------------------------------------------------------------
 
@@ -452,7 +491,8 @@ class ClearingEngine:
             ],
         )
         try:
-            signed = self.sender.sign(tx)  # estimates first: a refused plan reverts here
+            # estimates first: a refused plan reverts here
+            signed = self.sender.sign(tx, purpose="settleCycle")
         except TransactionReverted as exc:
             if exc.error == "ClearingPlanAlreadySettled":
                 return self._adopt(cycle, CycleId(int(exc.arguments["cycleId"])))
@@ -536,6 +576,7 @@ class ClearingEngine:
     def _record(self, cycle: ClearingCycle, cycle_id: CycleId, receipt: TxReceipt) -> ClearingCycle:
         assert cycle.id is not None
         block = self.chain.rpc(self.chain.w3.eth.get_block, receipt["blockNumber"])
+        self.sender.make_durable(int(receipt["blockNumber"]))
         recorded = self._transition(
             cycle.id,
             _UNFINISHED,

@@ -6,6 +6,7 @@ LedgerError
 ├── NodeError                 the embedded anvil node failed to start or answer
 ├── ChainUnavailable          the JSON-RPC endpoint does not answer
 ├── KeyMaterialError          a signing key could not be loaded (never carries the secret)
+├── SignatureMalformed        not a secp256k1 signature in its one spelling (v 27/28, low s)
 ├── DeploymentError
 │   ├── DeploymentMissing     a recorded deployment is not on the chain
 │   └── DeploymentOutdated    the code changed while the old deployment holds data
@@ -44,6 +45,11 @@ class CompileError(LedgerError):
 
 class CompilerUnavailable(LedgerError):
     """No solc of the pinned version could be found or installed."""
+
+
+class SignatureMalformed(LedgerError):
+    """A signature is not 65 bytes r || s || v with v 27/28 (or 0/1) and s in the lower half
+    of the curve order; the message says which."""
 
 
 class NodeError(LedgerError):

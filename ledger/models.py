@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -117,3 +118,84 @@ class IndexedContract(SQLModel, table=True):
     address: str = Field(max_length=42, primary_key=True)
     name: str = Field(max_length=100)
     from_block: int = Field(sa_type=BigInteger)
+
+
+class JournalStatus(StrEnum):
+    """Where a journaled transaction stands.
+
+    *signed* (stored, maybe not yet broadcast) → *sent* → *mined* (in a block, not yet deep
+    enough) → *final* (at the finality depth on the canonical chain, and durable on an
+    embedded node). *reverted*: mined with status 0. *replaced*: its nonce was taken by
+    another transaction, so these bytes can never be mined; a new entry (`replaced_by`)
+    carries the same call when it could be signed again. *failed*: it could not be repaired
+    (the call reverts now); `note` says why. A final entry whose block leaves the canonical
+    chain goes back to *sent* and is broadcast again.
+    """
+
+    SIGNED = "signed"
+    SENT = "sent"
+    MINED = "mined"
+    FINAL = "final"
+    REVERTED = "reverted"
+    REPLACED = "replaced"
+    FAILED = "failed"
+
+
+JOURNAL_OPEN = (JournalStatus.SIGNED, JournalStatus.SENT, JournalStatus.MINED)
+"""Statuses the journal worker still carries towards final."""
+
+
+class JournalEntry(SQLModel, table=True):
+    """One transaction this service signed, stored before it was broadcast.
+
+    (`chain_id`, `sender`, `nonce`) is unique: it is how replicas on one database never use a
+    nonce twice (the second insert of a nonce fails, and its signer takes the next). The call
+    (`to`, `data`, `value`) is kept beside the signed bytes so a transaction whose nonce was
+    taken can be signed again.
+    """
+
+    __tablename__ = "transaction_journal"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "sender", "nonce", name="uq_transaction_journal_nonce"),
+        Index("ix_transaction_journal_open", "status", "chain_id", "sender", "nonce"),
+        Index("ix_transaction_journal_block", "chain_id", "block_number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chain_id: int = Field(sa_type=BigInteger)
+    sender: str = Field(max_length=42)
+    nonce: int = Field(sa_type=BigInteger)
+    tx_hash: str = Field(max_length=66, unique=True)
+    raw_tx: str = Field(sa_type=Text, description="the signed transaction, hex")
+    purpose: str = Field(max_length=100, description="the contract function, or deploy")
+    to: str | None = Field(default=None, max_length=42)
+    data: str = Field(sa_type=Text, description="call data, hex")
+    value: str = Field(default="0", max_length=80, description="wei, decimal")
+    status: str = Field(default=JournalStatus.SIGNED, max_length=10)
+    block_number: int | None = Field(default=None, sa_type=BigInteger)
+    block_hash: str | None = Field(default=None, max_length=66)
+    broadcasts: int = Field(default=0, description="how often the bytes were sent to a node")
+    rollbacks: int = Field(default=0, description="how often its final block left the chain")
+    replaced_by: int | None = Field(default=None)
+    note: str | None = Field(default=None, sa_type=Text)
+    signed_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = Field(default=None, description="the last broadcast")
+    final_at: datetime | None = None
+
+
+class JournalRollback(SQLModel, table=True):
+    """A rollback of the chain below a block the journal held final, and what it repaired.
+
+    `reopened` entries were final in a block that left the canonical chain; `repaired` counts
+    those final again since, `lost` those that could not be (their call reverts now).
+    """
+
+    __tablename__ = "journal_rollback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chain_id: int = Field(sa_type=BigInteger)
+    detected_at: datetime = Field(default_factory=utcnow)
+    final_block: int = Field(sa_type=BigInteger, description="the newest block held final")
+    head_block: int = Field(sa_type=BigInteger, description="the chain's head when detected")
+    reopened: int = 0
+    entry_ids: str = Field(default="[]", sa_type=Text, description="reopened entries, JSON")

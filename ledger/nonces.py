@@ -22,7 +22,7 @@ class NonceManager:
     def __init__(self, fetch: Callable[[], int]) -> None:
         self._fetch = fetch
         self._next: int | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # `claim` runs inside `reserve`
 
     @contextmanager
     def reserve(self) -> Iterator[int]:
@@ -32,6 +32,12 @@ class NonceManager:
                 self._next = self._fetch()
             yield self._next
             self._next += 1
+
+    def claim(self, nonce: int) -> None:
+        """Inside `reserve`: the caller signed with `nonce` instead (a higher one, which a
+        journal shared with other processes said was free); the next is the one after it."""
+        with self._lock:
+            self._next = nonce
 
     def resync(self) -> None:
         """Forget the local count; the next `reserve` reads it from the chain again."""

@@ -16,6 +16,7 @@ from web3.types import TxParams, TxReceipt, Wei
 from ledger.chain import RECEIPT_TIMEOUT, Address, Chain, TxHash, checksum
 from ledger.compiler import ContractArtifact
 from ledger.errors import NonceConsumed, TransactionError
+from ledger.journal import Journal, NonceTaken
 from ledger.nonces import NonceManager, nonce_manager_for
 from ledger.reverts import ErrorDecoder
 
@@ -54,6 +55,11 @@ class Sender:
     All senders of the same account on the same node share one `NonceManager`, so any number
     of threads may call `transact` at once. Reverts raise `TransactionReverted` with the
     custom error's name and arguments, decoded with `errors`.
+
+    With a `journal` (the service's senders all have one), every signed transaction is stored
+    there before it is broadcast, with the nonce the journal says is free (so replicas sharing
+    the database never clash), and is recorded final only once the chain holds it at the
+    finality depth (`ledger.journal`). Without one (tools, contract tests) nothing is stored.
     """
 
     def __init__(
@@ -63,8 +69,10 @@ class Sender:
         *,
         errors: ErrorDecoder | None = None,
         gas_margin: float = GAS_MARGIN,
+        journal: Journal | None = None,
     ) -> None:
         self.chain = chain
+        self.journal = journal
         self.account = account
         self.address = checksum(account.address)
         self.errors = errors or ErrorDecoder()
@@ -89,7 +97,7 @@ class Sender:
         tx: TxParams = {"to": function.address, "data": function._encode_transaction_data()}
         if value:
             tx["value"] = Wei(value)
-        return self.send(tx, timeout=timeout)
+        return self.send(tx, timeout=timeout, purpose=function.fn_name)
 
     def deploy(
         self,
@@ -105,7 +113,11 @@ class Sender:
         self, init_code: str, *, timeout: float = RECEIPT_TIMEOUT
     ) -> tuple[Address, Sent]:
         """Deploy a contract from its `init_code` (bytecode + encoded constructor arguments)."""
-        sent = self.send({"data": init_code}, timeout=timeout)  # type: ignore[typeddict-item]
+        sent = self.send(
+            {"data": init_code},  # type: ignore[typeddict-item]
+            timeout=timeout,
+            purpose="deploy",
+        )
         address = sent.receipt.get("contractAddress")
         if not address:
             raise TransactionError(f"deployment {sent.tx_hash}: receipt has no contract address")
@@ -117,49 +129,90 @@ class Sender:
         data: str = factory.constructor(*args).data_in_transaction
         return data
 
-    def send(self, tx: TxParams, *, timeout: float = RECEIPT_TIMEOUT) -> Sent:
+    def send(
+        self, tx: TxParams, *, timeout: float = RECEIPT_TIMEOUT, purpose: str = "call"
+    ) -> Sent:
         """Estimate gas, sign with the next nonce, send raw, and wait for finality.
 
-        Raises `TransactionReverted` (at estimation, or after mining with status 0),
-        `TransactionTimeout` / `TransactionDropped` from waiting, `ChainUnavailable`.
+        Returns only once the chain holds the transaction at the finality depth (and, with a
+        journal on the embedded node, its block is on disk). Raises `TransactionReverted` (at
+        estimation, or after mining with status 0), `TransactionTimeout` /
+        `TransactionDropped` from waiting (a journaled transaction is still carried on by the
+        journal keeper then), `ChainUnavailable`.
         """
-        tx_hash = self.submit(tx)
+        tx_hash = self.submit(tx, purpose=purpose)
         receipt = self.chain.wait_for_receipt(tx_hash, timeout=timeout)
+        if self.journal is not None:
+            self.journal.final(tx_hash, receipt)
         if receipt["status"] != 1:
             raise self.explain_failure(tx_hash, receipt)
         return Sent(tx_hash=tx_hash, receipt=receipt)
 
-    def submit(self, tx: TxParams) -> TxHash:
+    def submit(self, tx: TxParams, *, purpose: str = "call") -> TxHash:
         """Estimate, sign and broadcast `tx` without waiting; return its hash.
 
         A nonce clash (the key was used elsewhere) re-reads the nonce and signs again.
         """
         last_error: Exception | None = None
         for _ in range(_SEND_ATTEMPTS):
+            signed = self.sign(tx, purpose=purpose)
             try:
-                return self.broadcast(self.sign(tx))
+                return self.broadcast(signed)
             except NonceConsumed as exc:
+                if self.journal is not None:
+                    self.journal.replaced(signed.tx_hash, str(exc))
                 last_error = exc
         raise TransactionError(f"nonce kept clashing for {self.address}: {last_error}")
 
-    def sign(self, tx: TxParams) -> SignedTx:
+    def sign(self, tx: TxParams, *, purpose: str = "call") -> SignedTx:
         """Estimate, take the next nonce and sign `tx` without sending it.
 
         For outboxes: store the result durably, then `broadcast` it; after a crash the same
         bytes can be broadcast again and are mined at most once. The nonce counts as used
-        from here on; if the transaction is never broadcast, call `nonces.resync()`.
+        from here on; if the transaction is never broadcast, call `nonces.resync()`. With a
+        journal, the transaction is stored there (as `purpose`) before this returns.
         """
         fields: dict[str, Any] = {**tx, "from": self.address, "chainId": self.chain.chain_id}
         if "gas" not in fields:
             fields["gas"] = self._estimate(cast(TxParams, fields))
         fields.update(self.chain.fees().as_tx_fields())
         with self.nonces.reserve() as nonce:
-            signed = self.account.sign_transaction({**fields, "nonce": nonce})
+            if self.journal is None:
+                return self._signed(fields, nonce)
+            nonce = max(nonce, self.journal.floor(self.address))
+            while True:
+                signed = self._signed(fields, nonce)
+                try:
+                    self.journal.record(
+                        sender=self.address,
+                        nonce=nonce,
+                        tx_hash=signed.tx_hash,
+                        raw=signed.raw,
+                        purpose=purpose,
+                        to=fields.get("to"),
+                        data=str(fields.get("data") or "0x"),
+                        value=int(fields.get("value") or 0),
+                    )
+                except NonceTaken:  # another replica signed this nonce: take the next free
+                    nonce = max(nonce + 1, self.journal.floor(self.address))
+                    continue
+                self.nonces.claim(nonce)
+                return signed
+
+    def _signed(self, fields: dict[str, Any], nonce: int) -> SignedTx:
+        signed = self.account.sign_transaction({**fields, "nonce": nonce})
         return SignedTx(
             raw=bytes(signed.raw_transaction),
             tx_hash=TxHash("0x" + bytes(signed.hash).hex()),
             nonce=nonce,
         )
+
+    def make_durable(self, block_number: int) -> None:
+        """Make sure a crash of the node cannot lose block `block_number` (a no-op unless the
+        journal has a `durable` hook, as on the embedded node). Outboxes call it before they
+        record something final."""
+        if self.journal is not None and self.journal.durable is not None:
+            self.journal.durable(block_number)
 
     def broadcast(self, signed: SignedTx) -> TxHash:
         """Send signed bytes; a node that already has them is not an error.
@@ -177,7 +230,11 @@ class Sender:
                 self.nonces.resync()
                 raise NonceConsumed(f"nonce {signed.nonce} of {self.address}: {exc}") from exc
             self.nonces.resync()  # this nonce stays unused: let the next one take it
+            if self.journal is not None:
+                self.journal.forget_unsent(signed.tx_hash)
             raise TransactionError(f"node refused transaction {signed.tx_hash}: {exc}") from exc
+        if self.journal is not None:
+            self.journal.sent(signed.tx_hash)
         with self._count_lock:
             self.sent_count += 1
         return signed.tx_hash

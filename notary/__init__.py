@@ -27,6 +27,7 @@ from notary.errors import (
     ReceiptError,
     RecordError,
     SigningError,
+    TrustRootError,
 )
 from notary.merkle import (
     EMPTY_ROOT,
@@ -75,6 +76,7 @@ from notary.records import (
     parse_timestamp,
     verify_commitment,
 )
+from notary.trust import TrustedNotary, TrustRoot
 
 __all__ = [
     # digests
@@ -131,6 +133,8 @@ __all__ = [
     "VerificationReport",
     "sign",
     "verify_receipt",
+    "TrustRoot",
+    "TrustedNotary",
     # errors
     "AddressError",
     "CanonicalizationError",
@@ -142,4 +146,5 @@ __all__ = [
     "ReceiptError",
     "RecordError",
     "SigningError",
+    "TrustRootError",
 ]

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select, update
+from web3.exceptions import BlockNotFound
 
 from ledger.chain import Chain, TxHash
 from ledger.errors import NonceConsumed, TransactionError, TransactionReverted
@@ -120,10 +121,12 @@ class Anchorer:
                 return batch
             except _NotYet as wait:
                 # Another batcher on this database holds the batch before this one, or just
-                # anchored this one: take the oldest unfinished batch again, shortly.
+                # anchored this one, or the batch before it left the chain in a rollback (then
+                # `finalize` reopens it): take the oldest unfinished batch again, shortly.
                 if time.monotonic() > deadline:
                     log.warning("batch %s still waits: %s", batch.id, wait)
                     return None
+                self.finalize()
                 time.sleep(RECEIPT_POLL)
 
     def anchor_all(self) -> list[AnchorBatch]:
@@ -145,11 +148,13 @@ class Anchorer:
         return int(count), oldest
 
     def finalize(self) -> int:
-        """Mark anchored batches final once `finality_depth` blocks follow their block.
+        """Mark anchored batches final once `finality_depth` blocks follow their block (and the
+        node's state holding it is durable), after `heal` has reopened what a rollback undid.
 
         A batch whose block was replaced by a reorg goes back to *signed*: its stored bytes
         are broadcast again. Returns how many batches became final.
         """
+        self.heal()
         latest = self.chain.latest_block()
         depth = self.chain.finality_depth
         finalized = 0
@@ -161,14 +166,14 @@ class Anchorer:
                 assert batch.block_number is not None
                 if batch.block_number + depth > latest:
                     continue
-                block = self.chain.rpc(self.chain.w3.eth.get_block, batch.block_number)
-                if "0x" + bytes(block["hash"]).hex() != batch.block_hash:
+                if not self._canonical(batch):
                     log.warning(
                         "batch %s: block %s was replaced", batch.sequence, batch.block_number
                     )
                     batch.status = BatchStatus.SIGNED
                     self._set_items(session, batch, ItemStatus.PENDING)
                 else:
+                    self.sender.make_durable(batch.block_number)
                     batch.status = BatchStatus.FINAL
                     batch.final_at = datetime.now(UTC)
                     self._set_items(session, batch, ItemStatus.FINAL)
@@ -176,6 +181,46 @@ class Anchorer:
                 session.add(batch)
             session.commit()
         return finalized
+
+    def heal(self) -> int:
+        """Reopen the final batches whose anchoring block left the canonical chain (a node
+        reloaded an older state, a deep reorg): each goes back to *signed*, its items to
+        *pending* (their receipts say not final until the batch is anchored again; they are
+        issued anew from the new anchor), and its stored bytes are broadcast again, or signed
+        again when their nonce or recent block is gone. Checks the newest final batch's block
+        (one look-up) and walks down only when it left. Returns how many batches reopened."""
+        reopened = 0
+        with Session(self.engine) as session:
+            batches = session.exec(
+                select(AnchorBatch)
+                .where(AnchorBatch.status == BatchStatus.FINAL)
+                .order_by(col(AnchorBatch.block_number).desc())
+            )
+            for batch in batches:
+                if self._canonical(batch):
+                    break  # every block below a canonical block is canonical too
+                log.warning(
+                    "batch %s: its block %s left the chain; anchoring it again",
+                    batch.sequence,
+                    batch.block_number,
+                )
+                batch.status = BatchStatus.SIGNED
+                batch.final_at = None
+                self._set_items(session, batch, ItemStatus.PENDING)
+                session.add(batch)
+                reopened += 1
+            session.commit()
+        return reopened
+
+    def _canonical(self, batch: AnchorBatch) -> bool:
+        """Whether the block `batch` was anchored in is still on the canonical chain."""
+        if batch.block_number is None:
+            return False
+        try:
+            block = self.chain.rpc(self.chain.w3.eth.get_block, batch.block_number)
+        except BlockNotFound:
+            return False
+        return "0x" + bytes(block["hash"]).hex() == batch.block_hash
 
     # -- the worker ---------------------------------------------------------------------------
 
@@ -292,7 +337,8 @@ class Anchorer:
         )
         try:
             signed = self.sender.sign(
-                {"to": self.registry.address, "data": function._encode_transaction_data()}
+                {"to": self.registry.address, "data": function._encode_transaction_data()},
+                purpose="anchorBatch",
             )
         except TransactionReverted as exc:  # at gas estimation: the chain moved meanwhile
             if exc.error in _RACE_ERRORS:

@@ -43,6 +43,7 @@ from ledger.errors import LedgerError, NotFound, Unprocessable
 from notary.issuance import ReceiptIssuer
 from notary.models import EvidenceItem, ItemStatus
 from notary.receipts import Receipt
+from notary.trust import TrustRoot
 
 FONT = "STSong-Light"
 """Adobe's standard Simplified Chinese CID font (Adobe-GB1): every PDF reader has it or a
@@ -80,17 +81,21 @@ class CertificateFacts:
     device_id: str | None
     device_seq: int | None
     issued_at: datetime
+    trust: TrustRoot
+    """The consortium's trust root: the registry a verifier pins (`--registry`)."""
 
 
 class Runtime(Protocol):
     """What a certificate needs of a started service (`api.runtime.Runtime` is one): the
-    receipt issuer, and the consortium for the submitter's name."""
+    receipt issuer, the consortium for the submitter's name, and the trust root it prints."""
 
     @property
     def issuer(self) -> ReceiptIssuer: ...
 
     @property
     def consortium(self) -> ConsortiumClient: ...
+
+    def trust_root(self, *, with_notaries: bool = True) -> TrustRoot: ...
 
 
 def certificate_of(runtime: Runtime, item: EvidenceItem) -> bytes | None:
@@ -124,6 +129,7 @@ def facts_of(
         device_id=item.device_id,
         device_seq=item.device_seq,
         issued_at=issued_at or datetime.now(UTC),
+        trust=runtime.trust_root(with_notaries=False),
     )
 
 
@@ -482,7 +488,31 @@ def _item_story(facts: CertificateFacts, styles: dict[str, ParagraphStyle]) -> l
         )
     story.append(KeepTogether(qr_block))
 
-    story += [Paragraph("7. 独立验证 How to verify independently", styles["h2"])]
+    trust = facts.trust
+    story += [
+        Paragraph("7. 信任根 Trust root (consortium.json)", styles["h2"]),
+        Paragraph(
+            "回执只在联盟自己的证据登记合约发出的 BatchAnchored 事件中才成立：任何人都能部署合约，"
+            "所以验证时必须固定（pin）以下地址，而不是相信回执自己写的合约。"
+            " A receipt holds only through the BatchAnchored event of the consortium's own "
+            "EvidenceRegistry: anyone can deploy a contract, so a verifier pins these addresses "
+            "instead of trusting the contract the receipt names.",
+            styles["small"],
+        ),
+        _table(
+            [
+                ("链 ID Chain id", _mono(str(trust.chain_id))),
+                ("联盟合约 Consortium", _mono(trust.consortium or "—")),
+                ("证据登记合约 EvidenceRegistry", _mono(trust.registry)),
+                (
+                    "下载 Download",
+                    _text("GET /v1/trust-root → consortium.json (autoledger trust export)"),
+                ),
+            ],
+            styles,
+        ),
+    ]
+    story += [Paragraph("8. 独立验证 How to verify independently", styles["h2"])]
     story += [Paragraph(step, styles["step"]) for step in _steps(facts)]
     story += [
         Spacer(1, 4 * mm),
@@ -638,6 +668,7 @@ def _steps(facts: CertificateFacts) -> list[str]:
     signer = receipt.signature.signer if receipt.signature else "—"
     name = _text(facts.file_name or "FILE")
     rid = _text(facts.public_id)
+    registry = facts.trust.registry
     return [
         "1. 取得原始文件与回执：扫描第 6 节二维码（或下载 "
         f"{rid}.receipt.json）。Get the original file and the receipt: scan the QR code of "
@@ -647,10 +678,13 @@ def _steps(facts: CertificateFacts) -> list[str]:
         "database, only a JSON-RPC URL of any node of the chain):<br/>"
         + _mono(
             f"autoledger verify {facts.file_name or 'FILE'} {facts.public_id}.receipt.json "
-            f"--rpc URL --signer {signer}",
+            f"--rpc URL --registry {registry}",
             width=80,
         )
-        + "<br/>每一项检查都必须为 ok。 Every check must say ok.",
+        + "<br/>每一项检查都必须为 ok，最后一行为 verified（退出码 0）。--registry 必不可少："
+        "没有它，命令不会判定为 verified（退出码 3）。"
+        " Every check must say ok and the last line verified (exit code 0). --registry is "
+        "required: without it the command never says verified (exit code 3).",
         "3. 手工验证（docs/receipt.md）：文件的 SHA-256 等于第 1 节的文件摘要"
         f"（如 sha256sum {name}）。 By hand (docs/receipt.md): the SHA-256 of the file equals "
         f"the document digest of section 1 (e.g. sha256sum {name}).",
@@ -658,13 +692,22 @@ def _steps(facts: CertificateFacts) -> list[str]:
         "从叶子计算根，须等于第 3 节的根。 Encode the record as RFC 8785 canonical JSON: that "
         "is the leaf; hash it with the audit path as RFC 9162 §2.1.3.2 says; the result must "
         "be the root of section 3.",
-        f"5. 向链 {anchor.chain_id} 的任一节点查询交易 eth_getTransactionReceipt：须成功、"
-        f"位于区块 {anchor.block_number}、发往合约且其日志含有该根；区块时间即锚定时间。"
-        f" Ask any node of chain {anchor.chain_id} for the transaction "
-        "(eth_getTransactionReceipt): it succeeded, is in the stated block, was sent to the "
-        "contract and its log holds the root; the block's time is the anchoring time.",
+        f"5. 回执中的合约须为第 7 节的证据登记合约 {registry}。向链 {anchor.chain_id} 的任一节点"
+        f"查询交易 eth_getTransactionReceipt：须成功、位于区块 {anchor.block_number}、发往该合约，"
+        "且该合约在此交易中发出 BatchAnchored 事件（topic0 为其事件签名哈希），"
+        "其根等于第 3 节的根、日志大小等于树大小、"
+        f"公证方地址等于签名者 {signer}；其他事件（如 ItemSuperseded）一概不算。"
+        "区块时间即锚定时间。"
+        f" The receipt's contract must be the EvidenceRegistry {registry} of section 7. Ask "
+        f"any node of chain {anchor.chain_id} for the transaction (eth_getTransactionReceipt): "
+        "it succeeded, is in the stated block, was sent to that contract, and that contract "
+        "emitted in it a BatchAnchored event (topic0 its signature hash) whose root is the "
+        "root of section 3, whose log size is the tree size and whose notary is the signer "
+        f"{signer}; no other event (such as ItemSuperseded) counts. The block's time is the "
+        "anchoring time.",
         "6. 公证签名（EIP-191 personal_sign，对不含 signature 的规范化回执签名）须恢复出"
-        f"签名者 {signer}，且该地址为联盟公布的公证方地址。 The notary signature (EIP-191 "
-        "personal_sign over the canonical receipt without its signature) must recover to "
-        f"{signer}, the notary address the consortium publishes.",
+        f"签名者 {signer}；登记合约只接受 NOTARY 成员的批次，故第 5 步的事件证明其为公证方。"
+        " The notary signature (EIP-191 personal_sign over the canonical receipt without its "
+        f"signature) must recover to {signer}; the registry accepts batches only from NOTARY "
+        "members, so the event of step 5 proves it is the consortium's notary.",
     ]

@@ -10,6 +10,7 @@ NotaryError
 ├── RecordError               not a valid evidence record; the message names the field
 │   └── PersonalDataError     a metadata key looks like personal data
 ├── ReceiptError              not a valid receipt of a supported version; names the field
+├── TrustRootError            not a valid trust root (consortium.json, or a registry address)
 └── SigningError              the notary key could not sign (never carries the key)
 
 Verification never raises for a readable receipt: `verify_receipt` reports failed checks.
@@ -52,6 +53,11 @@ class PersonalDataError(RecordError):
 
 class ReceiptError(NotaryError):
     """A receipt is malformed or of an unsupported version; the message names the field."""
+
+
+class TrustRootError(NotaryError):
+    """A trust root (the consortium's chain id and contract addresses) is malformed; the
+    message names the member."""
 
 
 class SigningError(NotaryError):

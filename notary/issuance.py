@@ -12,13 +12,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from notary.merkle import LogTree, MerkleTree
-from notary.models import AnchorBatch, BatchStatus, EvidenceItem, ItemStatus
+from notary.models import AnchorBatch, EvidenceItem, ItemStatus
 from notary.receipts import Anchor, Receipt, ReceiptSigner
 from notary.records import EvidenceRecord, format_timestamp
 
 TREE_CACHE = 64
 """Batches whose Merkle trees stay in memory: receipts of one batch are usually asked for
-together, and an anchored batch never changes."""
+together, and a batch's items and root never change (even when it is anchored again)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +39,6 @@ class ReceiptIssuer:
         self.chain_id = chain_id
         self.contract = contract
         self._trees: OrderedDict[int, LogTree | MerkleTree] = OrderedDict()
-        self._batches: OrderedDict[int, AnchorBatch] = OrderedDict()
         self._anchors: OrderedDict[tuple[str, str], Anchor] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -65,19 +64,10 @@ class ReceiptIssuer:
         )
 
     def _batch(self, batch_id: int) -> AnchorBatch:
-        """An anchored batch (cached while final: a final batch never changes)."""
-        with self._lock:
-            cached = self._batches.get(batch_id)
-        if cached is not None:
-            return cached
+        """The batch as stored now (read each time: a final batch whose block left the chain
+        is anchored again, in another transaction and block, and its receipts follow)."""
         with Session(self.engine, expire_on_commit=False) as session:
-            batch = session.get_one(AnchorBatch, batch_id)
-        if batch.status == BatchStatus.FINAL:
-            with self._lock:
-                self._batches[batch_id] = batch
-                while len(self._batches) > TREE_CACHE:
-                    self._batches.popitem(last=False)
-        return batch
+            return session.get_one(AnchorBatch, batch_id)
 
     def _anchor(self, batch: AnchorBatch) -> Anchor:
         """The receipts' anchor of `batch`, built once per anchoring of it."""

@@ -1,8 +1,11 @@
 """Receipts, version 1: the notary's signed proof that a record is in an anchored Merkle root.
 
 Consensus-critical: the format and `verify_receipt`'s rules are frozen for version 1 (see
-docs/receipt.md); every v1 receipt ever issued must keep verifying. No web3 and no database:
-the chain checks use plain JSON-RPC over `urllib`.
+docs/receipt.md); every v1 receipt ever issued must keep verifying. The anchor rule was
+tightened once (the pinned registry's `BatchAnchored` event, whose notary is the signer): every
+receipt the service issued comes from that event, so all of them still verify, and receipts it
+never issued no longer do. No web3 and no database: the chain checks take a JSON-RPC reader
+(by default plain JSON-RPC over `urllib`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from notary.records import (
     parse_json,
     parse_timestamp,
 )
+from notary.trust import TrustRoot
 
 RECEIPT_VERSION = 1
 """The receipt format this module writes and verifies; frozen (docs/receipt.md)."""
@@ -60,12 +64,46 @@ CHECKS = (
     "leaf",
     "inclusion",
     "signature",
+    "trust_root",
     "chain_id",
     "transaction",
     "anchored_root",
     "block_time",
 )
-"""The checks of a `VerificationReport`, in order; the last four need a JSON-RPC URL."""
+"""The checks of a `VerificationReport`, in order; `trust_root` needs a trust root, the last
+four a JSON-RPC reader (or URL)."""
+
+ANCHOR_CHECKS = CHECKS[4:]
+"""The checks that bind the receipt to the consortium's chain: none may be skipped for a
+receipt to be `verified` (without them it only shows it is self-consistent)."""
+
+BATCH_ANCHORED = "BatchAnchored(bytes32,uint256,address,uint64,uint64,uint64,bytes32)"
+"""The EvidenceRegistry event that anchors a batch's root: topics root, notary member id,
+notary address; data sequence, log size, recent block number and hash (one word each)."""
+
+DIGEST_ANCHORED = "DigestAnchored(bytes32,uint256,address)"
+"""The EvidenceRegistry event that anchors a single 32-byte value: topics digest, notary
+member id, notary address; no data."""
+
+BATCH_ANCHORED_TOPIC = "0x" + keccak(text=BATCH_ANCHORED).hex()
+DIGEST_ANCHORED_TOPIC = "0x" + keccak(text=DIGEST_ANCHORED).hex()
+_OTHER_REGISTRY_EVENTS = {
+    "0x" + keccak(text=signature).hex(): signature.split("(")[0]
+    for signature in (
+        "ItemSuperseded(bytes32,bytes32,uint8,uint256,address)",
+        "PersonalDataForgotten(bytes32,uint256,address)",
+    )
+}
+
+NO_TRUST_ROOT = (
+    "no trust root: nothing pins whose contract the anchor is, so the receipt proves nothing "
+    "about who issued it (give the consortium's EvidenceRegistry address or its trust file)"
+)
+"""The `trust_root` check's detail when none was given."""
+
+JsonRpc = Callable[[str, list[Any]], Any]
+"""A JSON-RPC reader: `rpc(method, params)` returns the call's `result`; any exception it
+raises fails the checks that needed the call (it never makes one pass)."""
 
 RPC_TIMEOUT = 10.0
 """Seconds allowed for each JSON-RPC request: a node that is up answers these in milliseconds."""
@@ -312,8 +350,28 @@ class VerificationReport:
 
     @property
     def ok(self) -> bool:
-        """True when every check that ran passed (see `skipped` for those that did not run)."""
+        """True when no check that ran failed. Not a verdict: see `verified`, which also
+        needs the trust root and the chain checks to have run."""
         return all(check.ok for check in self.checks if not check.skipped)
+
+    @property
+    def verified(self) -> bool:
+        """True only when nothing failed and every check of `ANCHOR_CHECKS` ran: the receipt
+        is bound to the pinned registry's event on the node's chain."""
+        names = {c.name for c in self.checks}
+        return (
+            self.ok
+            and not any(name in self.skipped for name in ANCHOR_CHECKS)
+            and names.issuperset(ANCHOR_CHECKS)
+        )
+
+    @property
+    def verdict(self) -> str:
+        """``verified``, ``failed`` (a check failed) or ``unverifiable`` (nothing failed, but
+        the trust root or the chain was not given, so nothing binds the anchor)."""
+        if self.failed:
+            return "failed"
+        return "verified" if self.verified else "unverifiable"
 
     @property
     def failed(self) -> tuple[str, ...]:
@@ -337,12 +395,17 @@ def verify_receipt(
     *,
     document: Path | bytes | None = None,
     rpc_url: str | None = None,
+    rpc: JsonRpc | None = None,
+    trust: TrustRoot | None = None,
     expected_signer: str | None = None,
     rpc_timeout: float = RPC_TIMEOUT,
 ) -> VerificationReport:
     """Check a receipt independently; each check is reported, none raises.
 
-    `receipt` is a `Receipt` or its JSON (text or parsed). Checks, in order:
+    `receipt` is a `Receipt` or its JSON (text or parsed). `trust` pins the consortium
+    (without it `trust_root` is skipped and the report is never `verified`). The chain is
+    read through `rpc` (a `JsonRpc` reader) or, failing that, plain JSON-RPC to `rpc_url`.
+    Checks, in order (docs/receipt.md):
 
     - `digest`: `document` (a file path, or the bytes) hashes to the record's digest;
       skipped without `document`.
@@ -350,11 +413,14 @@ def verify_receipt(
     - `inclusion`: the audit path leads from that leaf at `leaf_index` to `root`.
     - `signature`: the signature recovers to `signature.signer` over the canonical receipt
       without `signature`, and that signer is `expected_signer` when given.
-    - with `rpc_url` (otherwise skipped): `chain_id`, the node's chain id is the anchor's;
+    - `trust_root`: the anchor's chain id and contract are the pinned ones.
+    - with a reader (otherwise skipped): `chain_id`, the node's chain id is the anchor's;
       `transaction`, the transaction exists, succeeded, was sent to the anchor's contract and
       is in the stated block, whose hash is the stated one on the node's chain;
-      `anchored_root`, a log of that transaction emitted by the contract holds the root as a
-      topic or as a 32-byte data word (v1 accepts any event layout); `block_time`, the
+      `anchored_root`, that transaction holds a log of the pinned registry (the anchor's
+      contract without a trust root) that is `BatchAnchored` with the root, a log size of
+      `tree_size` and the signer as notary, or, for a tree of one leaf, `DigestAnchored`
+      with the root and the signer as notary; no other event counts; `block_time`, the
       block's timestamp is the anchor's `block_time`.
 
     Network and node errors fail the checks that needed them, with the error as detail;
@@ -385,14 +451,37 @@ def verify_receipt(
         _check_inclusion(record, envelope),
         _check_signature(obj, envelope.signature, signer),
     ]
-    if rpc_url is None:
+    checks.append(_check_trust_root(envelope.anchor, trust))
+    if rpc is None and rpc_url is not None:
+        rpc = http_json_rpc(rpc_url, timeout=rpc_timeout)
+    if rpc is None:
         checks += [
             Check(name=name, ok=False, skipped=True, detail="no JSON-RPC URL given")
             for name in CHECKS[len(checks) :]
         ]
     else:
-        checks += _chain_checks(envelope, rpc_url, rpc_timeout)
+        registry = trust.registry if trust is not None else envelope.anchor.contract
+        checks += _chain_checks(envelope, _Rpc(rpc), registry)
     return VerificationReport(checks=tuple(checks))
+
+
+def _check_trust_root(anchor: Anchor, trust: TrustRoot | None) -> Check:
+    name = "trust_root"
+    if trust is None:
+        return Check(name=name, ok=False, skipped=True, detail=NO_TRUST_ROOT)
+    problems = []
+    if trust.chain_id is not None and anchor.chain_id != trust.chain_id:
+        problems.append(
+            f"the anchor is on chain {anchor.chain_id}, the trust root on {trust.chain_id}"
+        )
+    if anchor.contract != trust.registry:
+        problems.append(
+            f"the anchor names contract {anchor.contract}, not the pinned EvidenceRegistry "
+            f"{trust.registry}"
+        )
+    if problems:
+        return Check(name=name, ok=False, detail="; ".join(problems))
+    return Check(name=name, ok=True, detail=f"anchored by the pinned {trust.describe()}")
 
 
 def _check_digest(record: EvidenceRecord | None, document: Path | bytes | None) -> Check:
@@ -492,42 +581,26 @@ class _RpcFailure(Exception):
     """A JSON-RPC request failed; the message says how (never the URL, which may hold keys)."""
 
 
-class _Rpc:
-    """Plain JSON-RPC 2.0 over HTTP(S) with `urllib`; each result is fetched once."""
+def http_json_rpc(url: str, *, timeout: float = RPC_TIMEOUT) -> JsonRpc:
+    """A `JsonRpc` reader speaking plain JSON-RPC 2.0 over HTTP(S) with `urllib` to `url`;
+    each request may take `timeout` seconds. Only http(s) URLs are used; errors never carry
+    the URL (it may hold keys)."""
+    next_id = 0
 
-    def __init__(self, url: str, timeout: float) -> None:
-        self.url = url
-        self.timeout = timeout
-        self._results: dict[str, Any] = {}
-        self._next_id = 0
-
-    def call(self, method: str, *params: Any) -> Any:
-        key = json.dumps([method, params])
-        if key not in self._results:
-            try:
-                self._results[key] = self._request(method, list(params))
-            except _RpcFailure as exc:
-                self._results[key] = exc
-        result = self._results[key]
-        if isinstance(result, _RpcFailure):
-            raise result
-        return result
-
-    def _request(self, method: str, params: list[Any]) -> Any:
-        if not self.url.lower().startswith(("http://", "https://")):
+    def call(method: str, params: list[Any]) -> Any:
+        nonlocal next_id
+        if not url.lower().startswith(("http://", "https://")):
             raise _RpcFailure("the JSON-RPC URL must start with http:// or https://")
-        self._next_id += 1
-        body = json.dumps(
-            {"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": params}
-        )
+        next_id += 1
+        body = json.dumps({"jsonrpc": "2.0", "id": next_id, "method": method, "params": params})
         request = urllib.request.Request(
-            self.url,
+            url,
             data=body.encode(),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
                 raw = response.read(MAX_RPC_RESPONSE + 1)
         except (urllib.error.URLError, HTTPException, OSError, ValueError) as exc:
             raise _RpcFailure(f"{method} failed: {exc}") from exc
@@ -545,14 +618,38 @@ class _Rpc:
             raise _RpcFailure(f"{method} answer has no result")
         return answer["result"]
 
+    return call
 
-def _chain_checks(envelope: Receipt | _Envelope, url: str, timeout: float) -> list[Check]:
-    rpc = _Rpc(url, timeout)
-    anchor, root = envelope.anchor, envelope.root
+
+class _Rpc:
+    """A `JsonRpc` reader whose results are fetched once each and whose errors, of any kind,
+    become `_RpcFailure`."""
+
+    def __init__(self, reader: JsonRpc) -> None:
+        self._reader = reader
+        self._results: dict[str, Any] = {}
+
+    def call(self, method: str, *params: Any) -> Any:
+        key = json.dumps([method, params])
+        if key not in self._results:
+            try:
+                self._results[key] = self._reader(method, list(params))
+            except _RpcFailure as exc:
+                self._results[key] = exc
+            except Exception as exc:  # a caller's reader may raise anything: it fails, never passes
+                self._results[key] = _RpcFailure(f"{method} failed: {exc}")
+        result = self._results[key]
+        if isinstance(result, _RpcFailure):
+            raise result
+        return result
+
+
+def _chain_checks(envelope: Receipt | _Envelope, rpc: _Rpc, registry: Address) -> list[Check]:
+    anchor = envelope.anchor
     return [
         _chain_check("chain_id", lambda: _check_chain_id(rpc, anchor)),
         _chain_check("transaction", lambda: _check_transaction(rpc, anchor)),
-        _chain_check("anchored_root", lambda: _check_anchored_root(rpc, anchor, root)),
+        _chain_check("anchored_root", lambda: _check_anchored_root(rpc, envelope, registry)),
         _chain_check("block_time", lambda: _check_block_time(rpc, anchor)),
     ]
 
@@ -599,20 +696,66 @@ def _check_transaction(rpc: _Rpc, anchor: Anchor) -> tuple[bool, str]:
     return True, f"transaction {anchor.tx_hash} succeeded in block {anchor.block_number}"
 
 
-def _check_anchored_root(rpc: _Rpc, anchor: Anchor, root: Sha256Digest) -> tuple[bool, str]:
+def _check_anchored_root(
+    rpc: _Rpc, envelope: Receipt | _Envelope, registry: Address
+) -> tuple[bool, str]:
+    """The registry's own anchoring event in the stated transaction: `BatchAnchored` (exact
+    topic0) with the root, log size `tree_size` and the signer as notary; or for a tree of
+    one leaf `DigestAnchored` with the root and the signer. The registry accepted the event's
+    batch only from an active NOTARY member, so the event proves the signer was one; no other
+    log (any contract's, or the registry's `ItemSuperseded`) can satisfy this."""
+    anchor, root = envelope.anchor, envelope.root
+    if envelope.signature is None:
+        return False, "the receipt is not signed, so no notary can match the anchoring event"
+    signer = envelope.signature.signer
     tx = _transaction_receipt(rpc, anchor)
-    wanted = "0x" + root
-    for log in tx["logs"]:
-        if str(log["address"]).lower() != anchor.contract or log.get("removed"):
+    wanted_root, wanted_notary = "0x" + root, "0x" + "0" * 24 + signer[2:]
+    seen: list[str] = []
+    for position, log in enumerate(tx["logs"]):
+        index = log.get("logIndex")
+        where = f"log {_quantity(index) if index is not None else position}"
+        if str(log["address"]).lower() != registry or log.get("removed"):
             continue
+        topics = [str(topic).lower() for topic in log["topics"]]
         data = str(log["data"]).lower().removeprefix("0x")
-        words = [str(topic).lower() for topic in log["topics"]]
-        words += ["0x" + data[i : i + 64] for i in range(0, len(data) - 63, 64)]
-        if wanted in words:
-            index = log.get("logIndex")
-            where = f"log {_quantity(index)}" if index is not None else "a log"
-            return True, f"root {root} is in {where} of {anchor.contract}"
-    return False, f"no log of {anchor.contract} in transaction {anchor.tx_hash} holds root {root}"
+        topic0 = topics[0] if topics else ""
+        if topic0 == BATCH_ANCHORED_TOPIC and len(topics) == 4 and len(data) == 4 * 64:
+            size = int(data[64:128], 16)
+            problems = []
+            if topics[1] != wanted_root:
+                problems.append(f"anchors root {topics[1][2:]}, not {root}")
+            if size != envelope.tree_size:
+                problems.append(f"has log size {size}, not tree_size {envelope.tree_size}")
+            if topics[3] != wanted_notary:
+                problems.append(f"was sent by notary 0x{topics[3][-40:]}, not by signer {signer}")
+            if not problems:
+                return True, (
+                    f"BatchAnchored {where} of registry {registry}: root {root}, log size "
+                    f"{size}, notary {signer}"
+                )
+            seen.append(f"BatchAnchored {where} " + ", ".join(problems))
+        elif topic0 == DIGEST_ANCHORED_TOPIC and len(topics) == 4 and not data:
+            problems = []
+            if envelope.tree_size != 1:
+                problems.append(f"anchors one digest, not a tree of {envelope.tree_size}")
+            if topics[1] != wanted_root:
+                problems.append(f"anchors {topics[1][2:]}, not {root}")
+            if topics[3] != wanted_notary:
+                problems.append(f"was sent by notary 0x{topics[3][-40:]}, not by signer {signer}")
+            if not problems:
+                return (
+                    True,
+                    f"DigestAnchored {where} of registry {registry}: {root}, notary {signer}",
+                )
+            seen.append(f"DigestAnchored {where} " + ", ".join(problems))
+        else:
+            event = _OTHER_REGISTRY_EVENTS.get(topic0, f"an event with topic0 {topic0 or 'none'}")
+            seen.append(f"{where} is {event}, which never anchors")
+    found = "; ".join(seen) if seen else f"it holds no log of registry {registry}"
+    return False, (
+        f"transaction {anchor.tx_hash} has no BatchAnchored event of registry {registry} "
+        f"for root {root} by notary {signer}: {found}"
+    )
 
 
 def _check_block_time(rpc: _Rpc, anchor: Anchor) -> tuple[bool, str]:
@@ -661,6 +804,13 @@ def _receipt_object(data: str | bytes | Mapping[str, Any]) -> Mapping[str, Any]:
             raise ReceiptError(f"receipt: {exc}") from exc
     if not isinstance(parsed, Mapping):
         raise ReceiptError(f"a receipt must be a JSON object, got {type(parsed).__name__}")
+    if "version" not in parsed and set(parsed) & {"receipt", "data", "result"}:
+        # An API answer or other wrapper: v1 defines no envelope, and unwrapping one would make
+        # two files read as the same receipt.
+        raise ReceiptError(
+            f"receipt: an object of {sorted(parsed)} wraps something; a receipt file is the "
+            "receipt object itself (version, record, ...), with no envelope"
+        )
     return parsed
 
 

@@ -55,6 +55,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from eth_utils.abi import event_abi_to_log_topic
+from eth_utils.crypto import keccak
 from sqlalchemy import Engine, or_, select
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
@@ -65,6 +66,7 @@ from ledger.deployments import Deployed
 from ledger.evidence import EvidenceRegistryClient
 from ledger.floorplan import FloorPlanClient
 from ledger.indexer import Indexer, WatchedContract
+from ledger.journal import Journal
 from ledger.logs import DEFAULT_CHUNK
 from ledger.models import IndexedBlock, IndexedContract, IndexedEvent, IndexerCursor
 from ledger.read_models import FloorPlanIndex, drift
@@ -76,8 +78,9 @@ from notary.errors import NotaryError
 from notary.issuance import ReceiptIssuer
 from notary.merkle import EMPTY_ROOT, LogTree, MerkleTree, verify_consistency
 from notary.models import AnchorBatch, EvidenceItem
-from notary.receipts import SIGNATURE_SCHEME, verify_receipt
+from notary.receipts import NO_TRUST_ROOT, SIGNATURE_SCHEME, http_json_rpc, verify_receipt
 from notary.records import EvidenceRecord, canonicalize, format_timestamp, parse_json
+from notary.trust import TrustRoot
 
 
 class Runtime(Protocol):
@@ -97,6 +100,9 @@ class Runtime(Protocol):
 
     @property
     def blobs(self) -> BlobStore: ...
+
+    @property
+    def journal(self) -> Journal: ...
 
     @property
     def issuer(self) -> ReceiptIssuer: ...
@@ -209,6 +215,8 @@ class AuditReport:
     checkpoint: Checkpoint | None = None
     discrepancies: list[Discrepancy] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    journal: dict[str, int] = field(default_factory=dict)
+    rollbacks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -250,6 +258,8 @@ class AuditReport:
             ),
             "discrepancies": [d.to_object() for d in self.discrepancies],
             "notes": self.notes,
+            "journal": self.journal,
+            "rollbacks": self.rollbacks,
         }
 
 
@@ -272,12 +282,14 @@ class Auditor:
         contracts: Sequence[WatchedContract],
         registry: EvidenceRegistryClient,
         blobs: BlobStore,
+        journal: Journal | None = None,
         chunk: int = DEFAULT_CHUNK,
         progress: Callable[[str], None] = lambda _: None,
         floor_plan: FloorPlanClient | None = None,
     ) -> None:
         self.floor_plan = floor_plan
         self.engine = engine
+        self.journal = journal
         self.chain = chain
         self.contracts = list(contracts)
         self.registry = registry
@@ -295,6 +307,7 @@ class Auditor:
             contracts=contracts,
             registry=runtime.registry,
             blobs=runtime.blobs,
+            journal=runtime.journal,
             progress=progress,
             floor_plan=runtime.floorplan if "FloorPlan" in runtime.contracts else None,
         )
@@ -314,6 +327,9 @@ class Auditor:
         self.check_items(report)
         self.progress("batches")
         self.check_batches(report, checkpoint)
+        if self.journal is not None:
+            self.progress("journal")
+            self.check_journal(report, self.journal)
         return report
 
     # -- read models ----------------------------------------------------------------------------
@@ -328,6 +344,29 @@ class Auditor:
         index = FloorPlanIndex(self.engine, report.chain_id, block=block, now=stamp)
         for found in drift(index, self.floor_plan):
             report.add("read_models", "drift", found.where, found.chain, found.read_model)
+
+    def check_journal(self, report: AuditReport, journal: Journal) -> None:
+        """Report every rollback the journal keeper saw and what it repaired; a journaled
+        transaction lost to one (its call reverts when signed again) is a discrepancy."""
+        report.journal = journal.counts()
+        for repair in journal.repairs():
+            rollback = repair.rollback
+            report.rollbacks.append(repair.to_object())
+            report.notes.append(
+                f"rollback seen {rollback.detected_at:%Y-%m-%d %H:%M:%S}: the chain went back"
+                f" below block {rollback.final_block} (head {rollback.head_block});"
+                f" {rollback.reopened} final transactions reopened: {repair.final} final"
+                f" again, {repair.resigned} signed again, {repair.pending} still pending,"
+                f" {len(repair.lost)} lost"
+            )
+            for entry in repair.lost:
+                report.add(
+                    "journal",
+                    "lost_after_rollback",
+                    f"journal entry {entry.id} ({entry.purpose}, {entry.tx_hash})",
+                    "final on chain",
+                    entry.note or entry.status,
+                )
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -1032,22 +1071,41 @@ class BundleReport:
 
     @property
     def ok(self) -> bool:
-        """Whether every check that ran passed."""
+        """Whether every check that ran passed (not a verdict: see `verified`)."""
         return not self.failed
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """Names of the checks that could not run (no trust root, no JSON-RPC URL)."""
+        return tuple(c.name for c in self.checks if c.skipped)
+
+    @property
+    def verified(self) -> bool:
+        """Whether every check ran and passed, the trust root's among them."""
+        return self.ok and not self.skipped and any(c.name == "trust_root" for c in self.checks)
 
 
 def verify_bundle(
-    path: Path, *, rpc_url: str | None = None, expected_signer: str | None = None
+    path: Path,
+    *,
+    rpc_url: str | None = None,
+    trust: TrustRoot | None = None,
+    expected_signer: str | None = None,
 ) -> BundleReport:
-    """Check an export bundle with nothing but the file (and a JSON-RPC URL, if given).
+    """Check an export bundle with nothing but the file, the consortium's trust root and a
+    JSON-RPC URL.
 
     Checks: the manifest is readable; its signature recovers to its signer (and that signer
-    is `expected_signer` when given); every listed file is present with its SHA-256 and size;
-    no file is unlisted; every receipt passes `notary.receipts.verify_receipt` with the
-    manifest's signer as the expected notary (its chain checks only with `rpc_url`); with
-    `rpc_url`, every event of ``events.jsonl`` is a log of its contract at its block hash,
-    log index and transaction on the node's chain. Never raises for what it finds; an
-    unreadable zip is reported as the `bundle` check.
+    is `expected_signer` when given); `trust_root`: the manifest's chain and EvidenceRegistry
+    are the pinned ones and its signer is a NOTARY member named by `trust` (or, with
+    `rpc_url`, one the pinned Consortium holds as an active NOTARY), never merely whoever the
+    manifest names; every listed file is present with its SHA-256 and size; no file is
+    unlisted; every receipt passes `notary.receipts.verify_receipt` against `trust` with the
+    manifest's signer as the expected notary; with `rpc_url`, every event of
+    ``events.jsonl`` is a log of its contract at its block hash, log index and transaction
+    on the node's chain. Without `trust` or `rpc_url` those checks are skipped and the
+    report is not `verified`. Never raises for what it finds; an unreadable zip is reported
+    as the `bundle` check.
     """
     checks: list[BundleCheck] = []
     try:
@@ -1059,6 +1117,7 @@ def verify_bundle(
         if manifest is None:
             return BundleReport(checks=tuple(checks))
         signer = _check_manifest_signature(manifest, expected_signer, checks)
+        checks.append(_check_manifest_trust(manifest, signer, trust, rpc_url))
         listed = {f["path"]: f for f in manifest["files"]}
         names = set(archive.namelist())
         for entry in manifest["files"]:
@@ -1068,7 +1127,7 @@ def verify_bundle(
                 BundleCheck(name=name, ok=False, detail="this file is not listed in the manifest")
             )
         for name in sorted(n for n in listed if n.startswith("receipts/") and n in names):
-            checks.append(_check_receipt(archive, name, signer, rpc_url))
+            checks.append(_check_receipt(archive, name, signer, trust, rpc_url))
         if "events.jsonl" in listed and "events.jsonl" in names:
             checks.append(_check_events_on_chain(archive, manifest, rpc_url))
     return BundleReport(checks=tuple(checks))
@@ -1175,11 +1234,80 @@ def _check_file(archive: zipfile.ZipFile, entry: Mapping[str, Any], names: set[s
     return BundleCheck(name=name, ok=True, detail=f"SHA-256 {entry['sha256']} ({size} bytes)")
 
 
+def _check_manifest_trust(
+    manifest: Mapping[str, Any], signer: str | None, trust: TrustRoot | None, rpc_url: str | None
+) -> BundleCheck:
+    """The manifest belongs to the pinned consortium and its signer is one of its notaries."""
+    name = "trust_root"
+    if trust is None:
+        return BundleCheck(name=name, ok=False, skipped=True, detail=NO_TRUST_ROOT)
+    problems = []
+    if trust.chain_id is not None and manifest.get("chain_id") != trust.chain_id:
+        problems.append(f"the bundle is of chain {manifest.get('chain_id')}, not {trust.chain_id}")
+    contracts = manifest.get("contracts")
+    named = contracts.get("EvidenceRegistry") if isinstance(contracts, dict) else None
+    if str(named).lower() != trust.registry:
+        problems.append(f"its EvidenceRegistry is {named}, not the pinned {trust.registry}")
+    if signer is None:
+        problems.append("its signature does not verify, so no signer can be trusted")
+    elif signer not in trust.notary_addresses:
+        if rpc_url is None:
+            if not problems:
+                return BundleCheck(
+                    name=name,
+                    ok=False,
+                    skipped=True,
+                    detail=f"{signer} is not among the trust file's notaries; give --rpc URL "
+                    "to ask the pinned Consortium",
+                )
+        else:
+            try:
+                is_notary = _is_active_notary(rpc_url, trust, signer)
+            except Exception as exc:  # the reader's errors fail the check, never pass it
+                problems.append(f"cannot ask the pinned Consortium about {signer}: {exc}")
+            else:
+                if not is_notary:
+                    problems.append(
+                        f"manifest signer {signer} is not a NOTARY member of the pinned "
+                        "consortium (a manifest names its own signer; only the trust root "
+                        "says who may sign)"
+                    )
+    if problems:
+        return BundleCheck(name=name, ok=False, detail="; ".join(problems))
+    return BundleCheck(
+        name=name, ok=True, detail=f"{trust.describe()}; manifest signer {signer} is its notary"
+    )
+
+
+def _is_active_notary(rpc_url: str, trust: TrustRoot, address: str) -> bool:
+    """Whether the pinned Consortium (the registry's, when the trust root lacks it) holds
+    `address` as an active NOTARY member now, by `eth_call`."""
+    rpc = http_json_rpc(rpc_url, timeout=RPC_TIMEOUT)
+    consortium: str | None = trust.consortium
+    if consortium is None:
+        answer = rpc("eth_call", [{"to": trust.registry, "data": _CONSORTIUM_CALL}, "latest"])
+        consortium = "0x" + str(answer)[-40:]
+    data = _HAS_ACTIVE_ROLE + _NOTARY_ROLE.hex() + "0" * 24 + address[2:]
+    answer = rpc("eth_call", [{"to": consortium, "data": data}, "latest"])
+    return int(str(answer), 16) == 1
+
+
+_CONSORTIUM_CALL = "0x" + keccak(text="consortium()")[:4].hex()
+_HAS_ACTIVE_ROLE = "0x" + keccak(text="hasActiveRole(bytes32,address)")[:4].hex()
+_NOTARY_ROLE = keccak(text="NOTARY")
+
+
 def _check_receipt(
-    archive: zipfile.ZipFile, name: str, signer: str | None, rpc_url: str | None
+    archive: zipfile.ZipFile,
+    name: str,
+    signer: str | None,
+    trust: TrustRoot | None,
+    rpc_url: str | None,
 ) -> BundleCheck:
     try:
-        report = verify_receipt(archive.read(name), rpc_url=rpc_url, expected_signer=signer)
+        report = verify_receipt(
+            archive.read(name), rpc_url=rpc_url, trust=trust, expected_signer=signer
+        )
     except NotaryError as exc:
         return BundleCheck(name=name, ok=False, detail=f"unreadable receipt: {exc}")
     failed = [c for c in report.checks if not c.ok and not c.skipped]
@@ -1188,6 +1316,13 @@ def _check_receipt(
             name=name, ok=False, detail="; ".join(f"{c.name}: {c.detail}" for c in failed)
         )
     ran = [c.name for c in report.checks if not c.skipped]
+    if not report.verified:
+        return BundleCheck(
+            name=name,
+            ok=False,
+            skipped=True,
+            detail=f"passed {', '.join(ran)}; not run: {', '.join(report.skipped)}",
+        )
     return BundleCheck(name=name, ok=True, detail=f"receipt checks passed: {', '.join(ran)}")
 
 

@@ -371,7 +371,12 @@ def exports(visitor: Regulator) -> Response:
     """The export form: a range of days, downloaded as the signed bundle."""
     today = datetime.now(UTC).date()
     form = {"from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}
-    return visitor.page("oversight_exports.html", form=form, errors={})
+    return visitor.page(
+        "oversight_exports.html",
+        form=form,
+        errors={},
+        registry=visitor.runtime.registry.address.lower(),
+    )
 
 
 @router.post("/oversight/exports")
@@ -385,7 +390,13 @@ def export_bundle_file(visitor: Regulator) -> Response:
         if value is None and name not in errors:
             errors[name] = t("oversight_form.error.required")
     if errors or first is None or last is None:
-        return visitor.page("oversight_exports.html", status=400, form=form, errors=errors)
+        return visitor.page(
+            "oversight_exports.html",
+            status=400,
+            form=form,
+            errors=errors,
+            registry=visitor.runtime.registry.address.lower(),
+        )
     spool, size = export_days(visitor.runtime, first=first, last=last)
 
     def chunks() -> Iterator[bytes]:

@@ -178,10 +178,12 @@ def detail(visitor: Reader, public_id: str) -> Response:
     item = _item(visitor, public_id)
     receipt = runtime.issuer.for_item(item).receipt
     checks: tuple[Check, ...] = ()
+    trust = runtime.trust_root(with_notaries=False)
     if receipt is not None:
         report = verify_receipt(
             receipt,
             rpc_url=runtime.chain.url,
+            trust=trust,
             expected_signer=runtime.operator.address,
             rpc_timeout=CHECK_RPC_TIMEOUT,
         )
@@ -195,6 +197,7 @@ def detail(visitor: Reader, public_id: str) -> Response:
         record_json=record,
         submitter_name=_member_name(visitor, item.submitter_id),
         max_hash_bytes=MAX_BROWSER_HASH,
+        trust=trust,
     )
 
 

@@ -160,6 +160,18 @@ EN: dict[str, str] = {
     "detail.receipt_json": "Download the receipt (JSON)",
     "detail.certificate_pdf": "Download the certificate (PDF, 存证证书)",
     "detail.cli_hint": "Verify the receipt without this service:",
+    "trust.title": "Trust root",
+    "trust.explain": (
+        "A receipt holds only through the BatchAnchored event of the consortium's own "
+        "EvidenceRegistry. Anyone can deploy a contract, so a third party pins these addresses "
+        "(or the trust file) instead of trusting the contract a receipt names; without them "
+        "autoledger verify never says verified."
+    ),
+    "trust.chain_id": "Chain id",
+    "trust.consortium": "Consortium contract",
+    "trust.registry": "EvidenceRegistry contract",
+    "trust.download": "Download the trust file (consortium.json)",
+    "trust.command": "The command a third party runs:",
     "detail.pending_downloads": "Available once the item is anchored.",
     "detail.item": "The item",
     "detail.anchoring": "Anchoring",
@@ -198,6 +210,7 @@ EN: dict[str, str] = {
     "check.leaf": "Record (leaf)",
     "check.inclusion": "Merkle inclusion",
     "check.signature": "Notary signature",
+    "check.trust_root": "Pinned registry (trust root)",
     "check.chain_id": "Chain id",
     "check.transaction": "Transaction and block",
     "check.anchored_root": "Root anchored",
@@ -226,6 +239,8 @@ EN: dict[str, str] = {
         "This file is larger than 1 GiB, too large to hash in the browser; use “autoledger verify”."
     ),
     "verify.failed": "The file could not be read:",
+    "verify.checked_registry": "Anchor checked against the EvidenceRegistry:",
+    "verify.checked_notary": "Notary (signer of the receipt and of the BatchAnchored event):",
     "oversight.title": "Oversight",
     "oversight.explain": (
         "Read-only view across all members: membership as the chain records it, and evidence "
@@ -370,6 +385,17 @@ ZH: dict[str, str] = {
     "detail.receipt_json": "下载回执（JSON）",
     "detail.certificate_pdf": "下载存证证书（PDF）",
     "detail.cli_hint": "无需本服务即可验证回执：",
+    "trust.title": "信任根",
+    "trust.explain": (
+        "回执只在联盟自己的证据登记合约（EvidenceRegistry）发出的 BatchAnchored 事件中才成立。"
+        "任何人都能部署合约，因此第三方须固定以下地址（或信任文件），而不是相信回执自己写的合约；"
+        "没有它们，autoledger verify 绝不会判定为 verified。"
+    ),
+    "trust.chain_id": "链 ID",
+    "trust.consortium": "联盟合约",
+    "trust.registry": "证据登记合约",
+    "trust.download": "下载信任文件（consortium.json）",
+    "trust.command": "第三方运行的命令：",
     "detail.pending_downloads": "锚定后即可下载。",
     "detail.item": "证据信息",
     "detail.anchoring": "链上锚定",
@@ -408,6 +434,7 @@ ZH: dict[str, str] = {
     "check.leaf": "存证记录（叶子）",
     "check.inclusion": "默克尔包含证明",
     "check.signature": "公证方签名",
+    "check.trust_root": "固定的登记合约（信任根）",
     "check.chain_id": "链 ID",
     "check.transaction": "交易与区块",
     "check.anchored_root": "根已锚定",
@@ -431,6 +458,8 @@ ZH: dict[str, str] = {
     ),
     "verify.too_big": "文件超过 1 GiB，无法在浏览器中计算，请使用“autoledger verify”。",
     "verify.failed": "无法读取该文件：",
+    "verify.checked_registry": "锚定核验所用的证据登记合约：",
+    "verify.checked_notary": "公证方（回执与 BatchAnchored 事件的签名者）：",
     "oversight.title": "监管",
     "oversight.explain": "覆盖全体成员的只读视图：以链上记录为准的成员信息，以及按状态统计的证据。",
     "oversight.totals": "证据状态统计",

@@ -81,6 +81,7 @@ from ledger.settlement import (
     claim_end_to_end_id,
     confirmation_typed_data,
 )
+from ledger.signatures import canonical_signature
 from notary.queries import dispute_evidence, own_evidence
 
 router = APIRouter(prefix="/v1", tags=["clearing"])
@@ -579,9 +580,10 @@ def confirm_claim(
     if body is None:
         _acting(runtime, principal).confirm(claim_id)
     else:
-        runtime.clearing_client.confirm_with_signature(
-            claim_id, body.deadline, bytes.fromhex(body.signature[2:])
-        )
+        # v 0/1 (some hardware wallets) becomes 27/28, which the contract's ECDSA requires;
+        # a high s is refused here with a 422, as for signed requests.
+        signature = canonical_signature(bytes.fromhex(body.signature[2:]))
+        runtime.clearing_client.confirm_with_signature(claim_id, body.deadline, signature)
     return _claim_out(runtime, claim_id)
 
 

@@ -57,7 +57,11 @@
         file.name + " (" + file.size.toLocaleString() + " B)",
         msg.msgComputed + " " + digest,
         msg.msgExpected + " " + expected,
+        msg.msgCheckedRegistry + " " + zone.dataset.registry,
       ];
+      if (zone.dataset.notary) {
+        facts.push(msg.msgCheckedNotary + " " + zone.dataset.notary);
+      }
       if (digest === expected) {
         show("match", msg.msgMatch, [msg.msgMatchDetail].concat(facts));
       } else {

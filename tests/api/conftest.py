@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from api.app import create_app
+from api.cli import app
 from api.demo import run_demo
 from api.runtime import Runtime
 from ledger.consortium import Member
@@ -70,3 +73,24 @@ def cli_env(fresh_chain, database_url, tmp_path, monkeypatch) -> Path:
     }.items():
         monkeypatch.setenv(name, value)
     return tmp_path
+
+
+@pytest.fixture
+def stamped(cli_env) -> Path:
+    """A folder of two documents stamped by `autoledger stamp` (each with its receipt)."""
+    folder = cli_env / "evidence"
+    (folder / "calls").mkdir(parents=True)
+    (folder / "agreement.pdf").write_bytes(b"%PDF-1.7 signed repayment agreement")
+    (folder / "calls" / "call-1.mp3").write_bytes(b"ID3" + os.urandom(4096))
+    result = CliRunner().invoke(app, ["stamp", str(folder), "--type", "other", "--case", "CASE-77"])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@pytest.fixture
+def trust_file(cli_env) -> Path:
+    """The consortium's trust file, written by `autoledger trust export`."""
+    path = cli_env / "consortium.json"
+    result = CliRunner().invoke(app, ["trust", "export", "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    return path

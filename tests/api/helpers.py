@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,4 +15,22 @@ def run_verify(*args: str) -> subprocess.CompletedProcess[str]:
     cli = Path(sys.executable).parent / "autoledger"
     return subprocess.run(
         [str(cli), "verify", *args], capture_output=True, text=True, env=env, check=False
+    )
+
+
+def registry_of(trust_file: Path) -> str:
+    """The EvidenceRegistry address a trust file pins."""
+    return str(json.loads(trust_file.read_text())["evidence_registry"]["address"])
+
+
+def verify_here(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run `autoledger verify` in this process (faster than `run_verify`; the test's own
+    AUTOLEDGER_* settings apply), with the answer shaped as `run_verify`'s."""
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    result = CliRunner().invoke(app, ["verify", *args])
+    return subprocess.CompletedProcess(
+        ["autoledger", "verify", *args], result.exit_code, result.stdout, result.stderr
     )

@@ -403,11 +403,15 @@ def test_export_bundle_verifies_offline_and_a_tampered_file_is_named(
     bundle = tmp_path / "bundle.zip"
     bundle.write_bytes(response.content)
     report = verify_bundle(
-        bundle, rpc_url=runtime.chain.url, expected_signer=runtime.operator.address
+        bundle,
+        rpc_url=runtime.chain.url,
+        trust=runtime.trust_root(),
+        expected_signer=runtime.operator.address,
     )
-    assert report.ok, report.checks
+    assert report.verified, report.checks
     names = [c.name for c in report.checks]
-    assert names[:2] == ["manifest.json", "signature"] and "events on chain" in names
+    assert names[:3] == ["manifest.json", "signature", "trust_root"]
+    assert "events on chain" in names
     manifest = json.loads(zipfile.ZipFile(bundle).read("manifest.json"))
     assert manifest["counts"]["receipts"] == 1 and manifest["counts"]["events"] > 20
 

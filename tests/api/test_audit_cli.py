@@ -30,6 +30,7 @@ def test_audit_verify_export_and_offline_bundle_check(cli_env, fresh_chain, data
     with Runtime.start(load_settings(None)) as runtime:
         runtime.indexer.run_once()
         operator = runtime.operator.address
+        registry = runtime.registry.address
 
     clean = runner.invoke(app, ["audit", "verify", "--json"])
     assert clean.exit_code == 0, clean.output
@@ -45,10 +46,15 @@ def test_audit_verify_export_and_offline_bundle_check(cli_env, fresh_chain, data
     )
     assert exported.exit_code == 0, exported.output
     assert "2 receipts" in exported.output
-    offline = run_verify(str(bundle), "--rpc", fresh_chain.url, "--signer", operator)
+    offline = run_verify(
+        str(bundle), "--rpc", fresh_chain.url, "--signer", operator, "--registry", registry
+    )
     assert offline.returncode == 0, offline.stdout + offline.stderr
     assert "bundle verified" in offline.stderr
     assert "FAILED" not in offline.stdout and "ok  events on chain" in offline.stdout
+    assert f"ok  trust_root: EvidenceRegistry {registry.lower()}" in offline.stdout
+    unpinned = run_verify(str(bundle), "--rpc", fresh_chain.url)
+    assert unpinned.returncode == 3 and "verified" not in unpinned.stderr.lower()
 
     # One byte of one receipt changed: the bundle fails, naming that file.
     with zipfile.ZipFile(bundle) as source:

@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends
 from fastapi.testclient import TestClient
 
 from api.app import ROUTERS, create_app, require_policies, route_policies
-from api.auth import Policy, members, roles, sign_request
+from api.auth import SIGNATURE_HEADER, Policy, members, roles, sign_request
 from ledger.consortium import Role
 from ledger.keys import dev_account
+from ledger.signatures import SECP256K1_N
 from tests.api.conftest import Caller
 
 # A valid body for every write route, so the matrix tests the policy, not validation.
@@ -285,3 +286,34 @@ def test_governance_through_the_api(client, demo):
     assert again.json()["error"] == "ConsortiumProposalAlreadyExecuted"
     assert client.get("/v1/proposals/999", headers=operator).status_code == 404
     assert client.get("/v1/members/999", headers=operator).status_code == 404
+
+
+def test_signed_requests_have_one_spelling_low_s_and_v_27_or_28(client, runtime, demo):
+    """High s (the same message signed twice, EIP-2 malleability) and odd v are refused; v
+    0/1 is the same signature as 27/28 and is read as such, as for claim confirmations."""
+    account = runtime.keyring.get(demo["legal"].member.address)
+
+    def call(respell) -> Any:
+        headers = sign_request(
+            account,
+            chain_id=runtime.chain.chain_id,
+            method="GET",
+            path="/v1/me",
+            nonce=secrets.token_hex(8),
+        )
+        raw = bytes.fromhex(headers[SIGNATURE_HEADER][2:])
+        headers[SIGNATURE_HEADER] = "0x" + respell(raw).hex()
+        return client.get("/v1/me", headers=headers)
+
+    def high_s(raw: bytes) -> bytes:
+        s = SECP256K1_N - int.from_bytes(raw[32:64], "big")
+        return raw[:32] + s.to_bytes(32, "big") + bytes([55 - raw[64]])
+
+    refused = call(high_s)
+    assert refused.status_code == 401 and "high s" in refused.json()["detail"]
+    odd_v = call(lambda raw: raw[:64] + bytes([raw[64] + 2]))
+    assert odd_v.status_code == 401 and "it must be 27 or 28" in odd_v.json()["detail"]
+    short = call(lambda raw: raw[:64])
+    assert short.status_code == 401 and "65 bytes" in short.json()["detail"]
+    wallet_v = call(lambda raw: raw[:64] + bytes([raw[64] - 27]))
+    assert wallet_v.status_code == 200 and wallet_v.json()["name"] == "Lex & Partners Legal"

@@ -18,6 +18,7 @@ from clearing.reports import CSV_COLUMNS
 from ledger.consortium import Role
 from ledger.floorplan import sign_typed_data
 from ledger.plan import DEFAULT_DISPUTE_WINDOW
+from ledger.signatures import SECP256K1_N
 from tests.api.conftest import Caller
 from tests.api.test_inventory import ADVANCE, DAY, advance, car, make_vin, open_line
 
@@ -122,7 +123,17 @@ def test_claims_confirmed_by_transaction_and_signature_settle_netted_in_a_trigge
         headers=dealer.headers,
     )
     assert refused.status_code == 409 and refused.json()["error"] == "ClearingInvalidSignature"
-    signature = "0x" + sign_typed_data(typed_data, runtime.keyring.get(dealer.member.address)).hex()
+    raw = sign_typed_data(typed_data, runtime.keyring.get(dealer.member.address))
+    # A high s (the malleable twin of the same signature) is refused before it reaches the chain.
+    high_s = raw[:32] + (SECP256K1_N - int.from_bytes(raw[32:64], "big")).to_bytes(32, "big")
+    malleable = client.post(
+        f"/v1/claims/{interest}/confirmation",
+        json={"deadline": deadline, "signature": "0x" + (high_s + bytes([55 - raw[64]])).hex()},
+        headers=dealer.headers,
+    )
+    assert malleable.status_code == 422 and "high s" in malleable.json()["detail"]
+    # v 0/1, as some hardware wallets return it, is the same signature: written as 27/28.
+    signature = "0x" + (raw[:64] + bytes([raw[64] - 27])).hex()
     signed = client.post(
         f"/v1/claims/{interest}/confirmation",
         json={"deadline": deadline, "signature": signature},

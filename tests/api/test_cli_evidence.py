@@ -4,36 +4,33 @@ the file, its receipt and a JSON-RPC URL."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from tests.api.helpers import run_verify
+from tests.api.helpers import registry_of, run_verify
 
 runner = CliRunner()
 
 
-@pytest.fixture
-def stamped(cli_env):
-    folder = cli_env / "evidence"
-    (folder / "calls").mkdir(parents=True)
-    (folder / "agreement.pdf").write_bytes(b"%PDF-1.7 signed repayment agreement")
-    (folder / "calls" / "call-1.mp3").write_bytes(b"ID3" + os.urandom(4096))
-    result = runner.invoke(app, ["stamp", str(folder), "--type", "other", "--case", "CASE-77"])
-    assert result.exit_code == 0, result.output
-    return folder
-
-
-def test_stamp_writes_receipts_that_verify_against_the_chain(stamped, fresh_chain):
+def test_stamp_writes_receipts_that_verify_against_the_chain(stamped, fresh_chain, trust_file):
     for document in (stamped / "agreement.pdf", stamped / "calls" / "call-1.mp3"):
         receipt = document.with_name(document.name + ".receipt.json")
         assert receipt.is_file()
-        result = run_verify(str(document), "--rpc", fresh_chain.url)
-        assert result.returncode == 0, result.stdout + result.stderr
-        assert "verified" in result.stderr
-        assert result.stdout.count("      ok  ") == 8
+        for pin in (["--registry", registry_of(trust_file)], ["--trust", str(trust_file)]):
+            result = run_verify(str(document), "--rpc", fresh_chain.url, *pin)
+            assert result.returncode == 0, result.stdout + result.stderr
+            assert "verified" in result.stderr
+            assert result.stdout.count("      ok  ") == 9
+
+
+def test_without_a_trust_root_nothing_says_verified(stamped, fresh_chain):
+    result = run_verify(str(stamped / "agreement.pdf"), "--rpc", fresh_chain.url)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "verified" not in (result.stdout + result.stderr).lower()
+    assert "nothing pins whose contract the anchor is" in result.stderr
+    assert "--registry ADDRESS" in result.stderr and "--trust" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -47,7 +44,7 @@ def test_stamp_writes_receipts_that_verify_against_the_chain(stamped, fresh_chai
         ("block_number", "transaction"),
     ],
 )
-def test_tampering_fails_naming_the_step(stamped, fresh_chain, tamper, step):
+def test_tampering_fails_naming_the_step(stamped, fresh_chain, trust_file, tamper, step):
     document = stamped / "agreement.pdf"
     receipt_path = document.with_name(document.name + ".receipt.json")
     receipt = json.loads(receipt_path.read_text())
@@ -66,15 +63,18 @@ def test_tampering_fails_naming_the_step(stamped, fresh_chain, tamper, step):
             else "0x" + "12" * 20
         )
     receipt_path.write_text(json.dumps(receipt))
-    result = run_verify(str(document), "--rpc", fresh_chain.url)
+    result = run_verify(str(document), "--rpc", fresh_chain.url, "--trust", str(trust_file))
     assert result.returncode == 1
     assert "verification failed" in result.stderr and step in result.stderr
 
 
-def test_verify_offline_says_what_it_did_not_check(stamped):
-    result = run_verify(str(stamped / "agreement.pdf"))
-    assert result.returncode == 0
-    assert "not checked: chain_id, transaction, anchored_root, block_time" in result.stderr
+def test_verify_offline_says_what_it_did_not_check(stamped, trust_file):
+    result = run_verify(str(stamped / "agreement.pdf"), "--trust", str(trust_file))
+    assert result.returncode == 3
+    assert "verified" not in (result.stdout + result.stderr).lower()
+    assert "not checked on chain (chain_id, transaction, anchored_root, block_time)" in (
+        result.stderr
+    )
 
 
 def test_verify_without_a_receipt_is_a_usage_error(tmp_path):

@@ -381,3 +381,30 @@ def test_the_worker_settles_claims_as_they_become_final(world, engine):
     assert [c.status for c in cycles] == ["settled", "settled"]
     assert [i for c in cycles for i in c.claim_id_list()] == ids
     assert json.loads(cycles[0].claim_ids) == ids[:2]
+
+
+def test_a_settled_cycle_whose_block_left_the_chain_is_settled_again_once(
+    world, fresh_chain, engine
+):
+    ids = world.final_claims(MIXED[:3])
+    before = balances(world)
+    provider = fresh_chain.w3.provider
+    snapshot = provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    clearing = clearing_engine(world, engine)
+    settled = clearing.run_cycle()
+    assert settled is not None and settled.status == "settled"
+    provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+    for _ in range(3):
+        provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    assert world.clearing.cycle_count() == 0, "the settlement is gone from the chain"
+
+    assert clearing.heal() == 1
+    assert stored_cycles(engine)[0].status == "signed"
+    again = clearing.run_cycle()
+
+    assert again is not None and again.id == settled.id and again.status == "settled"
+    assert again.tx_hash == settled.tx_hash, "the same signed bytes landed again"
+    assert again.block_hash != settled.block_hash
+    assert_settled_once(world, ids, before)
+    assert world.clearing.cycle_count() == 1 and len(stored_cycles(engine)) == 1
+    assert clearing.heal() == 0

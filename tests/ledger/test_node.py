@@ -96,3 +96,41 @@ def test_missing_anvil_is_reported(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(NodeError, match="scripts/bootstrap"):
         find_anvil(tmp_path)
+
+
+def test_a_block_made_durable_survives_a_hard_kill_of_the_node(tmp_path: Path, artifacts, errors):
+    state = tmp_path / "state.json"
+    anvil = find_anvil(NODE_MODULES)
+    node = EmbeddedNode(anvil=anvil, state_file=state, log_file=tmp_path / "a.log")
+    node.start()
+    try:
+        chain = Chain(node.url)
+        sender = Sender(chain, dev_account(5), errors=errors)
+        address, _ = sender.deploy(artifacts["Probe"], [50])
+        probe = sender.contract(address, artifacts["Probe"].abi)
+        sent = sender.transact(probe.functions.bump(42))
+        durable = node.state
+        assert durable is not None
+        durable.through(sent.block_number)
+        assert durable.durable_block >= sent.block_number
+        block_hash = chain.w3.eth.get_block(sent.block_number)["hash"]
+        sender.transact(probe.functions.bump(1))  # after the dump: may be lost
+        assert node.pid is not None
+        os.kill(node.pid, 9)
+    finally:
+        node.stop()
+    assert not list(tmp_path.glob("*.tmp")), "no half-written state left"
+    with EmbeddedNode(anvil=anvil, state_file=state, log_file=tmp_path / "b.log") as again:
+        chain = Chain(again.url)
+        assert chain.w3.eth.get_block(sent.block_number)["hash"] == block_hash
+        total = chain.w3.eth.contract(address=address, abi=artifacts["Probe"].abi).functions
+        assert total.total().call() == 42, "the durable block is there, the later one is not"
+
+
+def test_the_node_makes_blocks_at_a_steady_interval(tmp_path: Path):
+    node = EmbeddedNode(anvil=find_anvil(NODE_MODULES), block_time=1, log_file=tmp_path / "a.log")
+    with node:
+        chain = Chain(node.url)
+        first = chain.latest_block()
+        time.sleep(2.6)
+        assert chain.latest_block() >= first + 2, "blocks come without any transaction"

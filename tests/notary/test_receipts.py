@@ -18,6 +18,10 @@ from eth_account.messages import encode_defunct
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger.consortium import Role, deploy_consortium
+from ledger.evidence import EvidenceRegistryClient, ReasonCode, deploy_evidence_registry
+from ledger.keys import dev_account
+from ledger.transactions import Sender
 from notary import (
     CHECKS,
     Anchor,
@@ -32,6 +36,7 @@ from notary import (
     sign,
     verify_receipt,
 )
+from notary.trust import TrustRoot
 from tests.notary.factories import (
     NOTARY_ADDRESS,
     NOTARY_KEY,
@@ -45,6 +50,7 @@ OTHER_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 OFFLINE = ("digest", "leaf", "inclusion", "signature")
 ON_CHAIN = ("chain_id", "transaction", "anchored_root", "block_time")
+UNPINNED = ("trust_root", *ON_CHAIN)
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +81,14 @@ def test_every_receipt_of_a_tree_verifies_offline(receipts, tmp_path):
             report = verify_receipt(receipt, document=doc, expected_signer=NOTARY_ADDRESS)
             assert report.ok, report
             assert report.failed == ()
-            assert report.skipped == ON_CHAIN
+            assert report.skipped == UNPINNED
             assert [check.name for check in report.checks] == list(CHECKS)
             assert all(report[name].ok for name in OFFLINE)
 
 
 def test_the_report_names_its_checks(receipts):
     report = verify_receipt(receipts[0])
-    assert report.skipped == ("digest", *ON_CHAIN)
+    assert report.skipped == ("digest", *UNPINNED)
     assert report["digest"].detail == "no document given"
     assert report["leaf"].detail.startswith("leaf hash ")
     assert "leads to root" in report["inclusion"].detail
@@ -351,7 +357,7 @@ def test_the_v1_vector_verifies_forever():
     doc = VECTORS / "receipt-v1.document.txt"
     report = verify_receipt(text, document=doc, expected_signer=NOTARY_ADDRESS)
     assert report.ok, report
-    assert report.failed == () and report.skipped == ON_CHAIN
+    assert report.failed == () and report.skipped == UNPINNED
     receipt = Receipt.from_json(text)
     assert receipt.to_object() == json.loads(text)
     assert receipt.root == VECTOR_ROOT
@@ -392,13 +398,24 @@ def root_log(fresh_chain, operator, artifacts):
     return operator.contract(address, artifacts["RootLog"].abi)
 
 
-def anchor_on_chain(chain, operator, contract, root: bytes, size: int, *, in_data=False) -> Anchor:
-    function = contract.functions.anchorInData if in_data else contract.functions.anchor
-    sent = operator.transact(function(root, size))
+@pytest.fixture
+def registry(fresh_chain, operator, artifacts, errors) -> EvidenceRegistryClient:
+    """A fresh Consortium (governor: anvil #0; NOTARY: anvil #1, the factories' notary key;
+    COLLECTOR: anvil #4) and its EvidenceRegistry, acting as the notary."""
+    council = deploy_consortium(operator, artifacts, [operator.address], ["Operator"], 1)
+    notary = Sender(fresh_chain, dev_account(1), errors=errors)
+    collector = Sender(fresh_chain, dev_account(4), errors=errors)
+    council.execute(council.propose_admit(notary.address, "Notary", [Role.NOTARY]))
+    council.execute(council.propose_admit(collector.address, "Collector", [Role.COLLECTOR]))
+    client = deploy_evidence_registry(operator, artifacts, council.address)
+    return client.as_sender(notary)
+
+
+def anchor_of(chain, contract_address: str, sent) -> Anchor:
     block = chain.w3.eth.get_block(sent.block_number)
     return Anchor(
         chain_id=chain.chain_id,
-        contract=contract.address,
+        contract=contract_address,
         tx_hash=sent.tx_hash,
         block_number=sent.block_number,
         block_hash="0x" + bytes(sent.receipt["blockHash"]).hex(),
@@ -406,44 +423,140 @@ def anchor_on_chain(chain, operator, contract, root: bytes, size: int, *, in_dat
     )
 
 
-def anchored_receipt(chain, operator, contract, *, in_data=False, logged_root=None) -> Receipt:
-    records = [make_record(n) for n in range(5)]
+def anchor_on_chain(chain, operator, contract, root: bytes, size: int, *, in_data=False) -> Anchor:
+    function = contract.functions.anchorInData if in_data else contract.functions.anchor
+    return anchor_of(chain, contract.address, operator.transact(function(root, size)))
+
+
+def anchored_batch(chain, registry, *, size: int = 5, logged_root=None, logged_size=None):
+    """Receipts of a tree of `size` records whose batch the notary anchored on `registry`
+    (with `logged_root` / `logged_size` instead of the tree's, to make a mismatch)."""
+    records = [make_record(n) for n in range(size)]
     tree = MerkleTree([leaf_data(record) for record in records])
-    anchor = anchor_on_chain(
-        chain, operator, contract, logged_root or tree.root, tree.size, in_data=in_data
+    number, hash_ = registry.recent_block()
+    sequence = registry.next_sequence(registry.sender.address)
+    sent = registry.anchor_batch(
+        logged_root or tree.root, logged_size or tree.size, sequence, number, hash_
     )
-    return make_receipts(records, anchor)[3]
+    return make_receipts(records, anchor_of(chain, registry.address, sent))
 
 
-def test_an_anchored_receipt_passes_every_check(fresh_chain, operator, root_log, anvil):
-    receipt = anchored_receipt(fresh_chain, operator, root_log)
+def pinned(registry) -> TrustRoot:
+    return TrustRoot.for_registry(registry.address)
+
+
+def test_an_anchored_receipt_passes_every_check(fresh_chain, registry, anvil):
+    receipt = anchored_batch(fresh_chain, registry)[3]
     report = verify_receipt(
-        receipt, document=document(3), rpc_url=anvil.url, expected_signer=NOTARY_ADDRESS
+        receipt,
+        document=document(3),
+        rpc_url=anvil.url,
+        trust=pinned(registry),
+        expected_signer=NOTARY_ADDRESS,
     )
-    assert report.ok, report
+    assert report.verified and report.verdict == "verified", report
     assert report.failed == () and report.skipped == ()
     assert report["chain_id"].detail == f"chain {fresh_chain.chain_id}"
-    assert "is in log" in report["anchored_root"].detail
-    assert verify_receipt(receipt.to_json(), rpc_url=anvil.url).failed == ()
+    assert "BatchAnchored log 0 of registry" in report["anchored_root"].detail
+    assert "pinned EvidenceRegistry" in report["trust_root"].detail
+    with_file = verify_receipt(receipt.to_json(), rpc_url=anvil.url, trust=pinned(registry))
+    assert with_file.verified
 
 
-def test_a_root_in_the_event_data_counts(fresh_chain, operator, root_log, anvil):
-    receipt = anchored_receipt(fresh_chain, operator, root_log, in_data=True)
+def test_without_a_trust_root_nothing_is_verified(fresh_chain, registry, anvil):
+    receipt = anchored_batch(fresh_chain, registry)[0]
     report = verify_receipt(receipt, rpc_url=anvil.url)
-    assert report.failed == ()
+    assert report.failed == () and report.skipped == ("digest", "trust_root")
+    assert not report.verified and report.verdict == "unverifiable"
+    assert "nothing pins whose contract the anchor is" in report["trust_root"].detail
+    offline = verify_receipt(receipt, trust=pinned(registry))
+    assert offline.verdict == "unverifiable" and offline.skipped == ("digest", *ON_CHAIN)
 
 
-def test_a_root_missing_from_the_logs_fails_anchored_root(fresh_chain, operator, root_log, anvil):
-    receipt = anchored_receipt(fresh_chain, operator, root_log, logged_root=b"\x11" * 32)
-    report = verify_receipt(receipt, rpc_url=anvil.url)
+def test_a_reader_passed_in_replaces_the_url(fresh_chain, registry, anvil):
+    receipt = anchored_batch(fresh_chain, registry)[1]
+    calls = []
+
+    def reader(method, params):
+        calls.append(method)
+        return fresh_chain.w3.provider.make_request(method, params)["result"]
+
+    report = verify_receipt(receipt, rpc=reader, trust=pinned(registry))
+    assert report.verified, report
+    assert set(calls) == {"eth_chainId", "eth_getTransactionReceipt", "eth_getBlockByNumber"}
+
+    def broken(method, params):
+        raise ConnectionError("the line is down")
+
+    report = verify_receipt(receipt, rpc=broken, trust=pinned(registry))
+    assert report.failed == ON_CHAIN and "the line is down" in report["chain_id"].detail
+
+
+def test_another_contracts_log_never_anchors(fresh_chain, registry, operator, root_log, anvil):
+    """Forgery: any account deploys a contract logging the root; the receipt names it."""
+    for in_data in (False, True):
+        records = [make_record(n) for n in range(5)]
+        tree = MerkleTree([leaf_data(record) for record in records])
+        anchor = anchor_on_chain(fresh_chain, operator, root_log, tree.root, 5, in_data=in_data)
+        receipt = make_receipts(records, anchor, key=OTHER_KEY)[2]
+        report = verify_receipt(receipt, rpc_url=anvil.url, trust=pinned(registry))
+        assert report.failed == ("trust_root", "anchored_root")
+        assert "not the pinned EvidenceRegistry" in report["trust_root"].detail
+        assert "holds no log of registry" in report["anchored_root"].detail
+        unpinned = verify_receipt(receipt, rpc_url=anvil.url)
+        assert unpinned.failed == ("anchored_root",) and not unpinned.verified
+        assert "which never anchors" in unpinned["anchored_root"].detail
+
+
+def test_a_collectors_supersede_never_anchors(fresh_chain, registry, errors, anvil):
+    """Forgery: a COLLECTOR's `supersede` puts any 32 bytes it likes in an ItemSuperseded
+    topic of the genuine registry."""
+    records = [make_record(n) for n in range(4)]
+    tree = MerkleTree([leaf_data(record) for record in records])
+    collector = registry.as_sender(Sender(fresh_chain, dev_account(4), errors=errors))
+    sent = collector.supersede(b"\x42" * 32, tree.root, ReasonCode.OTHER)
+    anchor = anchor_of(fresh_chain, registry.address, sent)
+    for key in (OTHER_KEY, "0x" + dev_account(4).key.hex().removeprefix("0x")):
+        receipt = make_receipts(records, anchor, key=key)[0]
+        report = verify_receipt(receipt, rpc_url=anvil.url, trust=pinned(registry))
+        assert report.failed == ("anchored_root",), report
+        assert "is ItemSuperseded, which never anchors" in report["anchored_root"].detail
+
+
+def test_a_fresh_key_on_a_genuine_batch_fails(fresh_chain, registry, anvil):
+    """Forgery: a genuine anchor, a receipt signed by a key that is not the batch's notary."""
+    genuine = anchored_batch(fresh_chain, registry)[2]
+    forged = sign(genuine, OTHER_KEY)
+    report = verify_receipt(forged, rpc_url=anvil.url, trust=pinned(registry))
     assert report.failed == ("anchored_root",)
-    assert f"holds root {receipt.root}" in report["anchored_root"].detail
+    assert f"was sent by notary {NOTARY_ADDRESS}" in report["anchored_root"].detail
+
+
+def test_the_event_must_carry_the_root_and_tree_size(fresh_chain, registry, anvil):
+    other_root = anchored_batch(fresh_chain, registry, logged_root=b"\x11" * 32)[3]
+    report = verify_receipt(other_root, rpc_url=anvil.url, trust=pinned(registry))
+    assert report.failed == ("anchored_root",)
+    assert f"anchors root {'11' * 32}, not {other_root.root}" in report["anchored_root"].detail
+    other_size = anchored_batch(fresh_chain, registry, logged_size=9)[0]
+    report = verify_receipt(other_size, rpc_url=anvil.url, trust=pinned(registry))
+    assert report.failed == ("anchored_root",)
+    assert "has log size 9, not tree_size 5" in report["anchored_root"].detail
+
+
+def test_a_single_digest_anchors_a_tree_of_one(fresh_chain, registry, anvil):
+    records = [make_record(7)]
+    tree = MerkleTree([leaf_data(records[0])])
+    sent = registry.anchor_digest(tree.root)
+    (receipt,) = make_receipts(records, anchor_of(fresh_chain, registry.address, sent))
+    report = verify_receipt(receipt, rpc_url=anvil.url, trust=pinned(registry))
+    assert report.verified, report
+    assert "DigestAnchored log 0" in report["anchored_root"].detail
 
 
 def test_wrong_anchor_details_fail_the_right_checks(
-    fresh_chain, operator, root_log, artifacts, anvil
+    fresh_chain, operator, registry, artifacts, anvil
 ):
-    receipt = anchored_receipt(fresh_chain, operator, root_log)
+    receipt = anchored_batch(fresh_chain, registry)[3]
     anchor = receipt.anchor
     other_contract, _ = operator.deploy(artifacts["RootLog"], [])
     wrong = {
@@ -470,6 +583,12 @@ def test_wrong_anchor_details_fail_the_right_checks(
     detail = reports["block_hash"]["transaction"].detail
     assert "its block hash is" in detail and "of the node's chain is" in detail
     assert f"not to {other_contract.lower()}" in reports["contract"]["transaction"].detail
+    pinned_elsewhere = verify_receipt(
+        resigned(receipt, anchor=replace(anchor, chain_id=anchor.chain_id + 1)),
+        trust=TrustRoot.for_registry(registry.address, chain_id=anchor.chain_id),
+    )
+    assert pinned_elsewhere.failed == ("trust_root",)
+    assert "the trust root on" in pinned_elsewhere["trust_root"].detail
 
 
 def test_a_failed_transaction_fails_transaction(fresh_chain, operator, root_log, anvil):
@@ -559,3 +678,18 @@ def test_an_anchor_from_elsewhere_fails_on_this_chain(receipts, anvil):
     assert report["chain_id"].ok
     assert report.failed == ("transaction", "anchored_root", "block_time")
     assert "is not on the node's chain" in report["transaction"].detail
+
+
+def test_an_envelope_and_duplicate_members_are_unreadable(receipts):
+    text = receipts[0].to_json()
+    for wrapped in ({"receipt": json.loads(text)}, {"data": json.loads(text)}):
+        with pytest.raises(ReceiptError, match="no envelope"):
+            verify_receipt(json.dumps(wrapped))
+    with pytest.raises(ReceiptError, match="duplicate JSON key 'root'"):
+        verify_receipt('{"root": "' + "0" * 64 + '",' + text.lstrip()[1:])
+    upper = text.replace(
+        receipts[0].signature.value,
+        receipts[0].signature.value.upper()[0:1] + "x" + receipts[0].signature.value[2:].upper(),
+    )
+    with pytest.raises(ReceiptError, match="signature.value"):
+        Receipt.from_json(upper)

@@ -23,6 +23,7 @@ from notary.certificate import (
     render_certificate,
 )
 from notary.receipts import Receipt, verify_receipt
+from notary.trust import TrustRoot
 from tests.api.conftest import cli_env  # noqa: F401  (the CLI's environment)
 from tests.conftest import BUILD_CACHE, NODE_MODULES
 from tests.notary.factories import NOTARY_ADDRESS, document, make_receipts, make_record
@@ -124,6 +125,10 @@ def test_certificate_from_the_api(client, runtime, demo, anvil, tmp_path):
         signature.value[:66],
         signature.value[66:],
         "autoledger verify",
+        f"--registry {anchor.contract}",
+        "EvidenceRegistry",
+        "Trust root",
+        "信任根",
         "How to verify independently",
         "独立验证",
     ]
@@ -137,12 +142,16 @@ def test_certificate_from_the_api(client, runtime, demo, anvil, tmp_path):
     assert scanned == receipt
     offline = verify_receipt(code, document=RECORDING, expected_signer=signature.signer)
     assert offline.ok and offline.skipped == (
+        "trust_root",
         "chain_id",
         "transaction",
         "anchored_root",
         "block_time",
     )
-    assert verify_receipt(code, document=RECORDING, rpc_url=anvil.url).failed == ()
+    assert offline.verdict == "unverifiable"
+    pinned = TrustRoot.for_registry(runtime.registry.address)
+    online = verify_receipt(code, document=RECORDING, rpc_url=anvil.url, trust=pinned)
+    assert online.verified, online.checks
 
     # Same visibility as the receipt: another lender's item does not exist, a dealer may not.
     assert (
@@ -199,6 +208,11 @@ def _facts(receipt: Receipt) -> CertificateFacts:
         device_id=None,
         device_seq=None,
         issued_at=datetime(2026, 11, 22, tzinfo=UTC),
+        trust=TrustRoot(
+            chain_id=receipt.anchor.chain_id,
+            consortium="0x" + "c0" * 20,
+            registry=receipt.anchor.contract,
+        ),
     )
 
 

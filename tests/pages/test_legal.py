@@ -4,13 +4,13 @@ receipt and the certificate, sign out."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from notary.receipts import verify_receipt
+from notary.trust import TrustRoot
 from tests.pages.conftest import RECORDING, shot
 
 
@@ -72,9 +72,13 @@ def test_legal_path(page: Page, server, demo, evidence, anvil, tmp_path):
     expect(page.get_by_role("heading", level=1)).to_contain_text(evidence.recording)
     expect(page.get_by_text("call-0001.wav")).to_be_visible()
     checks = page.locator("table.checks tbody tr")
-    expect(checks).to_have_count(8)
-    expect(checks.locator(".badge.ok")).to_have_count(7)  # all but the document's, run below
+    expect(checks).to_have_count(9)
+    expect(checks.locator(".badge.ok")).to_have_count(8)  # all but the document's, run below
     expect(checks.locator(".badge.failed")).to_have_count(0)
+    registry = page.locator("#trust-registry").inner_text().strip()
+    expect(checks.filter(has_text="Pinned registry")).to_contain_text(registry)
+    expect(page.locator("#verify-command")).to_contain_text(f"--registry {registry}")
+    expect(page.get_by_role("heading", name="Trust root")).to_be_visible()
 
     # Pick the file: hashed in the browser, it matches.
     page.get_by_label("Choose a file to check").set_input_files(
@@ -83,6 +87,8 @@ def test_legal_path(page: Page, server, demo, evidence, anvil, tmp_path):
     result = page.locator("#verify-result")
     expect(result).to_have_attribute("data-result", "match")
     expect(result).to_contain_text("Match")
+    expect(result).to_contain_text(f"Anchor checked against the EvidenceRegistry: {registry}")
+    expect(result).to_contain_text("Notary (signer of the receipt")
     expect(result).to_be_focused()
     shot(page, "legal-04-match")
 
@@ -103,16 +109,28 @@ def test_legal_path(page: Page, server, demo, evidence, anvil, tmp_path):
     expect(result).to_contain_text("call-0001-edited.wav")
     shot(page, "legal-05-mismatch")
 
-    # Downloads: the receipt verifies with the file; the certificate names the item.
+    # Downloads: the trust file, public; the receipt verifies with the file against it; the
+    # certificate names the item.
+    with page.expect_download() as trust_download:
+        page.get_by_role("link", name="Download the trust file (consortium.json)").click()
+    assert trust_download.value.suggested_filename == "consortium.json"
+    trust_path = tmp_path / "consortium.json"
+    trust_download.value.save_as(trust_path)
+    assert TrustRoot.from_json(trust_path.read_text()).registry == registry
     with page.expect_download() as receipt_download:
         page.get_by_role("link", name="Download the receipt (JSON)").click()
     assert receipt_download.value.suggested_filename == f"{evidence.recording}.receipt.json"
     receipt_path = tmp_path / "receipt.json"
     receipt_download.value.save_as(receipt_path)
     report = verify_receipt(
-        json.loads(receipt_path.read_text()), document=RECORDING, rpc_url=anvil.url
+        receipt_path.read_text(),
+        document=RECORDING,
+        rpc_url=anvil.url,
+        trust=TrustRoot.from_json(trust_path.read_text()),
     )
-    assert report.ok and report.skipped == ()
+    assert report.verified and report.skipped == ()
+    signer = report["signature"].detail.removeprefix("signed by ")
+    expect(result).to_contain_text(signer)
     with page.expect_download() as certificate_download:
         page.get_by_role("link", name=re.compile("Download the certificate")).click()
     pdf_path = tmp_path / "certificate.pdf"
