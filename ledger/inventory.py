@@ -1,5 +1,6 @@
-"""Floor-plan services behind the inventory routes and CLI: vehicle references, pledges, audit
-secrets, the floor plan's event log, alerts, charges and the CSV inventory import."""
+"""Floor-plan services behind the inventory routes, pages and CLI: vehicle references, pledges,
+audit secrets, reads of the floor plan's read models (`ledger.read_models`), alerts, charges and
+the CSV inventory import."""
 
 from __future__ import annotations
 
