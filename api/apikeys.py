@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import Engine
@@ -19,6 +21,16 @@ PREFIX = "al_"
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 """`last_used_at` is written at most this often per key, to keep reads from writing."""
+
+
+KNOWN_KEY_TTL = 2.0
+"""Seconds a looked-up key is trusted without asking the database again. A key revoked in this
+process is forgotten at once; one revoked by another process (the CLI, another replica) stops
+working within this many seconds."""
+
+_known: dict[str, tuple[str, int, float]] = {}
+"""Token hash -> (key id, member id, monotonic time it was checked)."""
+_known_lock = threading.Lock()
 
 
 def _hash(token: str) -> str:
@@ -61,6 +73,7 @@ def revoke_api_key(engine: Engine, key_id: str, *, member_id: int | None = None)
         row = session.exec(query).first()
         if row is None:
             raise NotFound(f"no API key {key_id!r}")
+        _forget(row.key_id)
         if row.revoked_at is None:
             row.revoked_at = utcnow()
             session.add(row)
@@ -70,19 +83,34 @@ def revoke_api_key(engine: Engine, key_id: str, *, member_id: int | None = None)
 
 
 def member_of_token(engine: Engine, token: str) -> int | None:
-    """The member id a valid, unrevoked `token` belongs to, else None."""
+    """The member id a valid, unrevoked `token` belongs to, else None (a known key is looked
+    up again after `KNOWN_KEY_TTL` seconds)."""
     if not token.startswith(PREFIX) or token.count("_") < 2:
         return None
+    hashed = _hash(token)
+    known = _known.get(hashed)
+    if known is not None and time.monotonic() - known[2] <= KNOWN_KEY_TTL:
+        return known[1]
     key_id = token[len(PREFIX) :].split("_", 1)[0]
     with Session(engine) as session:
         row = session.exec(select(ApiKey).where(ApiKey.key_id == key_id)).first()
         if row is None or row.revoked_at is not None:
+            _forget(key_id)
             return None
-        if not hmac.compare_digest(row.secret_hash, _hash(token)):
+        if not hmac.compare_digest(row.secret_hash, hashed):
             return None
         now = utcnow()
         if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
             row.last_used_at = now
             session.add(row)
             session.commit()
+        with _known_lock:
+            _known[hashed] = (key_id, row.member_id, time.monotonic())
         return row.member_id
+
+
+def _forget(key_id: str) -> None:
+    """Drop `key_id` from the looked-up keys (it was revoked)."""
+    with _known_lock:
+        for hashed in [h for h, (k, _, _) in _known.items() if k == key_id]:
+            del _known[hashed]

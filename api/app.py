@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from api.auth import Policy, policy_of
 from api.freshness import install_block_header
 from api.metrics import install_metrics
+from api.openapi import install_openapi
 from api.pages import install_pages
 from api.problems import install_problem_handlers
 from api.routes import apikeys, audit, clearing, consortium, evidence, health, inventory, trust
@@ -27,14 +28,19 @@ def create_app(runtime: Runtime) -> FastAPI:
         openapi_url="/v1/openapi.json",
         docs_url="/v1/docs",
         redoc_url=None,
+        # GET /metrics is the service's own; FastAPI's OpenTelemetry hooks would look up the
+        # global providers on every request for nothing
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.runtime = runtime
-    install_problem_handlers(app)
+    install_problem_handlers(app, ROUTERS)
     install_metrics(app, runtime)
     install_block_header(app, runtime)
+    policies = route_policies(ROUTERS)
     require_policies(ROUTERS)
     for router in ROUTERS:
         app.include_router(router)
+    install_openapi(app, ROUTERS, lambda method, path: policies.get((method, path)))
     install_pages(app)  # the web pages and /static (docs/pages.md); not under /v1
     return app
 

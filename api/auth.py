@@ -2,8 +2,10 @@
 
 Every `/v1` route declares a `Policy` through one of `public()`, `members()` or `roles(...)`;
 `create_app` refuses to start when a route has none. The caller's member status and roles
-are read from the `Consortium` contract on every request, so a suspension or key rotation
-takes effect at once.
+are read from the `Consortium` contract once per block (`api.members.MemberCache`), so a
+suspension or key rotation takes effect within one block. Once the caller is let in, each
+policy also checks the request's query, path and form inputs (`api.inputs.check_request`), so
+every route does, after authentication.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from eth_account.signers.local import LocalAccount
 from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete
+from starlette.concurrency import run_in_threadpool
 
 from api.apikeys import member_of_token
 from api.errors import Forbidden, NotAuthenticated
+from api.inputs import check_request
+from api.members import MemberCache
 from api.models import RequestNonce
 from ledger.chain import Address, checksum
 from ledger.consortium import Member, Role
@@ -84,6 +89,7 @@ def public() -> Dependency:
     """Policy dependency: no credentials needed."""
 
     async def anyone(request: Request) -> Principal | None:
+        await check_request(request)
         return None
 
     return _with_policy(anyone, Policy(public=True))
@@ -93,7 +99,9 @@ def members(*, self_service: bool = False) -> Dependency:
     """Policy dependency: any active member."""
 
     async def member(request: Request) -> Principal | None:
-        return await _authorize(request, Policy(self_service=self_service))
+        principal = await _authorize(request, Policy(self_service=self_service))
+        await check_request(request)
+        return principal
 
     return _with_policy(member, Policy(self_service=self_service))
 
@@ -103,7 +111,9 @@ def roles(*allowed: Role) -> Dependency:
     policy = Policy(allowed=frozenset(allowed))
 
     async def holder(request: Request) -> Principal | None:
-        return await _authorize(request, policy)
+        principal = await _authorize(request, policy)
+        await check_request(request)
+        return principal
 
     return _with_policy(holder, policy)
 
@@ -133,16 +143,17 @@ async def _authorize(request: Request, policy: Policy) -> Principal:
 async def authenticate(request: Request) -> Principal:
     """The member behind `request`'s API key or signature; raises `NotAuthenticated`."""
     runtime = request.app.state.runtime
+    directory: MemberCache = runtime.members
     token = _bearer(request.headers)
     if token is not None:
         member_id = member_of_token(runtime.engine, token)
         if member_id is None:
             raise NotAuthenticated("unknown or revoked API key")
-        return _principal(runtime.member_now(member_id), via="api-key")
+        return _principal(await _member(directory, member_id), via="api-key")
     if SIGNATURE_HEADER.lower() in request.headers:
         signer = await _verify_signature(request, chain_id=runtime.chain.chain_id)
         try:
-            member = runtime.member_now(signer)
+            member = await _member(directory, signer)
         except TransactionReverted as exc:
             raise NotAuthenticated(f"{signer} is not a consortium member") from exc
         return _principal(member, via="signature")
@@ -150,6 +161,15 @@ async def authenticate(request: Request) -> Principal:
         f"send an API key (Authorization: Bearer al_...) or a signed request ({SIGNER_HEADER},"
         f" {NONCE_HEADER}, {EXPIRES_HEADER}, {SIGNATURE_HEADER})"
     )
+
+
+async def _member(directory: MemberCache, ref: str | int) -> Member:
+    """`directory.member(ref)`: from memory when this block's answer is known, else read from
+    the chain in a worker thread, so the event loop never waits on the node."""
+    known = directory.known(ref)
+    if known is not None:
+        return known
+    return await run_in_threadpool(directory.member, ref)
 
 
 def _principal(member: Member, *, via: str) -> Principal:

@@ -20,12 +20,14 @@ from rich.table import Table
 from api.errors import ApiError
 from api.settings import Settings, load_settings
 from api.version import VERSION
-from ledger.consortium import DEFAULT_LIFETIME, ConsortiumClient, Member, Role
 from ledger.errors import LedgerError, TransactionReverted
-from notary.errors import NotaryError
+from ledger.membership import DEFAULT_LIFETIME, Role
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from api.runtime import Runtime
+    from ledger.consortium import ConsortiumClient, Member
     from notary.models import EvidenceItem
     from notary.trust import TrustRoot
 
@@ -120,6 +122,11 @@ def serve(
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level,
+            # the C parser and event loop where installed; an access log line per request
+            # only at debug level (GET /metrics counts every request by route and status)
+            http="auto",
+            loop="auto",
+            access_log=settings.log_level == "debug",
         )
     finally:
         runtime.close()
@@ -196,6 +203,26 @@ def _runtime(env_file: Path | None) -> Iterator[Runtime]:
         raise _fail(exc) from exc
 
 
+@contextmanager
+def _attached(env_file: Path | None) -> Iterator[Runtime]:
+    """A runtime for a command that only reads: `Runtime.attach` (no compile, migration or
+    deployment check), or, on a chain and database nothing was deployed on yet, `start`;
+    domain errors become a message and exit 1."""
+    from api.deployed import NotStarted
+    from api.runtime import Runtime
+
+    settings = _settings(env_file)
+    try:
+        try:
+            runtime = Runtime.attach(settings)
+        except NotStarted:
+            runtime = Runtime.start(settings)
+        with runtime:
+            yield runtime
+    except (LedgerError, ApiError) as exc:
+        raise _fail(exc) from exc
+
+
 def _demo_keys_file(settings: Settings) -> Path:
     return settings.var_dir / "demo-keys.txt"
 
@@ -225,8 +252,11 @@ def _print_demo(runtime: Runtime) -> None:
 def demo(env_file: EnvFile = None) -> None:
     """Admit the demo consortium (2 lenders, 3 dealers, ...) and print an API key per member."""
     with _runtime(env_file) as runtime:
-        if not runtime.settings.dev_mode:
-            console.print("[red]error:[/red] the demo runs in dev mode only (AUTOLEDGER_DEV=1)")
+        if runtime.keyring is None:
+            console.print(
+                "[red]error:[/red] outside dev mode the demo needs AUTOLEDGER_KEYRING_PASSWORD:"
+                " it creates one key per demo member in var/keys (docs/network.md)"
+            )
             raise typer.Exit(2)
         _print_demo(runtime)
 
@@ -263,7 +293,7 @@ def apikey_create(
     """Make an API key for a member and print it (it is not shown again)."""
     from api.apikeys import create_api_key
 
-    with _runtime(env_file) as runtime:
+    with _attached(env_file) as runtime:
         found = _member(runtime, member)
         key, token = create_api_key(runtime.engine, member_id=found.id, label=label)
         console.print(f"API key {key.key_id} for member {found.id} ({found.name}):")
@@ -278,7 +308,7 @@ def apikey_list(
     """List API keys (never their secrets)."""
     from api.apikeys import list_api_keys
 
-    with _runtime(env_file) as runtime:
+    with _attached(env_file) as runtime:
         member_id = _member(runtime, member).id if member else None
         table = Table()
         for column in ("key id", "member", "label", "created", "last used", "revoked"):
@@ -300,7 +330,7 @@ def apikey_revoke(key_id: str, env_file: EnvFile = None) -> None:
     """Revoke an API key at once."""
     from api.apikeys import revoke_api_key
 
-    with _runtime(env_file) as runtime:
+    with _attached(env_file) as runtime:
         key = revoke_api_key(runtime.engine, key_id)
         typer.echo(f"revoked {key.key_id} of member {key.member_id}")
 
@@ -308,7 +338,7 @@ def apikey_revoke(key_id: str, env_file: EnvFile = None) -> None:
 @consortium_app.command("members")
 def consortium_members(env_file: EnvFile = None) -> None:
     """List every member with status and roles."""
-    with _runtime(env_file) as runtime:
+    with _attached(env_file) as runtime:
         table = Table()
         for column in ("id", "name", "status", "roles", "address", "joined at block"):
             table.add_column(column)
@@ -327,7 +357,7 @@ def consortium_members(env_file: EnvFile = None) -> None:
 @consortium_app.command("show")
 def consortium_show(ref: MemberRef, env_file: EnvFile = None) -> None:
     """Show one member (by id or address)."""
-    with _runtime(env_file) as runtime:
+    with _attached(env_file) as runtime:
         m = _member(runtime, ref)
         previous = runtime.consortium.previous_addresses(m.id)
         typer.echo(f"member {m.id}: {m.name}")
@@ -342,7 +372,7 @@ def consortium_show(ref: MemberRef, env_file: EnvFile = None) -> None:
 @consortium_app.command("proposals")
 def consortium_proposals(env_file: EnvFile = None) -> None:
     """List governance proposals."""
-    with _runtime(env_file) as runtime:
+    with _attached(env_file) as runtime:
         for p in runtime.consortium.proposals():
             state = "executed" if p.executed else f"{p.approvals} approval(s)"
             typer.echo(f"{p.id}\t{p.kind.name.lower()}\t{p.target or p.value}\t{state}")
@@ -463,6 +493,8 @@ def stamp(
         console.print("[red]error:[/red] no files to stamp")
         raise typer.Exit(2)
     with _runtime(env_file) as runtime:
+        if not digest_only:
+            _refuse_too_large(files, runtime.settings.max_upload_bytes)
         member = (
             _member(runtime, as_member)
             if as_member
@@ -509,6 +541,19 @@ def stamp(
             runtime.anchorer.anchor_all()
             progress.update(anchoring, total=1, completed=1)
         _write_receipts(runtime, accepted)
+
+
+def _refuse_too_large(files: list[Path], limit: int) -> None:
+    """Exit 2 naming every file over `limit` bytes (`AUTOLEDGER_MAX_UPLOAD_BYTES`, which the
+    API answers with 413), before any file is stored."""
+    over = [(p, size) for p in files if (size := p.stat().st_size) > limit]
+    for path, size in over:
+        console.print(
+            f"[red]error:[/red] {path}: {size} bytes is larger than the upload limit of {limit}"
+            " bytes (AUTOLEDGER_MAX_UPLOAD_BYTES); nothing was stamped"
+        )
+    if over:
+        raise typer.Exit(2)
 
 
 def _write_receipts(runtime: Runtime, accepted: dict[Path, str]) -> None:
@@ -608,6 +653,7 @@ def verify(
     signature, every file's hash, every receipt), with no service or database, against the
     consortium's trust root (--registry or --trust). Exit 0 verified, 1 a check failed,
     2 unreadable input or usage, 3 unverifiable (no trust root, or no --rpc)."""
+    from notary.errors import NotaryError
     from notary.receipts import verify_receipt
 
     if not file.is_file():
@@ -658,6 +704,7 @@ def _trust_root(
 ) -> TrustRoot | None:
     """The trust root from `--registry`, `--trust`, or the `trust_file` setting; None when
     none is given. Exits `EXIT_UNREADABLE` for a bad address or file, or two that disagree."""
+    from notary.errors import NotaryError
     from notary.trust import TrustRoot
 
     try:
@@ -681,13 +728,13 @@ def _trust_root(
     return pinned
 
 
-def _evidence_item(runtime: Runtime, public_id: str) -> EvidenceItem:
+def _evidence_item(engine: Engine, public_id: str) -> EvidenceItem:
     """The stored evidence item `public_id`; a message and exit 1 when there is none."""
     from sqlmodel import Session, select
 
     from notary.models import EvidenceItem
 
-    with Session(runtime.engine) as session:
+    with Session(engine) as session:
         item = session.exec(select(EvidenceItem).where(EvidenceItem.public_id == public_id)).first()
     if item is None:
         console.print(f"[red]error:[/red] no evidence item {public_id!r}")
@@ -702,9 +749,26 @@ def receipt_(
     env_file: EnvFile = None,
 ) -> None:
     """Print (or write) the signed receipt of an evidence item; exit 3 while it is pending."""
-    with _runtime(env_file) as runtime:
-        item = _evidence_item(runtime, public_id)
-        issued = runtime.issuer.for_item(item)
+    from api.deployed import NotStarted, receipt_issuer
+    from ledger.database import make_engine
+    from notary.issuance import ItemReceipt
+
+    settings = _settings(env_file)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        item = _evidence_item(engine, public_id)
+        try:
+            issuer = receipt_issuer(settings, engine)
+        except NotStarted:
+            # nothing deployed on this database yet: no item can be anchored either
+            issuer = None
+        except (LedgerError, ApiError) as exc:
+            raise _fail(exc) from exc
+        issued = (
+            issuer.for_item(item)
+            if issuer is not None
+            else ItemReceipt(public_id=item.public_id, status=item.status, receipt=None)
+        )
         if issued.receipt is None:
             console.print(f"{public_id} is {issued.status}: no receipt yet")
             raise typer.Exit(3)
@@ -714,6 +778,8 @@ def receipt_(
             console.print(f"{issued.status} receipt written to {output}")
         else:
             typer.echo(text, nl=False)
+    finally:
+        engine.dispose()
 
 
 worker_app = typer.Typer(help="Background workers, each as its own process.")
@@ -885,7 +951,7 @@ def certificate_(
     if (public_id is None) == (case is None):
         console.print("[red]error:[/red] give an evidence item id or --case REF, not both")
         raise typer.Exit(2)
-    with _runtime(env_file) as runtime:
+    with _attached(env_file) as runtime:
         if case is not None:
             from notary.queries import case_evidence
 
@@ -904,7 +970,7 @@ def certificate_(
             )
             return
         assert public_id is not None
-        item = _evidence_item(runtime, public_id)
+        item = _evidence_item(runtime.engine, public_id)
         pdf = certificate_of(runtime, item)
         if pdf is None:
             console.print(f"{public_id} is {item.status}: no certificate until it is anchored")
@@ -991,7 +1057,7 @@ def clearing_claims(
     if state is not None and state not in states:
         console.print(f"[red]error:[/red] --state must be one of {', '.join(states)}")
         raise typer.Exit(2)
-    with _runtime(env_file) as runtime:
+    with _attached(env_file) as runtime:
         member_id = _member(runtime, member).id if member is not None else None
         claims = claims_of(
             runtime, member_id=member_id, states=[states[state]] if state is not None else []
@@ -1020,7 +1086,7 @@ def clearing_report(
     from clearing.reports import report_csv
     from clearing.service import cycle_document, load_cycle
 
-    with _runtime(env_file) as runtime:
+    with _attached(env_file) as runtime:
         found = load_cycle(runtime, cycle)
         if found is None:
             console.print(f"[red]error:[/red] no cycle {cycle}")
@@ -1130,18 +1196,23 @@ def audit_export(
     """Write a signed export bundle of the events, anchored receipts and rule breaches of a
     range of days; a regulator checks it with
     `autoledger verify BUNDLE.zip --rpc URL --registry ADDR`."""
-    from datetime import UTC, date, datetime, time, timedelta
+    from datetime import UTC, datetime, time, timedelta
 
+    from api.inputs import InputError, parse_day
     from oversight.audit import export_bundle
 
     try:
-        first, last = date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError as exc:
+        first, last = parse_day(start), parse_day(end)
+    except InputError as exc:
         console.print(f"[red]error:[/red] --from/--to: {exc}")
         raise typer.Exit(2) from exc
-    if last < first:
-        console.print(f"[red]error:[/red] the range ends ({last}) before it starts ({first})")
-        raise typer.Exit(2)
+    from oversight.audit import AuditError, check_export_range
+
+    try:
+        check_export_range(first, last)
+    except AuditError as exc:
+        console.print(f"[red]error:[/red] --from/--to: {exc}")
+        raise typer.Exit(2) from exc
     with _runtime(env_file) as runtime:
         with console.status("writing the bundle"), output.open("wb") as out:
             summary = export_bundle(

@@ -12,7 +12,8 @@ from api.runtime import Runtime
 from ledger.consortium import Member, Role
 
 DEMO_FUNDING = 100 * 10**18
-"""Wei given to each demo key on a chain that charges gas (anvil's accounts hold 10,000 ETH)."""
+"""Wei given to each demo key on a chain that charges gas, legacy or EIP-1559 (anvil's and
+scripts/consortium-net's dev accounts hold 10,000 ETH)."""
 
 DEMO_MEMBERS: list[tuple[str, tuple[Role, ...]]] = [
     ("Huaxia Auto Finance", (Role.LENDER, Role.AUDITOR)),
@@ -42,15 +43,17 @@ def run_demo(
 ) -> list[DemoMember]:
     """Admit the demo members that are missing, then make one new API key per member.
 
-    Each member gets its own key, held in the service's keyring. The operator is the sole
-    governor (quorum 1) of the embedded consortium, so it proposes and executes each
-    admission. Running it again admits nobody twice and prints new API keys.
+    Each member gets its own key, held in the service's keyring, and on a chain that charges
+    gas (`Fees.charges_gas`: a legacy gas price or an EIP-1559 max fee above 0) is funded by
+    the operator. The operator is the sole governor (quorum 1) of a new consortium, so it
+    proposes and executes each admission; with a higher quorum the proposals wait for votes.
+    Running it again admits nobody twice and prints new API keys.
     """
     if runtime.keyring is None:
         raise RuntimeError("the demo needs a keyring: set AUTOLEDGER_KEYRING_PASSWORD")
     consortium = runtime.consortium
     existing = {m.name: m for m in consortium.members()}
-    charges_gas = runtime.chain.fees().as_tx_fields() != {"gasPrice": 0}
+    charges_gas = runtime.chain.fees().charges_gas
     result: list[DemoMember] = []
     operator = consortium.member(runtime.operator.address)
     result.append(DemoMember(member=operator, token=_token(runtime, operator), created=False))

@@ -14,26 +14,33 @@ from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 
-from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
 from api.database import migrate
+from api.deployed import (
+    NotStarted,
+    operator_account,
+    record_start,
+    recorded_contracts,
+    recorded_source_hash,
+)
 from api.errors import Conflict
+from api.members import MemberCache
 from api.settings import Settings
 from clearing.engine import ClearingEngine
 from clearing.service import on_engine_step
 from ledger.chain import Chain, checksum
-from ledger.compiler import Artifacts, compile_contracts
+from ledger.compiler import Artifacts, cached_artifacts, compile_contracts
 from ledger.consortium import ConsortiumClient, Member, Role
 from ledger.database import make_engine
 from ledger.deployments import Deployed, ensure_deployed
 from ledger.errors import LedgerError
 from ledger.evidence import EvidenceRegistryClient
 from ledger.floorplan import FloorPlanClient, LotAuditClient
+from ledger.heads import ChainHead
 from ledger.indexer import Indexer, WatchedContract, indexed_through
 from ledger.journal import Journal, JournalKeeper
 from ledger.keyring import DEV_WORK_FACTOR, Keyring
-from ledger.keys import dev_account, load_keystore
 from ledger.node import EmbeddedNode, StateFile, find_anvil
 from ledger.plan import deployment_plan
 from ledger.read_models import FloorPlanProjection
@@ -48,9 +55,6 @@ from notary.trust import TrustRoot
 from notary.trust_export import consortium_trust_root
 
 log = logging.getLogger("autoledger")
-
-_MEMBERS_KEPT = 4096
-"""Members `Runtime.member_now` remembers before starting over."""
 
 _BLOCK_TIMES_KEPT = 4096
 """Block timestamps `Runtime.block_time` remembers before starting over (a few KiB)."""
@@ -72,7 +76,6 @@ class Runtime:
     node: EmbeddedNode | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _block_times: dict[int, int] = field(default_factory=dict)
-    _members: dict[int | str, tuple[int, Member]] = field(default_factory=dict)
     _projection: FloorPlanProjection = field(default_factory=FloorPlanProjection)
     _models_checked: bool = False
     _known: tuple[float, int | None] = (float("-inf"), None)
@@ -112,6 +115,7 @@ class Runtime:
                 plan=deployment_plan(operator=operator.address),
                 redeploy=redeploy,
             )
+            record_start(settings, chain_id=chain.chain_id, source_hash=artifacts.source_hash)
         except BaseException:
             if node is not None:
                 _release(node, settings)
@@ -136,13 +140,79 @@ class Runtime:
             journal=journal,
             node=node,
         )
-        if settings.dev_mode:
-            try:
+        try:
+            if settings.dev_mode:
                 _grant_dev_roles(runtime)
-            except BaseException:
-                runtime.close()
-                raise
+            else:
+                _check_operator_roles(runtime)
+        except BaseException:
+            runtime.close()
+            raise
         return runtime
+
+    @classmethod
+    def attach(cls, settings: Settings) -> Runtime:
+        """Reach the chain and database of a started service as they are, for commands that
+        only read: no migration, no compiling, no deployment check, no dev-role grant (those
+        are `start`'s, and cost seconds). The contracts are the deployment recorded for the
+        chain and the ABIs the compiler output `start` recorded with it (`api.deployed`).
+
+        Joins the embedded node another process runs, or starts it (and `close` stops it).
+        Raises `NotStarted` when nothing was deployed on this chain and database yet.
+        """
+        node, url = _embedded_node(settings) if settings.embedded_node else (None, "")
+        url = url or settings.rpc_url or ""
+        try:
+            chain = Chain(url, finality_depth=settings.finality_depth, gas_price=settings.gas_price)
+            engine = make_engine(settings.effective_database_url)
+            source_hash = recorded_source_hash(settings, chain.chain_id)
+            artifacts = cached_artifacts(settings.build_cache, source_hash)
+            if artifacts is None:
+                raise NotStarted(
+                    f"the compiler output of the deployment is gone from {settings.build_cache}:"
+                    " run `autoledger deploy` again"
+                )
+            rows = recorded_contracts(engine, chain.chain_id)
+            if not rows:
+                raise NotStarted(
+                    f"no deployment on chain {chain.chain_id} recorded in the database: run"
+                    " `autoledger deploy` first"
+                )
+            journal = Journal(
+                engine=engine, chain_id=chain.chain_id, durable=_state_file(settings, url)
+            )
+        except BaseException:
+            if node is not None:
+                _release(node, settings)
+            raise
+        errors = ErrorDecoder(artifacts.all_abis())
+        keyring = None
+        if settings.keyring_secret is not None:
+            keyring = Keyring(
+                settings.var_dir / "keys",
+                settings.keyring_secret,
+                work_factor=DEV_WORK_FACTOR if settings.dev_mode else None,
+            )
+        return cls(
+            settings=settings,
+            chain=chain,
+            engine=engine,
+            artifacts=artifacts,
+            errors=errors,
+            operator=Sender(chain, operator_account(settings), errors=errors, journal=journal),
+            contracts={
+                row.name: Deployed(
+                    name=row.name,
+                    address=checksum(row.address),
+                    block_number=row.block_number,
+                    fresh=False,
+                )
+                for row in rows
+            },
+            keyring=keyring,
+            journal=journal,
+            node=node,
+        )
 
     @cached_property
     def registry(self) -> EvidenceRegistryClient:
@@ -272,21 +342,9 @@ class Runtime:
         return block
 
     def member_now(self, key: int | str) -> Member:
-        """Consortium member `key` (id or current address) as of the chain's latest block,
-        read from the chain once per block: one ``eth_blockNumber`` per authenticated request
-        instead of three calls, and a suspension or key rotation counts from its block on.
-        Raises what `ConsortiumClient.member` raises (nothing is remembered then)."""
-        head = self.chain.latest_block()
-        with self._times_lock:
-            known = self._members.get(key)
-        if known is not None and known[0] == head:
-            return known[1]
-        member = self.consortium.member(key)
-        with self._times_lock:
-            if len(self._members) >= _MEMBERS_KEPT:
-                self._members.clear()
-            self._members[key] = (head, member)
-        return member
+        """Consortium member `key` (id or current address) as of the chain's head, read once
+        per block (`members`, the cache authentication uses too)."""
+        return self.members.member(key)
 
     def block_time(self, number: int) -> int:
         """The timestamp of block `number`, each block read once (a live figure, per block)."""
@@ -381,7 +439,7 @@ class Runtime:
             except LedgerError as exc:
                 log.warning("embedded node is down and could not be started: %s", exc)
 
-    @property
+    @cached_property
     def consortium(self) -> ConsortiumClient:
         """The Consortium contract, acting as the operator."""
         return ConsortiumClient(
@@ -389,6 +447,16 @@ class Runtime:
             address=self.contracts["Consortium"].address,
             abi=self.artifacts["Consortium"].abi,
         )
+
+    @cached_property
+    def head(self) -> ChainHead:
+        """The chain's latest block number, read at most every `HEAD_MAX_AGE` seconds."""
+        return ChainHead(self.chain)
+
+    @cached_property
+    def members(self) -> MemberCache:
+        """Members as authentication reads them: once per block."""
+        return MemberCache(self.consortium, self.head)
 
     def sender_for(self, address: str) -> Sender:
         """A sender signing as `address`; raises `Conflict` when this service lacks its key."""
@@ -424,14 +492,6 @@ class Runtime:
         self.close()
 
 
-def operator_account(settings: Settings) -> LocalAccount:
-    """The service's own signing key: the keystore, or anvil's account 0 in dev mode."""
-    if settings.keystore is not None:
-        assert settings.keystore_password is not None
-        return load_keystore(settings.keystore, settings.keystore_password.get_secret_value())
-    return dev_account(0)
-
-
 def _keep_running(run: Callable[..., None], stop: threading.Event, *, interval: float) -> None:
     """Run a worker loop; when it ends on an error, log it and start it again."""
     while not stop.is_set():
@@ -458,6 +518,22 @@ def _grant_dev_roles(runtime: Runtime) -> None:
         proposal = consortium.propose_grant(runtime.operator.address, role)
         consortium.execute(proposal)
         log.info("granted %s to the operator (dev chain)", role)
+
+
+def _check_operator_roles(runtime: Runtime) -> None:
+    """Outside dev mode roles come from governance only: say how, when one is missing."""
+    roles = runtime.consortium.member(runtime.operator.address).roles
+    for role in DEV_OPERATOR_ROLES:
+        if role not in roles:
+            log.warning(
+                "operator %s lacks the %s role, so evidence cannot be anchored; the consortium"
+                " grants it by vote: autoledger consortium propose grant-role --address %s"
+                " --role %s, then vote and execute (docs/network.md)",
+                runtime.operator.address,
+                role.name,
+                runtime.operator.address,
+                role.name,
+            )
 
 
 def _node_file(settings: Settings) -> Path:

@@ -1,17 +1,41 @@
-"""Request and response bodies shared by the routes. Request bodies reject unknown fields."""
+"""Request and response bodies shared by the routes. Request bodies reject unknown fields,
+take numbers and booleans only as JSON numbers and booleans, and no forbidden characters."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated, Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from api.inputs import check_texts
 from ledger.consortium import Member
+from notary.intake import CHANNELS
+
+Channel = Literal["phone", "sms", "app", "email", "visit", "letter", "other"]
+"""How a collection contact happened (`notary.intake.CHANNELS`)."""
+assert set(Channel.__args__) == CHANNELS  # type: ignore[attr-defined]
+
+MediaType = Annotated[str, Field(min_length=1, max_length=100, description="e.g. audio/mpeg")]
+"""A document's media type; 100 characters, as the evidence table stores it."""
 
 
 class RequestBody(BaseModel):
-    """Base of every request body: unknown fields are an error, so a caller cannot slip in
-    `status`, `amount` or `member` fields it does not own."""
+    """Base of every request body.
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    Unknown fields are an error, so a caller cannot slip in `status`, `amount` or `member`
+    fields it does not own. Types are strict: ``{"amount": true}`` is not 1 and ``"100"`` is
+    not 100 (a field that must read text, such as a time or a role, says so with
+    ``Strict(False)``: see `api.inputs.Moment`). No string anywhere in a body, dict keys
+    included, may hold a NUL or another forbidden character (`api.inputs.check_text`).
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _allowed_characters(cls, value: Any) -> Any:
+        check_texts(value)
+        return value
 
 
 class MemberOut(BaseModel):

@@ -40,6 +40,7 @@ from ledger.financing import BPS
 from ledger.floorplan import BATCH_SIZE, Line, Vehicle, VehicleStatus
 from ledger.inventory import Runtime as FinancingRuntime
 from ledger.inventory import chain_now, floor_plan_index, hex32
+from ledger.logs import iter_events
 from ledger.settlement import (
     Claim,
     ClaimKind,
@@ -263,13 +264,16 @@ def file_claim(
 def claim_filed_at(runtime: Runtime, claim_id: int) -> int:
     """Block time at which claim `claim_id` was filed (from its ``ClaimFiled`` log)."""
     clearing = runtime.clearing_client
-    logs = clearing.contract.events.ClaimFiled().get_logs(
-        from_block=runtime.contracts["Clearing"].block_number,
+    logs = iter_events(
+        runtime.chain,
+        clearing.contract.events.ClaimFiled(),
         argument_filters={"claimId": claim_id},
+        from_block=runtime.contracts["Clearing"].block_number,
     )
-    if not logs:
+    first = next(logs, None)
+    if first is None:
         raise Conflict(f"claim {claim_id} has no ClaimFiled log on this node")
-    block = runtime.chain.rpc(runtime.chain.w3.eth.get_block, logs[0]["blockNumber"])
+    block = runtime.chain.rpc(runtime.chain.w3.eth.get_block, first["blockNumber"])
     return int(block["timestamp"])
 
 

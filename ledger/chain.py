@@ -10,11 +10,13 @@ from typing import Any, NewType, TypeAlias, TypeVar
 from eth_typing import ChecksumAddress
 from hexbytes import HexBytes
 from requests.exceptions import RequestException
-from web3 import HTTPProvider, Web3
+from web3 import Web3
 from web3.exceptions import TransactionNotFound, Web3Exception
-from web3.types import TxReceipt
+from web3.middleware import ExtraDataToPOAMiddleware
+from web3.types import RPCEndpoint, TxReceipt
 
 from ledger.errors import ChainUnavailable, TransactionDropped, TransactionTimeout
+from ledger.provider import FailoverProvider, split_urls
 
 TxHash = NewType("TxHash", str)
 """0x-prefixed hex hash of a transaction."""
@@ -36,6 +38,11 @@ class Fees:
     max_fee_per_gas: int | None = None
     max_priority_fee_per_gas: int | None = None
 
+    @property
+    def charges_gas(self) -> bool:
+        """Whether a transaction at these fees costs its sender anything (funding needed)."""
+        return bool(self.gas_price or self.max_fee_per_gas)
+
     def as_tx_fields(self) -> dict[str, int]:
         """The fields to merge into a transaction dict."""
         if self.gas_price is not None:
@@ -48,10 +55,15 @@ class Fees:
 
 
 class Chain:
-    """One chain node reached by `url`.
+    """One chain reached through the node(s) at `url`.
 
-    `finality_depth` is how many blocks must follow a transaction's block before it counts as
-    final (0 for QBFT's instant finality). `gas_price`, when set, forces legacy transactions
+    `url` is one JSON-RPC URL, or several separated by commas: the first is used until it
+    stops answering, then the next (`ledger.provider.FailoverProvider`); `url_in_use` says
+    which. Proof-of-authority headers (Clique, IBFT, QBFT carry more than 32 bytes of
+    extraData) are accepted through web3's `ExtraDataToPOAMiddleware`.
+
+    `finality_depth` is how many blocks must follow a transaction's block before it counts
+    as final (0 for QBFT's instant finality). `gas_price`, when set, forces legacy transactions
     at that price (0 on most consortium chains); otherwise the chain's own fee market decides.
     """
 
@@ -67,11 +79,24 @@ class Chain:
         if finality_depth < 0:
             raise ValueError(f"finality_depth must be >= 0, got {finality_depth}")
         self.url = url
+        self.urls = split_urls(url)
         self.finality_depth = finality_depth
         self.gas_price = gas_price
         self.poll_interval = poll_interval
-        self.w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": request_timeout}))
+        self.provider = FailoverProvider(self.urls, request_timeout=request_timeout)
+        self.w3 = Web3(self.provider)
+        # PoA headers carry signer data in extraData (97 bytes on Clique): without this
+        # middleware web3 refuses every block of such a chain (ExtraDataLengthError).
+        self.w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
         self._chain_id: int | None = None
+        self.seen_block = -1
+        """The newest block number this process has seen (a head read, a mined receipt): a
+        per-block cache is stale once this passes the block it was filled at."""
+
+    @property
+    def url_in_use(self) -> str:
+        """The node URL requests go to now (the first of `urls` until it failed)."""
+        return str(self.provider.endpoint_uri)
 
     @property
     def chain_id(self) -> int:
@@ -82,7 +107,9 @@ class Chain:
 
     def latest_block(self) -> int:
         """Number of the newest block."""
-        return int(self.rpc(lambda: self.w3.eth.block_number))
+        number = int(self.rpc(lambda: self.w3.eth.block_number))
+        self.seen_block = max(self.seen_block, number)
+        return number
 
     def final_block(self) -> int:
         """Number of the newest block deep enough to be final under `finality_depth`."""
@@ -101,11 +128,29 @@ class Chain:
         base_fee = block.get("baseFeePerGas")
         if base_fee is None:
             return Fees(gas_price=int(self.rpc(lambda: self.w3.eth.gas_price)))
-        try:
-            tip = int(self.w3.eth.max_priority_fee)
-        except (Web3Exception, ValueError):
-            tip = 0
+        tip = self.priority_fee()
         return Fees(max_fee_per_gas=2 * int(base_fee) + tip, max_priority_fee_per_gas=tip)
+
+    def priority_fee(self) -> int:
+        """The tip for an EIP-1559 transaction: the node's `eth_maxPriorityFeePerGas`, else
+        the median tip of the last blocks (`eth_feeHistory`), else 0.
+
+        Asked directly rather than through `w3.eth.max_priority_fee`, which warns on every
+        call to a node without that (non-standard) method; on a consortium chain a missing
+        fee market is normal, not something to warn about.
+        """
+        answer = self.rpc(
+            self.w3.provider.make_request, RPCEndpoint("eth_maxPriorityFeePerGas"), []
+        )
+        result = answer.get("result")
+        if isinstance(result, str):
+            return int(result, 16)
+        try:
+            history = self.rpc(self.w3.eth.fee_history, 5, "latest", [50.0])
+        except (Web3Exception, ValueError):
+            return 0
+        tips = sorted(int(reward[0]) for reward in history.get("reward", []) if reward)
+        return tips[len(tips) // 2] if tips else 0
 
     def wait_for_receipt(self, tx_hash: TxHash, *, timeout: float = RECEIPT_TIMEOUT) -> TxReceipt:
         """Wait until `tx_hash` is mined and `finality_depth` blocks deep; return its receipt.
@@ -120,6 +165,7 @@ class Chain:
             receipt = self.receipt(tx_hash)
             if receipt is not None:
                 seen_mined = True
+                self.seen_block = max(self.seen_block, int(receipt["blockNumber"]))
                 if self.finality_depth == 0:
                     return receipt
                 if self.latest_block() >= receipt["blockNumber"] + self.finality_depth:
@@ -142,7 +188,7 @@ class Chain:
 
     def rpc(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Call `method(*args, **kwargs)` (a web3 request), turning connection failures into
-        `ChainUnavailable`."""
+        `ChainUnavailable` once the provider's retries and fail-overs are used up."""
         try:
             return method(*args, **kwargs)
         except (RequestException, ConnectionError) as exc:

@@ -270,6 +270,16 @@ def _format_problem(error: Mapping[str, Any], files: Mapping[str, Path]) -> str:
     return f"{shown}:{line}: {kind}: {message}"
 
 
+def cached_artifacts(cache_dir: Path, source_hash: str) -> Artifacts | None:
+    """The output of an earlier `compile_contracts` of sources hashing to `source_hash`, read
+    from `cache_dir` without running the compiler; None when it is not there."""
+    cached = cache_dir / f"artifacts-{source_hash[:16]}.json"
+    if not cached.is_file():
+        return None
+    found = _artifacts_from_json(json.loads(cached.read_text()))
+    return found if found.source_hash == source_hash else None
+
+
 def _artifacts_from_json(document: Mapping[str, Any]) -> Artifacts:
     contracts = {
         name: ContractArtifact(

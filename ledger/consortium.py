@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import IntEnum
 from typing import Any, NewType
 
-from eth_utils.crypto import keccak
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import ContractLogicError
@@ -17,6 +16,10 @@ from web3.types import BlockIdentifier
 from ledger.chain import Address, checksum
 from ledger.compiler import Artifacts
 from ledger.errors import TransactionError
+from ledger.membership import DEFAULT_LIFETIME as DEFAULT_LIFETIME
+from ledger.membership import MAX_LIFETIME as MAX_LIFETIME
+from ledger.membership import Role as Role
+from ledger.membership import RoleLike as RoleLike
 from ledger.transactions import Sender, Sent
 
 MemberId = NewType("MemberId", int)
@@ -25,48 +28,9 @@ MemberId = NewType("MemberId", int)
 ProposalId = NewType("ProposalId", int)
 """Id of a governance proposal (1, 2, 3, ...)."""
 
-DEFAULT_LIFETIME = 7 * 24 * 3600
-"""Seconds a proposal stays open by default: a working week for governors in separate
-organisations to review and vote, well inside the contract's 30-day maximum."""
-
-MAX_LIFETIME = 30 * 24 * 3600
-"""The contract's `MAX_PROPOSAL_LIFETIME`: longer lifetimes revert `ConsortiumInvalidLifetime`."""
-
 ZERO_ADDRESS = checksum("0x" + "00" * 20)
 """Placeholder the contract expects for address parameters a proposal kind does not use."""
 _ZERO_BYTES32 = bytes(32)
-
-
-class Role(StrEnum):
-    """A consortium role, in the contract's `knownRoles()` order."""
-
-    LENDER = "LENDER"
-    DEALER = "DEALER"
-    COLLECTOR = "COLLECTOR"
-    LEGAL = "LEGAL"
-    REGULATOR = "REGULATOR"
-    NOTARY = "NOTARY"
-    AUDITOR = "AUDITOR"
-    SETTLEMENT_BANK = "SETTLEMENT_BANK"
-    OPERATOR = "OPERATOR"
-    GOVERNOR = "GOVERNOR"
-
-    @property
-    def id(self) -> bytes:
-        """The on-chain role identifier: keccak256 of the name."""
-        return keccak(text=self.value)
-
-    @classmethod
-    def from_id(cls, role_id: bytes) -> Role:
-        """The role whose identifier is `role_id`; raises `ValueError` for an unknown one."""
-        for role in cls:
-            if role.id == bytes(role_id):
-                return role
-        raise ValueError(f"unknown consortium role id 0x{bytes(role_id).hex()}")
-
-
-RoleLike = Role | bytes
-"""A `Role`, or a raw 32-byte role identifier (sent as is, e.g. to probe unknown roles)."""
 
 
 class MemberStatus(IntEnum):

@@ -16,6 +16,7 @@ from web3.types import BlockIdentifier
 from ledger.chain import Address, checksum
 from ledger.compiler import Artifacts
 from ledger.consortium import MemberId
+from ledger.logs import iter_events
 from ledger.transactions import Sender, Sent
 
 _MEMBER_ID_OF = [
@@ -240,10 +241,13 @@ class EvidenceRegistryClient:
 
     def find_batch(self, root: bytes, *, from_block: int) -> BatchAnchor | None:
         """The first `BatchAnchored` event of `root` in a block from `from_block` on, or None."""
-        logs = self.contract.events.BatchAnchored().get_logs(
-            from_block=from_block, argument_filters={"root": _hash32(root, "root")}
-        )
-        return _batch_anchor(logs[0]) if logs else None
+        event = self.contract.events.BatchAnchored()
+        filters = {"root": _hash32(root, "root")}
+        for log in iter_events(
+            self.sender.chain, event, argument_filters=filters, from_block=from_block
+        ):
+            return _batch_anchor(log)
+        return None
 
     def next_sequence(self, address: str) -> int:
         """The batch number `anchor_batch` expects next from `address` (1 before its first).

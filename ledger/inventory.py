@@ -624,6 +624,16 @@ class ImportReport:
         return sum(amount for _, amount in self.advanced)
 
 
+MAX_IMPORT_ROWS = 10_000
+"""Most vehicle rows one import file holds: a large dealer group's whole stock, 100
+transactions of `MAX_BATCH`. A longer file is refused before any row is checked or sent;
+split it."""
+
+MAX_IMPORT_BYTES = 4 << 20
+"""Largest import file read: 10,000 rows of VIN, certificate, engine number, value and
+registration are about 1 MB; four times that leaves room for wide cells, not for a wrong file."""
+
+
 def read_inventory(path: Path) -> tuple[list[ImportRow], list[Rejection]]:
     """The rows of inventory file `path` ready to advance, and those rejected already.
 
@@ -631,8 +641,18 @@ def read_inventory(path: Path) -> tuple[list[ImportRow], list[Rejection]]:
     smallest currency unit from 1 to `MAX_AMOUNT`; the VIN is valid (`normalize_vin`); the
     certificate and engine numbers are not empty; the registration fits 32 bytes; no VIN,
     certificate or engine number repeats an earlier row's (the earlier row is kept). Raises
-    `InventoryFileError` when the file cannot be read or its header lacks a required column.
+    `InventoryFileError` when the file cannot be read, is larger than `MAX_IMPORT_BYTES`,
+    holds more than `MAX_IMPORT_ROWS` rows, or its header lacks a required column.
     """
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InventoryFileError(f"cannot read {path}: {exc}") from exc
+    if size > MAX_IMPORT_BYTES:
+        raise InventoryFileError(
+            f"{path}: {size} bytes; an import file holds at most {MAX_IMPORT_BYTES} bytes"
+            f" ({MAX_IMPORT_ROWS} rows): split it"
+        )
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
@@ -643,7 +663,15 @@ def read_inventory(path: Path) -> tuple[list[ImportRow], list[Rejection]]:
                     f"{path}: missing column(s) {', '.join(missing)}; the header must name"
                     f" {', '.join(CSV_COLUMNS)} (and optionally {', '.join(CSV_OPTIONAL_COLUMNS)})"
                 )
-            records = [(reader.line_num, fields) for fields in reader]
+            records = []
+            for fields in reader:
+                if any(f.strip() for f in fields):
+                    records.append((reader.line_num, fields))
+                if len(records) > MAX_IMPORT_ROWS:
+                    raise InventoryFileError(
+                        f"{path}: more than {MAX_IMPORT_ROWS} rows; an import holds at most"
+                        f" {MAX_IMPORT_ROWS}: split the file"
+                    )
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InventoryFileError(f"cannot read {path}: {exc}") from exc
     ready: list[ImportRow] = []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from web3._utils.events import construct_event_topic_set
+from web3.contract.contract import ContractEvent
 from web3.exceptions import Web3RPCError
-from web3.types import FilterParams, LogReceipt
+from web3.types import EventData, FilterParams, LogReceipt
 
 from ledger.chain import Chain
 
@@ -51,3 +53,30 @@ def iter_logs(
             continue
         yield from logs
         start = end + 1
+
+
+def iter_events(
+    chain: Chain,
+    event: ContractEvent,
+    *,
+    argument_filters: Mapping[str, Any] | None = None,
+    from_block: int = 0,
+    to_block: int | None = None,
+    chunk: int = DEFAULT_CHUNK,
+) -> Iterator[EventData]:
+    """Yield the decoded `event` logs of its contract from `from_block` to `to_block`.
+
+    `argument_filters` selects on indexed arguments by name (as web3's `get_logs` does), but
+    the range is read in chunks through `iter_logs`: web3's own `get_logs` asks for the whole
+    range at once, which Besu and hosted nodes refuse beyond their log-range cap.
+    """
+    topics = construct_event_topic_set(event.abi, chain.w3.codec, dict(argument_filters or {}))
+    for log in iter_logs(
+        chain,
+        address=event.address,
+        topics=topics,
+        from_block=from_block,
+        to_block=to_block,
+        chunk=chunk,
+    ):
+        yield event.process_log(log)

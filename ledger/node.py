@@ -205,8 +205,6 @@ class EmbeddedNode:
             str(self.chain_id),
             *self.extra_args,
         ]
-        if self.block_time:
-            command += ["--block-time", str(self.block_time)]
         if self.state_file is not None:
             self.state_file.parent.mkdir(parents=True, exist_ok=True)
             if self.state_file.is_file():
@@ -228,12 +226,34 @@ class EmbeddedNode:
                 self._process = None
                 raise NodeError(f"anvil exited with code {code} at start: {self._tail()}")
             if _answers(self.url):
+                self._start_clock()
                 return self.url
             time.sleep(0.05)
         self.stop()
         raise NodeError(
             f"anvil did not answer on {self.url} within {START_TIMEOUT}s: {self._tail()}"
         )
+
+    def _start_clock(self) -> None:
+        """Keep block time monotonic, make a fresh block, then start interval mining.
+
+        A node loaded from a state stamps its next blocks with the wall clock, even when the
+        loaded chain's time had been moved ahead (`evm_increaseTime`, tests and the fault
+        trial): time would run backwards, and claims final by the old clock would not be.
+        So the clock is moved to one second past the last block first; and interval mining
+        starts only then, so no block is made with the old clock.
+        """
+        block = _rpc(self.url, "eth_getBlockByNumber", ["latest", False])
+        ahead = int(block["timestamp"], 16) - int(time.time()) + 1
+        if ahead > 0:
+            _rpc(self.url, "evm_increaseTime", [ahead])
+        if int(block["number"], 16) > 0:
+            # A loaded block's hash is not visible to BLOCKHASH in the reloaded EVM, so a
+            # transaction citing the newest block (the anchoring's recent block) would revert
+            # until some other transaction made a block: make one now.
+            _rpc(self.url, "evm_mine", [])
+        if self.block_time:
+            _rpc(self.url, "evm_setIntervalMining", [self.block_time])
 
     @property
     def state(self) -> StateFile | None:

@@ -38,22 +38,32 @@ class ErrorDecoder:
     """Knows the custom errors of a set of ABIs and decodes revert data against them."""
 
     def __init__(self, abis: Iterable[list[dict[str, Any]]] = ()) -> None:
-        self._errors: dict[bytes, tuple[str, list[str], list[str]]] = {
+        self._known: dict[bytes, tuple[str, list[str], list[str]]] = {
             bytes.fromhex("08c379a0"): ("Error", ["string"], ["message"]),
             bytes.fromhex("4e487b71"): ("Panic", ["uint256"], ["code"]),
         }
-        for abi in abis:
-            self.add(abi)
+        # Selectors are hashed on the first decode: a process that never sees a revert (a
+        # command that only reads) does not pay a keccak per error of every contract.
+        self._unread: list[list[dict[str, Any]]] = list(abis)
+
+    @property
+    def _errors(self) -> dict[bytes, tuple[str, list[str], list[str]]]:
+        while self._unread:
+            self._learn(self._unread.pop())
+        return self._known
 
     def add(self, abi: list[dict[str, Any]]) -> None:
         """Learn the custom errors declared in `abi`."""
+        self._unread.append(abi)
+
+    def _learn(self, abi: list[dict[str, Any]]) -> None:
         for item in abi:
             if item.get("type") != "error":
                 continue
             types = [_type_of(p) for p in item.get("inputs", [])]
             names = [p.get("name") or f"arg{i}" for i, p in enumerate(item.get("inputs", []))]
             selector = function_signature_to_4byte_selector(f"{item['name']}({','.join(types)})")
-            self._errors[selector] = (item["name"], types, names)
+            self._known[selector] = (item["name"], types, names)
 
     def decode(self, data: bytes | str | None) -> tuple[str, dict[str, Any]]:
         """Name and arguments of the error in revert `data`.

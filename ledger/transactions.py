@@ -226,7 +226,9 @@ class Sender:
             text = str(exc).lower()
             if "already known" in text or "already imported" in text:
                 return signed.tx_hash
-            if "nonce" in text:
+            # A node with the key's other transaction still pending says "replacement
+            # transaction underpriced" (geth) rather than naming the nonce: the same clash.
+            if "nonce" in text or "replacement transaction underpriced" in text:
                 self.nonces.resync()
                 raise NonceConsumed(f"nonce {signed.nonce} of {self.address}: {exc}") from exc
             self.nonces.resync()  # this nonce stays unused: let the next one take it
@@ -259,6 +261,11 @@ class Sender:
         except ContractLogicError as exc:
             return self.errors.reverted(
                 exc.data if isinstance(exc.data, str) else None, tx_hash=tx_hash
+            )
+        except Web3RPCError as exc:  # the node no longer has that state (pruned, reloaded)
+            return TransactionError(
+                f"transaction {tx_hash} reverted in block {block}; the state before that block"
+                f" is not available to replay it: {exc}"
             )
         gas_limit = int(tx["gas"])
         if receipt["gasUsed"] >= gas_limit:

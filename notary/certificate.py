@@ -40,6 +40,7 @@ from reportlab.platypus import (
 
 from ledger.consortium import ConsortiumClient
 from ledger.errors import LedgerError, NotFound, Unprocessable
+from notary.file_names import safe_file_name
 from notary.issuance import ReceiptIssuer
 from notary.models import EvidenceItem, ItemStatus
 from notary.receipts import Receipt
@@ -122,7 +123,8 @@ def facts_of(
         public_id=item.public_id,
         status=issued.status,
         receipt=issued.receipt,
-        file_name=item.file_name,
+        # rows stored before names were normalized are made safe here
+        file_name=safe_file_name(item.file_name),
         submitter_name=submitter_name,
         contact_time=item.contact_time,
         channel=item.channel,
@@ -173,18 +175,26 @@ def case_certificate_of(
     """
     if not items:
         raise CaseNotFound("no evidence of that case that you may see")
+    # The limits are checked on the items' stored status, before any receipt is signed or
+    # page laid out: a case too large is refused at the cost of one query.
+    anchoring = [item for item in items if item.status != ItemStatus.PENDING]
+    if not anchoring:
+        raise CaseNotAnchored(
+            f"none of the case's {len(items)} evidence item(s) is anchored yet: no certificate"
+            " until one is"
+        )
+    if len(anchoring) > MAX_CASE_ITEMS:
+        raise CaseTooLarge(
+            f"the case has {len(anchoring)} anchored items; one certificate holds at most"
+            f" {MAX_CASE_ITEMS}: get the items' own certificates"
+        )
     issued_at = datetime.now(UTC)
-    found = [facts_of(runtime, item, issued_at=issued_at) for item in items]
+    found = [facts_of(runtime, item, issued_at=issued_at) for item in anchoring]
     anchored = tuple(f for f in found if f is not None)
     if not anchored:
         raise CaseNotAnchored(
             f"none of the case's {len(items)} evidence item(s) is anchored yet: no certificate"
             " until one is"
-        )
-    if len(anchored) > MAX_CASE_ITEMS:
-        raise CaseTooLarge(
-            f"the case has {len(anchored)} anchored items; one certificate holds at most"
-            f" {MAX_CASE_ITEMS}: get the items' own certificates"
         )
     return render_case_certificate(
         CaseCertificateFacts(

@@ -5,20 +5,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from sqlalchemy import Engine, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from ledger.models import utcnow
 from notary.blobs import BlobStore
 from notary.digests import Sha256Digest, parse_digest
 from notary.errors import NotaryError
+from notary.file_names import escaped_file_name, safe_file_name
+from notary.groupcommit import DEFAULT_WINDOW, GroupCommit
 from notary.merkle import leaf_hash
 from notary.models import EvidenceItem, ItemStatus
 from notary.records import (
@@ -36,6 +38,11 @@ _TABLE = EvidenceItem.__table__  # type: ignore[attr-defined]
 
 CHANNELS = frozenset({"phone", "sms", "app", "email", "visit", "letter", "other"})
 """How a collection contact happened."""
+
+
+MAX_GROUP_ROWS = 5000
+"""Most rows in one group commit: five bulk requests of 1,000, and few enough that the
+group's look-up of known fingerprints stays within SQLite's bound-parameter limit."""
 
 
 class SubmissionError(NotaryError):
@@ -69,6 +76,7 @@ class Submission:
     metadata: Mapping[str, str] = field(default_factory=dict)
     idempotency_key: str | None = None
     file_name: str | None = None
+    """As the submitter gave it: the intake stores its safe form (`notary.file_names`)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,10 +97,21 @@ class Intake:
     case commitments (see `case_salt_from`).
     """
 
-    def __init__(self, *, engine: Engine, blobs: BlobStore, case_salt: bytes) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        blobs: BlobStore,
+        case_salt: bytes,
+        group_window: float = DEFAULT_WINDOW,
+    ) -> None:
         self.engine = engine
         self.blobs = blobs
         self.case_salt = case_salt
+        self.group: GroupCommit[_Payload, list[Accepted]] = GroupCommit(
+            self._flush, window=group_window, max_weight=MAX_GROUP_ROWS
+        )
+        """Concurrent submissions are committed together (see `notary.groupcommit`)."""
 
     def submit_file(
         self, submitter: Submitter, source: BinaryIO | Path, submission: Submission
@@ -111,11 +130,7 @@ class Intake:
         known = self._by_idempotency_key(submitter, submission.idempotency_key)
         if known is not None:
             return known
-        try:
-            parsed = parse_digest(digest)
-        except NotaryError as exc:
-            raise SubmissionError(f"document_digest: {exc}") from exc
-        return self._accept(submitter, submission, parsed, size, stored=False)
+        return self._accept(submitter, submission, _parsed(digest), size, stored=False)
 
     def case_commitment(self, case_reference: str) -> str:
         """The commitment this service makes to `case_reference` (for search by case)."""
@@ -135,17 +150,57 @@ class Intake:
         ]
         return self._accept_many(submitter, entries)
 
+    def submit_each(
+        self, submitter: Submitter, digests: Sequence[tuple[str, int | None, Submission]]
+    ) -> list[Accepted | SubmissionError]:
+        """Queue many digest-only submissions in one transaction, each judged alone: a bad
+        one is refused (its place in the answer holds its `SubmissionError`), the others are
+        queued."""
+        entries: list[_Entry | SubmissionError] = []
+        for digest, size, submission in digests:
+            try:
+                entries.append(_Entry(submission, _parsed(digest), size, stored=False))
+            except SubmissionError as exc:
+                entries.append(exc)
+        return self._accept_each(submitter, entries)
+
+    def submit_files_each(
+        self, submitter: Submitter, files: Sequence[tuple[BinaryIO | Path, Submission]]
+    ) -> list[Accepted | SubmissionError]:
+        """Store many documents and queue them in one transaction, each judged alone (as
+        `submit_each`)."""
+        stored = self.blobs.put_many([source for source, _ in files])
+        return self._accept_each(
+            submitter,
+            [
+                _Entry(submission, blob.digest, blob.size, stored=True)
+                for (_, submission), blob in zip(files, stored, strict=True)
+            ],
+        )
+
+    def _accept_each(
+        self, submitter: Submitter, entries: Sequence[_Entry | SubmissionError]
+    ) -> list[Accepted | SubmissionError]:
+        judged: list[dict[str, Any] | SubmissionError] = []
+        for entry in entries:
+            try:
+                judged.append(
+                    entry if isinstance(entry, SubmissionError) else self._row(submitter, entry)
+                )
+            except SubmissionError as exc:
+                judged.append(exc)
+        rows = [row for row in judged if not isinstance(row, SubmissionError)]
+        accepted = iter(self.group.submit((submitter, rows), weight=len(rows)) if rows else [])
+        return [row if isinstance(row, SubmissionError) else next(accepted) for row in judged]
+
     def submit_digests(
         self, submitter: Submitter, digests: Sequence[tuple[str, int | None, Submission]]
     ) -> list[Accepted]:
         """Queue many digest-only submissions in one database transaction."""
-        entries = []
-        for digest, size, submission in digests:
-            try:
-                parsed = parse_digest(digest)
-            except NotaryError as exc:
-                raise SubmissionError(f"document_digest: {exc}") from exc
-            entries.append(_Entry(submission, parsed, size, stored=False))
+        entries = [
+            _Entry(submission, _parsed(digest), size, stored=False)
+            for digest, size, submission in digests
+        ]
         return self._accept_many(submitter, entries)
 
     def _accept(
@@ -162,25 +217,34 @@ class Intake:
 
     def _accept_many(self, submitter: Submitter, entries: Sequence[_Entry]) -> list[Accepted]:
         rows = [self._row(submitter, entry) for entry in entries]
+        return self.group.submit((submitter, rows), weight=len(rows))
+
+    def _flush(self, payloads: Sequence[_Payload]) -> list[list[Accepted] | BaseException]:
+        """Store the rows of a group of concurrent submissions in one transaction.
+
+        When that transaction fails (a concurrent twin won a race, a bad row), each payload is
+        stored again on its own, so one payload's error is only its own.
+        """
+        if len(payloads) == 1:
+            return [_caught(self._store, payloads[0])]
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                answers, new = self._answers(session, payloads)
+                if new:
+                    session.connection().execute(insert(_TABLE), new)
+                session.commit()
+        except SQLAlchemyError:
+            return [_caught(self._store, payload) for payload in payloads]
+        return list(answers)
+
+    def _store(self, payload: _Payload) -> list[Accepted]:
+        """Store one submitter's rows in their own transaction (a group's fallback)."""
+        submitter, rows = payload
         with Session(self.engine, expire_on_commit=False) as session:
-            prior = self._known(session, submitter, rows)
-            answers: list[Accepted] = []
-            new: dict[str, dict[str, Any]] = {}
-            for row in rows:
-                known = prior.get(("key", row["idempotency_key"] or "")) or prior.get(
-                    ("fingerprint", row["fingerprint"])
-                )
-                if known is not None:
-                    answers.append(_accepted(known, created=False))
-                    continue
-                twin = new.get(row["fingerprint"])
-                if twin is None:
-                    new[row["fingerprint"]] = twin = row
-                answers.append(_answer(twin, created=twin is row))
+            (answers,), new = self._answers(session, [payload])
             try:
                 if new:
-                    # Core bulk insert: building ORM objects costs more than the insert.
-                    session.connection().execute(insert(_TABLE), list(new.values()))
+                    session.connection().execute(insert(_TABLE), new)
                 session.commit()
             except IntegrityError:
                 # A concurrent twin won a race: answer each from what is stored now.
@@ -195,6 +259,44 @@ class Intake:
                     for row in rows
                 ]
         return answers
+
+    def _answers(
+        self, session: Session, payloads: Sequence[_Payload]
+    ) -> tuple[list[list[Accepted]], list[dict[str, Any]]]:
+        """Each payload's answers, and the rows to insert: a submission already stored (same
+        idempotency key or fingerprint) or made twice in the group is answered with the first."""
+        rows_of: dict[int, list[Mapping[str, Any]]] = {}
+        submitters: dict[int, Submitter] = {}
+        for submitter, rows in payloads:
+            submitters[submitter.member_id] = submitter
+            rows_of.setdefault(submitter.member_id, []).extend(rows)
+        prior = {
+            member_id: self._known(session, submitters[member_id], rows)
+            for member_id, rows in rows_of.items()
+        }
+        new: dict[tuple[int, str], dict[str, Any]] = {}
+        keyed: dict[tuple[int, str], dict[str, Any]] = {}
+        answers: list[list[Accepted]] = []
+        for submitter, rows in payloads:
+            mine = prior[submitter.member_id]
+            answered: list[Accepted] = []
+            for row in rows:
+                key = row["idempotency_key"]
+                known = mine.get(("key", key or "")) or mine.get(
+                    ("fingerprint", row["fingerprint"])
+                )
+                if known is not None:
+                    answered.append(_accepted(known, created=False))
+                    continue
+                twin = keyed.get((submitter.member_id, key)) if key else None
+                if twin is None:
+                    twin = new.setdefault((submitter.member_id, row["fingerprint"]), row)
+                if key and twin is row:
+                    keyed[(submitter.member_id, key)] = row
+                answered.append(_answer(twin, created=twin is row))
+            answers.append(answered)
+        # Core bulk insert: building ORM objects costs more than the insert.
+        return answers, list(new.values())
 
     @staticmethod
     def _known(
@@ -221,6 +323,7 @@ class Intake:
         submission = entry.submission
         record = self._record(submitter, submission, entry.digest, entry.size)
         record_bytes = canonical_bytes(record)
+        file_name = safe_file_name(submission.file_name)
         return {
             "public_id": "ev_" + secrets.token_hex(12),
             "submitter_id": submitter.member_id,
@@ -238,7 +341,12 @@ class Intake:
             "device_seq": submission.device_seq,
             "media_type": record.media_type,
             "size": entry.size,
-            "file_name": submission.file_name,
+            "file_name": file_name,
+            "file_name_as_sent": (
+                escaped_file_name(submission.file_name)
+                if file_name != submission.file_name
+                else None
+            ),
             "stored": entry.stored,
             "status": ItemStatus.PENDING.value,
             "batch_id": None,
@@ -312,6 +420,27 @@ class _Entry:
     digest: str
     size: int | None
     stored: bool
+
+
+_Payload = tuple[Submitter, list[dict[str, Any]]]
+"""What one caller hands the group commit: who submits, and the rows of its submissions."""
+
+
+def _caught(
+    store: Callable[[_Payload], list[Accepted]], payload: _Payload
+) -> list[Accepted] | BaseException:
+    """`store(payload)`, or the error it raised (so it fails that payload alone)."""
+    try:
+        return store(payload)
+    except Exception as exc:
+        return exc
+
+
+def _parsed(digest: str) -> Sha256Digest:
+    try:
+        return parse_digest(digest)
+    except NotaryError as exc:
+        raise SubmissionError(f"document_digest: {exc}") from exc
 
 
 def case_salt_from(master_key: bytes) -> bytes:

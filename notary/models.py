@@ -54,7 +54,12 @@ class EvidenceItem(SQLModel, table=True):
     device_seq: int | None = Field(default=None, sa_type=BigInteger)
     media_type: str = Field(max_length=100)
     size: int | None = Field(default=None, sa_type=BigInteger)
-    file_name: str | None = Field(default=None, max_length=300)
+    file_name: str | None = Field(
+        default=None, max_length=300, description="safe form (`notary.file_names`)"
+    )
+    file_name_as_sent: str | None = Field(
+        default=None, max_length=1000, description="the name as sent, escaped, when it differs"
+    )
     stored: bool = Field(default=False, description="the encrypted file is in the blob store")
     status: str = Field(default=ItemStatus.PENDING, max_length=10, index=True)
     batch_id: int | None = Field(default=None, foreign_key="anchor_batch.id", index=True)

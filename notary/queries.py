@@ -73,15 +73,19 @@ def search_evidence(
     *,
     offset: int = 0,
     limit: int = 50,
+    before_id: int | None = None,
 ) -> tuple[list[EvidenceItem], int]:
     """The items `principal` may see that match `filters`, newest first: one page of them
-    (`offset`, `limit`) and the total count."""
+    (`limit` after skipping `offset`, or, by cursor, the `limit` next older than item id
+    `before_id`) and the total count of matches."""
     query = _query(intake, principal, filters)
     with Session(engine) as session:
         total = session.exec(select(func.count()).select_from(query.subquery())).one()
-        rows = session.exec(
-            query.order_by(col(EvidenceItem.id).desc()).offset(offset).limit(limit)
-        ).all()
+        if before_id is not None:
+            query = query.where(col(EvidenceItem.id) < before_id)
+        else:
+            query = query.offset(offset)
+        rows = session.exec(query.order_by(col(EvidenceItem.id).desc()).limit(limit)).all()
     return list(rows), total
 
 

@@ -922,14 +922,31 @@ SPOOL_IN_MEMORY = 16 << 20
 file: most bundles of a few days fit, a year's does not have to."""
 
 
+MAX_EXPORT_DAYS = 366
+"""Most days one export bundle covers: a year, the period of a regulator's annual review. A
+longer range is refused before anything is read; export it a year at a time."""
+
+
+def check_export_range(first: date, last: date) -> None:
+    """Refuse a range of days an export does not cover, before any work: raises `AuditError`
+    when `last` is before `first` or the range is longer than `MAX_EXPORT_DAYS`."""
+    if last < first:
+        raise AuditError(f"the range ends ({last}) before it starts ({first})")
+    days = (last - first).days + 1
+    if days > MAX_EXPORT_DAYS:
+        raise AuditError(
+            f"the range covers {days} days; one export covers at most {MAX_EXPORT_DAYS}:"
+            " export it a year at a time"
+        )
+
+
 def export_days(runtime: Runtime, *, first: date, last: date) -> tuple[IO[bytes], int]:
     """The bundle of the UTC days `first` to `last` (both included), written to a spooled
     temporary file positioned at its start, and its size; the caller closes the file.
 
-    Raises `AuditError` when `last` is before `first`.
+    Raises `AuditError` for a range `check_export_range` refuses.
     """
-    if last < first:
-        raise AuditError(f"the range ends ({last}) before it starts ({first})")
+    check_export_range(first, last)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
     try:
         export_bundle(

@@ -34,24 +34,40 @@ def main() -> None:
     parser.add_argument(
         "--group", type=int, default=500, help="documents per intake transaction (1 = API-like)"
     )
+    parser.add_argument(
+        "--rpc",
+        help="run on this node (e.g. scripts/consortium-net's http://127.0.0.1:21545), signing"
+        " with the anvil dev account 0 it prefunds; default: the embedded anvil",
+    )
+    parser.add_argument(
+        "--finality-depth", type=int, default=None, help="default 2 with --rpc, 0 on anvil"
+    )
     args = parser.parse_args()
+    depth = args.finality_depth if args.finality_depth is not None else (2 if args.rpc else 0)
     with tempfile.TemporaryDirectory() as tmp:
         var = Path(tmp) / "var"
-        end_to_end(var, args.documents, args.batch_size, args.mode, args.group)
+        end_to_end(var, args.documents, args.batch_size, args.mode, args.group, args.rpc, depth)
         hashing(Path(tmp) / "big.bin", args.hash_mb)
 
 
-def end_to_end(var: Path, count: int, batch_size: int, mode: str, group: int) -> None:
+def end_to_end(
+    var: Path, count: int, batch_size: int, mode: str, group: int, rpc: str | None, depth: int
+) -> None:
     """Submit `count` documents while the anchoring worker runs beside, as in `serve`, and
     issue each receipt as soon as its item is final: the time from the first submission to
-    the last final receipt."""
+    the last final receipt. Only standard JSON-RPC is used, so `rpc` may be any node."""
     settings = Settings(
         var_dir=var,
         batch_size=batch_size,
         build_dir=ROOT / "var" / "build",
         node_modules=ROOT / "node_modules",
+        rpc_url=rpc,
+        dev=True,
+        finality_depth=depth,
     )
     with Runtime.start(settings) as runtime:
+        where = f"{rpc} (finality depth {depth})" if rpc else "the embedded anvil"
+        print(f"chain {runtime.chain.chain_id} at {where}")
         member = runtime.consortium.member(runtime.operator.address)
         submitter = Submitter(member_id=member.id, address=member.address)
         documents = [os.urandom(1024) for _ in range(count)]

@@ -245,8 +245,11 @@ class Trial:
         """Submissions and advances for `duration` seconds, one clearing cycle triggered a
         third of the way in, kills at random moments."""
         stop = threading.Event()
-        modes = ["both", "node", "service"] * (self.args.kills // 3 + 1)
-        self.random.shuffle(modes)
+        modes: list[str] = list(self.args.modes or [])
+        while len(modes) < self.args.kills:  # each mode once in every three kills
+            rotation = ["both", "node", "service"]
+            self.random.shuffle(rotation)
+            modes += rotation
         modes = modes[: self.args.kills]
         start = time.monotonic()
         moments = sorted(
@@ -282,7 +285,9 @@ class Trial:
         self.kills[mode] += 1
         print(f"  kill {sum(self.kills.values())}: {mode} (service {victim.index})", flush=True)
         time.sleep(0.5)
+        began = time.monotonic()
         self.ensure_up()
+        print(f"  up again after {time.monotonic() - began:.1f}s", flush=True)
 
     def ensure_up(self) -> None:
         for service in self.services:
@@ -477,14 +482,21 @@ def run(args: argparse.Namespace) -> dict[str, int]:
         var = Path(args.var) if args.var else Path(tmp) / "var"
         var.mkdir(parents=True, exist_ok=True)
         trial = Trial(args, var)
+        began = time.monotonic()
+
+        def say(text: str) -> None:
+            print(f"[{time.monotonic() - began:6.1f}s] {text}", flush=True)
+
         try:
-            print(f"starting {args.replicas} service(s) in {var}", flush=True)
+            say(f"starting {args.replicas} service(s) in {var}")
             trial.start()
+            say("preparing a credit line and claims")
             trial.prepare()
-            print(f"stream of {args.duration}s with {args.kills} kills", flush=True)
+            say(f"stream of {args.duration}s with {args.kills} kills")
             trial.stream()
+            say("settling")
             waited = trial.settle()
-            print(f"settled in {waited:.1f}s", flush=True)
+            say(f"settled in {waited:.1f}s; counting")
             table = trial.count()
         finally:
             trial.stop()
@@ -498,7 +510,13 @@ def run(args: argparse.Namespace) -> dict[str, int]:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--kills", type=int, default=10)
-    p.add_argument("--duration", type=float, default=60.0, help="seconds of stream")
+    p.add_argument("--duration", type=float, default=150.0, help="seconds of stream")
+    p.add_argument(
+        "--modes",
+        type=lambda text: text.split(","),
+        default=None,
+        help="the first kills' modes, e.g. node,both (then each of both, node, service in turn)",
+    )
     p.add_argument("--replicas", type=int, default=1, help="services on one database (PG)")
     p.add_argument("--database-url", default=None, help="default: SQLite in the trial's var/")
     p.add_argument("--claims", type=int, default=3, help="claims the clearing cycle settles")

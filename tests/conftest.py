@@ -1,10 +1,20 @@
-"""Shared fixtures: one real anvil per test session, real databases, compiled contracts."""
+"""Shared fixtures: one real chain per test session, real databases, compiled contracts.
+
+The chain is an anvil the session starts, or the node(s) named by `AUTOLEDGER_TEST_RPC_URL`
+(comma-separated; e.g. scripts/consortium-net's four geth nodes): the suite then runs on
+them with the anvil dev accounts, which that network prefunds. Tests that need anvil itself
+(`anvil_*`/`evm_*` calls: snapshots, time travel, forced reorgs, a second anvil) carry
+`@pytest.mark.anvil`, and so does every test that asks for the `anvil` fixture; run with
+`-m "not anvil"` against an external node. Such a run refuses to start an anvil.
+The tests of tests/network (faults on a multi-node network) run only against one.
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,6 +38,8 @@ CONTRACTS = ROOT / "contracts"
 TEST_CONTRACTS = ROOT / "tests" / "contracts"
 BUILD_CACHE = ROOT / "var" / "test-build"
 PG_URL = os.environ.get("AUTOLEDGER_TEST_DATABASE_URL")
+EXTERNAL_RPC_URL = os.environ.get("AUTOLEDGER_TEST_RPC_URL") or None
+FINALITY_DEPTH = int(os.environ.get("AUTOLEDGER_TEST_FINALITY_DEPTH") or 0)
 
 DATABASES = ["sqlite", *(["postgresql"] if PG_URL else [])]
 
@@ -40,17 +52,56 @@ def artifacts() -> Artifacts:
     )
 
 
+NETWORK_TESTS = ROOT / "tests" / "network"
+"""Tests of an external multi-node network (faults, fail-over): they run only against one."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that asks for the `anvil` fixture needs anvil: mark it so. Without an external
+    node, deselect (and so report) the tests of tests/network."""
+    for item in items:
+        if "anvil" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.anvil)
+    if EXTERNAL_RPC_URL:
+        return
+    network = [item for item in items if NETWORK_TESTS in Path(str(item.path)).parents]
+    if network:
+        config.hook.pytest_deselected(items=network)
+        items[:] = [item for item in items if item not in network]
+
+
 @pytest.fixture(scope="session")
 def anvil(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedNode]:
     """The session's anvil node (no state file: it starts empty)."""
+    if EXTERNAL_RPC_URL:
+        pytest.fail(
+            "this test needs anvil, but AUTOLEDGER_TEST_RPC_URL names an external node:"
+            ' deselect it with -m "not anvil"'
+        )
     log = tmp_path_factory.mktemp("anvil") / "anvil.log"
     with EmbeddedNode(anvil=find_anvil(NODE_MODULES), log_file=log) as node:
         yield node
 
 
 @pytest.fixture(scope="session")
-def chain(anvil: EmbeddedNode) -> Chain:
-    return Chain(anvil.url)
+def chain_url(request: pytest.FixtureRequest) -> str:
+    """The JSON-RPC URL(s) of the session's chain: AUTOLEDGER_TEST_RPC_URL, or the anvil's."""
+    if EXTERNAL_RPC_URL:
+        return EXTERNAL_RPC_URL
+    node: EmbeddedNode = request.getfixturevalue("anvil")
+    return node.url
+
+
+@pytest.fixture(scope="session")
+def chain(chain_url: str) -> Chain:
+    return Chain(chain_url, finality_depth=FINALITY_DEPTH)
+
+
+@pytest.fixture(scope="session")
+def verify_url(chain: Chain) -> str:
+    """The URL verifiers use: on an external network the last node named, so receipts are
+    checked on another node than the one the service sends to."""
+    return chain.urls[-1]
 
 
 @pytest.fixture(scope="session")
@@ -64,13 +115,29 @@ def operator(chain: Chain, errors: ErrorDecoder) -> Sender:
     return Sender(chain, dev_account(0), errors=errors)
 
 
-@pytest.fixture
-def fresh_chain(chain: Chain) -> Iterator[Chain]:
-    """The session chain, reverted to its state before the test when the test ends."""
+@contextmanager
+def reverted_after(chain: Chain) -> Iterator[None]:
+    """On anvil, undo what the block did to the chain (evm_snapshot, then evm_revert).
+
+    An external node has no snapshots: the chain keeps what the block did, and tests stay
+    apart by deploying their own contracts (as they all do). Nonces are re-read either way.
+    """
+    if EXTERNAL_RPC_URL:
+        yield
+        resync_all()
+        return
     snapshot = chain.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
-    yield chain
+    yield
     chain.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
     resync_all()
+
+
+@pytest.fixture
+def fresh_chain(chain: Chain) -> Iterator[Chain]:
+    """The session chain, reverted to its state before the test when the test ends (on
+    anvil; see `reverted_after`)."""
+    with reverted_after(chain):
+        yield chain
 
 
 @pytest.fixture(scope="session")
@@ -120,6 +187,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 def runtime(fresh_chain: Chain, database_url: str, tmp_path: Path) -> Iterator[Runtime]:
     settings = Settings(
         rpc_url=fresh_chain.url,
+        finality_depth=fresh_chain.finality_depth,
         dev=True,
         var_dir=tmp_path,
         database_url=database_url,

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.errors import NotFound
+from api.inputs import parse_day
 from api.pages.charts import BarChart, bar_chart
 from api.pages.i18n import Translator
 from api.pages.site import Visitor, role_page
@@ -26,7 +27,15 @@ from ledger.inventory import VehicleRef
 from ledger.vin import InvalidVin
 from notary.contacts import Window, list_violations, load_rules, summary
 from notary.queries import sees_all
-from oversight.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
+from oversight.audit import (
+    AuditError,
+    Auditor,
+    AuditReport,
+    Checkpoint,
+    bundle_file_name,
+    check_export_range,
+    export_days,
+)
 from oversight.views import (
     case_items,
     case_timeline,
@@ -42,7 +51,8 @@ Regulator = Annotated[Visitor, Depends(role_page(Role.REGULATOR))]
 TRAIL_KINDS = ("vehicle", "case", "member")
 
 TRAIL_LIMIT = 500
-"""Entries a trail page lists; a member's timeline can be long, the API pages through all."""
+"""Entries a trail page lists; longer trails page on (`from`, the first entry shown), as the
+API's timelines page with their cursors."""
 
 BREACH_ROWS = 100
 """Breaches listed under the charts, newest first; the charts and totals count them all."""
@@ -75,6 +85,8 @@ class Trail:
     total: int
     indexed_through: int | None
     notes: list[str] = field(default_factory=list)
+    start: int = 0
+    """Position of the first entry shown, in the whole trail."""
 
 
 def _details(args: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
@@ -118,9 +130,10 @@ class TrailProblem(Exception):
         self.status = status
 
 
-def find_trail(visitor: Visitor, kind: str, text: str, t: Translator) -> Trail:
+def find_trail(visitor: Visitor, kind: str, text: str, t: Translator, *, start: int = 0) -> Trail:
     """The trail of `text` read as a `kind` (a VIN or VIN hash, a case reference, a member
-    number or name), as the `/v1/views/.../timeline` routes read it; raises `TrailProblem`."""
+    number or name), as the `/v1/views/.../timeline` routes read it: `TRAIL_LIMIT` entries
+    from position `start`; raises `TrailProblem`."""
     runtime = visitor.runtime
     chain_id = runtime.chain.chain_id
     through = indexed_through(runtime.engine, chain_id)
@@ -133,12 +146,13 @@ def find_trail(visitor: Visitor, kind: str, text: str, t: Translator) -> Trail:
         found = vehicle_timeline(runtime.engine, chain_id, ref.vin_hash, principal)
         if not found:
             raise TrailProblem(t("trail.error.no_vehicle", vin=ref.label), 404)
-        entries = [_event_entry(e) for e in found]
+        entries = [_event_entry(e) for e in found[start : start + TRAIL_LIMIT]]
         return Trail(
             subject=ref.label,
-            entries=entries[:TRAIL_LIMIT],
-            total=len(entries),
+            entries=entries,
+            total=len(found),
             indexed_through=through,
+            start=start,
         )
     if kind == "case":
         commitment = runtime.intake.case_commitment(text)
@@ -157,14 +171,15 @@ def find_trail(visitor: Visitor, kind: str, text: str, t: Translator) -> Trail:
                 details=_details(e.args),
                 evidence_ids=e.evidence_ids,
             )
-            for e in timeline
+            for e in timeline[start : start + TRAIL_LIMIT]
         ]
         return Trail(
             subject=text,
-            entries=entries[:TRAIL_LIMIT],
-            total=len(entries),
+            entries=entries,
+            total=len(timeline),
             indexed_through=through,
             notes=[t("trail.case_commitment", commitment=commitment)],
+            start=start,
         )
     member = _member_named(runtime.consortium.members(), text)
     if member is None:
@@ -178,6 +193,7 @@ def find_trail(visitor: Visitor, kind: str, text: str, t: Translator) -> Trail:
         chain_id=chain_id,
         member_id=member.id,
         addresses=addresses,
+        offset=start,
         limit=TRAIL_LIMIT,
     )
     return Trail(
@@ -186,6 +202,7 @@ def find_trail(visitor: Visitor, kind: str, text: str, t: Translator) -> Trail:
         total=total,
         indexed_through=through,
         notes=[t("trail.addresses", addresses=", ".join(addresses))],
+        start=start,
     )
 
 
@@ -207,8 +224,11 @@ def trail(visitor: Regulator, request: Request) -> Response:
         elif len(text) > 200:
             errors["q"] = t("trail.error.long")
         else:
+            start = query.get("from", "0")
             try:
-                found = find_trail(visitor, kind, text, t)
+                found = find_trail(
+                    visitor, kind, text, t, start=int(start) if start.isdigit() else 0
+                )
             except TrailProblem as problem:
                 errors["q"], status = problem.message, problem.status
     if errors and status == 200:
@@ -286,7 +306,7 @@ def _day(form: Mapping[str, str], name: str, errors: dict[str, str], t: Translat
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return parse_day(text)  # the API's range: 9999-12-31 has no next day
     except ValueError:
         errors[name] = t("oversight_form.error.date")
         return None
@@ -389,6 +409,11 @@ def export_bundle_file(visitor: Regulator) -> Response:
     for name, value in (("from", first), ("to", last)):
         if value is None and name not in errors:
             errors[name] = t("oversight_form.error.required")
+    if first is not None and last is not None and not errors:
+        try:
+            check_export_range(first, last)
+        except AuditError as exc:
+            errors["to"] = str(exc)
     if errors or first is None or last is None:
         return visitor.page(
             "oversight_exports.html",

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from api.errors import NotFound
+from api.inputs import parse_day
 from api.pages.i18n import Translator
 from api.pages.site import PageError, PageNotFound, Visitor, role_page
 from ledger.errors import TransactionReverted
@@ -161,7 +162,7 @@ def _day(text: str, field: str, errors: dict[str, str], t: Translator) -> date |
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        return parse_day(text)  # the API's range: 9999-12-31 has no next day
     except ValueError:
         errors[field] = t("search.error.date")
         return None

@@ -16,12 +16,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from api.auth import Principal, members, roles
 from api.errors import NotFound, Unprocessable
+from api.inputs import MAX_ID, AwareMoment, Day
+from api.paging import MAX_CURSOR_LENGTH, MAX_PAGE, next_of, start_of
 from api.runtime import Runtime
-from api.schemas import RequestBody
+from api.schemas import Channel, MediaType, RequestBody
 from ledger.consortium import Role
 from ledger.indexer import StoredEvent, indexed_through
 from ledger.inventory import VehicleRef
@@ -30,9 +32,17 @@ from notary.compliance_models import CollectionContact, ComplianceViolation
 from notary.contacts import ContactIn, Window, load_rules, record_contact, summary
 from notary.contacts import list_contacts as read_contacts
 from notary.contacts import list_violations as read_violations
-from notary.intake import CHANNELS, Submitter
+from notary.intake import Submitter
 from notary.queries import READERS, sees_all
-from oversight.audit import Auditor, AuditReport, Checkpoint, bundle_file_name, export_days
+from oversight.audit import (
+    AuditError,
+    Auditor,
+    AuditReport,
+    Checkpoint,
+    bundle_file_name,
+    check_export_range,
+    export_days,
+)
 from oversight.views import (
     case_items,
     case_timeline,
@@ -55,8 +65,12 @@ AnyMember = Annotated[Principal, Depends(members())]
 Auditors = Annotated[Principal, Depends(roles(Role.REGULATOR, Role.AUDITOR, Role.NOTARY))]
 Collectors = Annotated[Principal, Depends(roles(Role.COLLECTOR))]
 ComplianceReaders = Annotated[Principal, Depends(roles(Role.COLLECTOR, Role.REGULATOR, Role.LEGAL))]
-Offset = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=1, le=500)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+CursorParam = Annotated[
+    str | None,
+    Query(max_length=MAX_CURSOR_LENGTH, description="`next_cursor` of the previous page"),
+]
 
 COMPLIANCE_ALL = frozenset({Role.REGULATOR, Role.LEGAL})
 """Who sees every collector's contacts and breaches; a collector sees its own."""
@@ -112,6 +126,8 @@ class EventPage(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
+    """Pass as `cursor` for the next page; None on the last."""
     items: list[EventOut]
 
 
@@ -151,6 +167,8 @@ class CaseTimeline(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
+    """Pass as `cursor` for the next page; None on the last."""
     items: list[CaseEntry]
 
 
@@ -193,6 +211,8 @@ class AlertPage(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
+    """Pass as `cursor` for the next page; None on the last."""
     items: list[AlertOut]
 
 
@@ -201,11 +221,11 @@ class ContactBody(RequestBody):
     never stored in clear) or by your own commitment, and a transcript, the digest of the
     recording or message you keep, or both."""
 
-    contact_time: AwareDatetime
+    contact_time: AwareMoment
     time_zone: str | None = Field(
         default=None, max_length=64, description="The debtor's IANA time zone"
     )
-    channel: str
+    channel: Channel
     evidence_type: Literal["call_recording", "message_log"] = "message_log"
     debtor_reference: str | None = Field(default=None, min_length=1, max_length=200)
     debtor_commitment: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
@@ -213,7 +233,7 @@ class ContactBody(RequestBody):
     case_commitment: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
     transcript: str | None = Field(default=None, max_length=200_000)
     document_digest: str | None = Field(default=None, pattern=r"^(0x)?[0-9a-fA-F]{64}$")
-    media_type: str | None = None
+    media_type: MediaType | None = None
     idempotency_key: str | None = Field(default=None, max_length=200)
 
 
@@ -302,6 +322,8 @@ class ContactPage(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
+    """Pass as `cursor` for the next page; None on the last."""
     items: list[ContactOut]
 
 
@@ -311,6 +333,8 @@ class ViolationPage(BaseModel):
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None
+    """Pass as `cursor` for the next page; None on the last."""
     items: list[ViolationOut]
 
 
@@ -339,25 +363,31 @@ def _window(principal: Principal, start: date | None, end: date | None) -> Windo
 def vehicle_timeline_view(
     principal: Parties,
     request: Request,
-    vin: Annotated[str, Path(description="VIN, or 0x + the 64 hex digits of its hash")],
+    vin: Annotated[
+        str, Path(max_length=66, description="VIN, or 0x + the 64 hex digits of its hash")
+    ],
     offset: Offset = 0,
     limit: Limit = 100,
+    cursor: CursorParam = None,
 ) -> VehicleTimeline:
     """Every lien event of a vehicle (FloorPlan and LotAudit) on lines you may see."""
     runtime = _runtime(request)
     ref = VehicleRef.parse(vin)
     chain_id = runtime.chain.chain_id
+    start = start_of(cursor, "vehicle-timeline", offset)
     found = vehicle_timeline(runtime.engine, chain_id, ref.vin_hash, principal)
     if not found:
         raise NotFound(f"no indexed lien event of vehicle {ref.label}")
+    items = _page(found, start, limit)
     return VehicleTimeline(
         vin=ref.vin,
         vin_hash="0x" + bytes(ref.vin_hash).hex(),
         indexed_through=indexed_through(runtime.engine, chain_id),
         total=len(found),
-        offset=offset,
+        offset=start,
         limit=limit,
-        items=_page(found, offset, limit),
+        items=items,
+        next_cursor=next_of("vehicle-timeline", start, len(items), len(found)),
     )
 
 
@@ -371,9 +401,11 @@ def case_timeline_view(
     case_commitment: Annotated[str | None, Query(pattern=r"^[0-9a-f]{64}$")] = None,
     offset: Offset = 0,
     limit: Limit = 100,
+    cursor: CursorParam = None,
 ) -> CaseTimeline:
     """A case's evidence you may see and the registry events about it (anchoring, etc.)."""
     runtime = _runtime(request)
+    offset = start_of(cursor, "case-timeline", offset)
     if (case is None) == (case_commitment is None):
         raise Unprocessable("give exactly one of case and case_commitment")
     commitment = case_commitment or runtime.intake.case_commitment(case or "")
@@ -402,6 +434,9 @@ def case_timeline_view(
             )
             for e in entries[offset : offset + limit]
         ],
+        next_cursor=next_of(
+            "case-timeline", offset, len(entries[offset : offset + limit]), len(entries)
+        ),
     )
 
 
@@ -409,16 +444,18 @@ def case_timeline_view(
 def member_timeline_view(
     principal: AnyMember,
     request: Request,
-    member_id: Annotated[int, Path(ge=1)],
+    member_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     contract: Annotated[str | None, Query(max_length=100)] = None,
     event: Annotated[str | None, Query(max_length=100)] = None,
-    from_block: Annotated[int | None, Query(ge=0)] = None,
-    to_block: Annotated[int | None, Query(ge=0)] = None,
+    from_block: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    to_block: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     offset: Offset = 0,
     limit: Limit = 100,
+    cursor: CursorParam = None,
 ) -> MemberTimeline:
     """Events naming a member by address or id (yours; anyone's for legal and regulators)."""
     runtime = _runtime(request)
+    offset = start_of(cursor, "member-timeline", offset)
     chain_id = runtime.chain.chain_id
     addresses = visible_member_addresses(runtime.engine, chain_id, member_id, principal)
     found, total = member_timeline(
@@ -441,6 +478,7 @@ def member_timeline_view(
         offset=offset,
         limit=limit,
         items=[EventOut.of(e) for e in found],
+        next_cursor=next_of("member-timeline", offset, len(found), total),
     )
 
 
@@ -463,12 +501,14 @@ def alerts_view(
     principal: Parties,
     request: Request,
     kind: Annotated[AlertKind | None, Query()] = None,
-    line_id: Annotated[int | None, Query(ge=1)] = None,
+    line_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     offset: Offset = 0,
     limit: Limit = 100,
+    cursor: CursorParam = None,
 ) -> AlertPage:
     """Alerts raised on chain and not resolved since, on the lines you may see."""
     runtime = _runtime(request)
+    offset = start_of(cursor, "alerts", offset)
     chain_id = runtime.chain.chain_id
     lines = visible_lines(line_books(runtime.engine, chain_id), principal)
     found = [
@@ -484,6 +524,7 @@ def alerts_view(
         offset=offset,
         limit=limit,
         items=[AlertOut(**vars(a)) for a in found[offset : offset + limit]],
+        next_cursor=next_of("alerts", offset, len(found[offset : offset + limit]), len(found)),
     )
 
 
@@ -495,7 +536,7 @@ def verify(
     principal: Auditors,
     request: Request,
     checkpoint_size: Annotated[
-        int | None, Query(ge=0, description="Size of an evidence log you noted earlier")
+        int | None, Query(ge=0, le=MAX_ID, description="Size of an evidence log you noted earlier")
     ] = None,
     checkpoint_root: Annotated[
         str | None, Query(pattern=r"^[0-9a-f]{64}$", description="Its root")
@@ -520,12 +561,14 @@ def verify(
 def export(
     principal: Auditors,
     request: Request,
-    start: Annotated[date, Query(alias="from", description="First day (UTC)")],
-    end: Annotated[date, Query(alias="to", description="Last day (UTC), included")],
+    start: Annotated[Day, Query(alias="from", description="First day (UTC)")],
+    end: Annotated[Day, Query(alias="to", description="Last day (UTC), included")],
 ) -> StreamingResponse:
     """A signed zip of the days' events, receipts and breaches (`autoledger verify` checks it)."""
-    if end < start:
-        raise Unprocessable(f"the range ends ({end}) before it starts ({start})")
+    try:
+        check_export_range(start, end)
+    except AuditError as exc:
+        raise Unprocessable(str(exc)) from exc
     spool, size = export_days(_runtime(request), first=start, last=end)
 
     def chunks() -> Iterator[bytes]:
@@ -551,10 +594,6 @@ def export(
 def record(principal: Collectors, request: Request, body: ContactBody) -> JSONResponse:
     """Record a contact: checked against the rules, breaches stored, anchored as evidence."""
     runtime = _runtime(request)
-    if body.channel not in CHANNELS:
-        raise Unprocessable(
-            f"channel: {body.channel!r} is not one of {', '.join(sorted(CHANNELS))}"
-        )
     recorded = record_contact(
         engine=runtime.engine,
         intake=runtime.intake,
@@ -576,17 +615,23 @@ def record(principal: Collectors, request: Request, body: ContactBody) -> JSONRe
 def list_contacts(
     principal: ComplianceReaders,
     request: Request,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
     offset: Offset = 0,
     limit: Limit = 50,
+    cursor: CursorParam = None,
 ) -> ContactPage:
     """Recorded contacts (yours; every collector's for regulators and legal), newest first."""
+    offset = start_of(cursor, "contacts", offset)
     rows, total = read_contacts(
         _runtime(request).engine, _window(principal, start, end), offset=offset, limit=limit
     )
     return ContactPage(
-        total=total, offset=offset, limit=limit, items=[ContactOut.of(r) for r in rows]
+        total=total,
+        offset=offset,
+        limit=limit,
+        items=[ContactOut.of(r) for r in rows],
+        next_cursor=next_of("contacts", offset, len(rows), total),
     )
 
 
@@ -595,12 +640,14 @@ def list_violations(
     principal: ComplianceReaders,
     request: Request,
     rule: Annotated[RuleName | None, Query()] = None,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
     offset: Offset = 0,
     limit: Limit = 50,
+    cursor: CursorParam = None,
 ) -> ViolationPage:
     """Collection rule breaches (yours; every collector's for regulators and legal)."""
+    offset = start_of(cursor, "violations", offset)
     rows, total = read_violations(
         _runtime(request).engine,
         _window(principal, start, end),
@@ -609,7 +656,11 @@ def list_violations(
         limit=limit,
     )
     return ViolationPage(
-        total=total, offset=offset, limit=limit, items=[ViolationOut.of(r) for r in rows]
+        total=total,
+        offset=offset,
+        limit=limit,
+        items=[ViolationOut.of(r) for r in rows],
+        next_cursor=next_of("violations", offset, len(rows), total),
     )
 
 
@@ -617,8 +668,8 @@ def list_violations(
 def compliance_summary(
     principal: ComplianceReaders,
     request: Request,
-    start: Annotated[date | None, Query(alias="from")] = None,
-    end: Annotated[date | None, Query(alias="to")] = None,
+    start: Annotated[Day | None, Query(alias="from")] = None,
+    end: Annotated[Day | None, Query(alias="to")] = None,
 ) -> dict[str, Any]:
     """Breaches per day and rule, and contacts by hour of day (debtor time), with totals."""
     return summary(_runtime(request).engine, _window(principal, start, end))

@@ -30,6 +30,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Principal, members, roles
 from api.errors import Conflict, Unprocessable
+from api.inputs import MAX_ID
 from api.runtime import Runtime
 from api.schemas import RequestBody
 from clearing.instructions import Party
@@ -92,9 +93,9 @@ Dealer = Annotated[Principal, Depends(roles(Role.DEALER))]
 Filer = Annotated[Principal, Depends(roles(Role.LENDER, Role.COLLECTOR))]
 Bank = Annotated[Principal, Depends(roles(Role.SETTLEMENT_BANK))]
 Governance = Annotated[Principal, Depends(roles(Role.OPERATOR, Role.GOVERNOR))]
-ClaimNumber = Annotated[int, Path(ge=1, description="Claim id")]
-CycleNumber = Annotated[int, Path(ge=1, description="Cycle id (the service's record)")]
-LineNumber = Annotated[int, Path(ge=1, description="Credit line id")]
+ClaimNumber = Annotated[int, Path(ge=1, le=MAX_ID, description="Claim id")]
+CycleNumber = Annotated[int, Path(ge=1, le=MAX_ID, description="Cycle id (the service's record)")]
+LineNumber = Annotated[int, Path(ge=1, le=MAX_ID, description="Credit line id")]
 
 CONFIRMATION_LIFETIME = 86_400
 """Default seconds a claim confirmation's typed data stays valid: a day to get it signed."""
@@ -132,7 +133,7 @@ class ClaimIn(RequestBody):
     `reference`, `evidence_id` (an evidence item you submitted: its leaf hash is the reference)
     or `vehicle` (a VIN or VIN hash: the lien). Collection fees cite an evidence item."""
 
-    debtor_id: int = Field(ge=1, description="Member id of the debtor")
+    debtor_id: int = Field(ge=1, le=MAX_ID, description="Member id of the debtor")
     amount: int = Field(ge=1, le=MAX_AMOUNT)
     kind: ClaimKindName
     reference: ReferenceText | None = None
@@ -193,7 +194,7 @@ class ClaimOut(BaseModel):
 class SignedConfirmationIn(RequestBody):
     """The debtor's EIP-712 signature of the typed data from ``GET .../confirmation``."""
 
-    deadline: int = Field(ge=0, description="The typed data's deadline, as signed")
+    deadline: int = Field(ge=0, le=MAX_ID, description="The typed data's deadline, as signed")
     signature: str = Field(pattern=r"^0x([0-9a-fA-F]{2})+$", max_length=2 + 2 * 1024)
 
 
@@ -363,7 +364,7 @@ class TriggeredOut(BaseModel):
 class AccountIn(RequestBody):
     """A party's bank account for a payment instruction (no member bank data is stored)."""
 
-    member_id: int = Field(ge=1)
+    member_id: int = Field(ge=1, le=MAX_ID)
     name: str = Field(min_length=1, max_length=140, description="Account holder")
     iban: str = Field(min_length=15, max_length=34)
     bic: str = Field(min_length=8, max_length=11)
@@ -374,7 +375,7 @@ class InstructionsIn(RequestBody):
     ask for one payer's transfers (`payer_id`) or all of them; other members get theirs."""
 
     accounts: list[AccountIn] = Field(min_length=1, max_length=MAX_ACCOUNTS)
-    payer_id: int | None = Field(default=None, ge=1)
+    payer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
     def parties(self) -> dict[int, Party]:
         """The accounts by member id."""
@@ -388,7 +389,7 @@ class TokenMoveIn(RequestBody):
     """Mint to (or burn from) member `member_id` against a deposit (or withdrawal) your bank
     handled off chain, named by your `reference`."""
 
-    member_id: int = Field(ge=1)
+    member_id: int = Field(ge=1, le=MAX_ID)
     amount: int = Field(ge=1, le=MAX_ALLOWANCE)
     reference: ReferenceText
 
@@ -398,16 +399,16 @@ class AllowanceIn(RequestBody):
     your tokens: the Clearing pulls your net payments, a bank burns against a withdrawal."""
 
     amount: int = Field(ge=0, le=MAX_ALLOWANCE)
-    bank_id: int | None = Field(default=None, ge=1)
+    bank_id: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class OffChainPaymentIn(RequestBody):
     """A payment your bank made off chain: ``CLM-<claim id>`` pays a claim (it then settles off
     chain), ``CYC-<cycle>-<n>`` a cycle's transfer."""
 
-    end_to_end_id: str = Field(pattern=r"^[A-Za-z0-9/\-?:().,'+ ]{1,32}$")
-    debtor_id: int = Field(ge=1)
-    creditor_id: int = Field(ge=1)
+    end_to_end_id: str = Field(max_length=32, pattern=r"^[A-Za-z0-9/\-?:().,'+ ]{1,32}$")
+    debtor_id: int = Field(ge=1, le=MAX_ID)
+    creditor_id: int = Field(ge=1, le=MAX_ID)
     amount: int = Field(ge=1, le=MAX_AMOUNT)
     bank_reference: ReferenceText
 
@@ -707,8 +708,11 @@ def get_cycle_report(
     cycle_id: CycleNumber,
     format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
     off_chain_member: Annotated[
-        list[int] | None,
-        Query(description="Members settling through their bank: their transfers' payment ids"),
+        list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None,
+        Query(
+            max_length=MAX_ACCOUNTS,
+            description="Members settling through their bank: their transfers' payment ids",
+        ),
     ] = None,
 ) -> Response:
     """A cycle's reconciliation report (your claims and transfers in it, unless you read every

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, Strict, model_validator
 
 from api.auth import Principal, members, roles
 from api.errors import NotFound
+from api.inputs import MAX_ID
 from api.runtime import Runtime
 from api.schemas import MemberOut, RequestBody
 from ledger.consortium import DEFAULT_LIFETIME, MAX_LIFETIME, ConsortiumClient, Proposal, Role
@@ -18,7 +19,8 @@ router = APIRouter(prefix="/v1", tags=["consortium"])
 
 AnyMember = Annotated[Principal, Depends(members())]
 Governor = Annotated[Principal, Depends(roles(Role.GOVERNOR))]
-ProposalNumber = Annotated[int, Path(ge=1, description="Proposal id")]
+RoleName = Annotated[Role, Strict(False)]
+ProposalNumber = Annotated[int, Path(ge=1, le=MAX_ID, description="Proposal id")]
 
 
 class ProposalOut(BaseModel):
@@ -75,10 +77,10 @@ class ProposalIn(RequestBody):
     ]
     address: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    roles: list[Role] = Field(default_factory=list)
-    role: Role | None = None
+    roles: list[RoleName] = Field(default_factory=list, max_length=len(Role))
+    role: RoleName | None = None
     new_address: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{40}$")
-    quorum: int | None = Field(default=None, ge=1)
+    quorum: int | None = Field(default=None, ge=1, le=MAX_ID)
     lifetime_seconds: int = Field(default=DEFAULT_LIFETIME, ge=1, le=MAX_LIFETIME)
 
     @model_validator(mode="after")
@@ -117,7 +119,8 @@ def _consortium(request: Request, principal: Principal | None = None) -> Consort
 @router.get("/me")
 def me(principal: AnyMember, request: Request) -> MemberOut:
     """The calling member."""
-    return MemberOut.of(_consortium(request).member(principal.member_id))
+    runtime: Runtime = request.app.state.runtime
+    return MemberOut.of(runtime.members.member(principal.member_id))
 
 
 @router.get("/members")
@@ -128,7 +131,7 @@ def list_members(principal: AnyMember, request: Request) -> list[MemberOut]:
 
 @router.get("/members/{member_id}")
 def get_member(
-    principal: AnyMember, request: Request, member_id: Annotated[int, Path(ge=1)]
+    principal: AnyMember, request: Request, member_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> MemberOut:
     """One member by id."""
     try:

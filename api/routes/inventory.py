@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Principal, members, public, roles
 from api.errors import Conflict, NotFound, Unprocessable
+from api.inputs import MAX_ID
 from api.runtime import Runtime
 from api.schemas import RequestBody
 from ledger.consortium import Role
@@ -87,8 +88,8 @@ Party = Annotated[Principal, Depends(roles(Role.LENDER, Role.DEALER, Role.REGULA
 Overseer = Annotated[Principal, Depends(roles(Role.LENDER, Role.REGULATOR))]
 AnyMember = Annotated[Principal, Depends(members())]
 Anyone = Annotated[Principal | None, Depends(public())]
-LineNumber = Annotated[int, Path(ge=1, description="Credit line id")]
-AuditNumber = Annotated[int, Path(ge=1, description="Lot audit id")]
+LineNumber = Annotated[int, Path(ge=1, le=MAX_ID, description="Credit line id")]
+AuditNumber = Annotated[int, Path(ge=1, le=MAX_ID, description="Lot audit id")]
 
 MAX_CONFIRMATION_LIFETIME = 30 * 86_400
 """Longest validity asked for a confirmation: a signature should not stay usable for ever."""
@@ -144,7 +145,7 @@ class TermsBody(RequestBody):
 class LineIn(RequestBody):
     """A new credit line of the calling lender for the dealer `dealer_id`."""
 
-    dealer_id: int = Field(ge=1, description="Member id of the dealer")
+    dealer_id: int = Field(ge=1, le=MAX_ID, description="Member id of the dealer")
     limit: int = Field(ge=0, le=MAX_LIMIT, description="Most principal outstanding at once")
     terms: TermsBody
 
@@ -228,6 +229,7 @@ class AdvanceOut(BaseModel):
 
 
 VehicleText = Annotated[str, Field(min_length=1, max_length=66, description="VIN or VIN hash")]
+VehiclePath = Annotated[str, Path(min_length=1, max_length=66, description="VIN or VIN hash")]
 
 
 class VehiclesIn(RequestBody):
@@ -334,7 +336,7 @@ class TransferOfferIn(RequestBody):
     """Offer the liens on `vehicles` to line `to_line_id` of the same dealer (0 withdraws)."""
 
     vehicles: list[VehicleText] = Field(min_length=1, max_length=MAX_BATCH)
-    to_line_id: int = Field(ge=0)
+    to_line_id: int = Field(ge=0, le=MAX_ID)
 
 
 class IncomingTransfer(BaseModel):
@@ -352,9 +354,9 @@ class ConfirmMessage(RequestBody):
         min_length=1, max_length=MAX_BATCH
     )
     lender: str = Field(pattern=_ADDRESS_PATTERN)
-    lineId: int = Field(ge=1)
-    nonce: int = Field(ge=0)
-    deadline: int = Field(ge=0)
+    lineId: int = Field(ge=1, le=MAX_ID)
+    nonce: int = Field(ge=0, le=MAX_ID)
+    deadline: int = Field(ge=0, le=MAX_ID)
 
 
 class ConfirmationIn(RequestBody):
@@ -593,8 +595,12 @@ def open_line(principal: Lender, request: Request, body: LineIn) -> LineOut:
 def list_lines(
     principal: Party,
     request: Request,
-    dealer_id: Annotated[int | None, Query(ge=1, description="Only this dealer's")] = None,
-    lender_id: Annotated[int | None, Query(ge=1, description="Only this lender's")] = None,
+    dealer_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only this dealer's")
+    ] = None,
+    lender_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only this lender's")
+    ] = None,
 ) -> list[LineOut]:
     """Your lines (as lender or dealer; every line for a regulator), with their exposure."""
     runtime = _runtime(request)
@@ -795,8 +801,11 @@ def confirmation_typed_data(
     request: Request,
     line_id: LineNumber,
     vin: Annotated[
-        list[str] | None,
-        Query(description="VINs (or VIN hashes) to confirm; default: every unconfirmed one"),
+        list[VehicleText] | None,
+        Query(
+            max_length=MAX_BATCH,
+            description="VINs (or VIN hashes) to confirm; default: every unconfirmed one",
+        ),
     ] = None,
     valid_for: Annotated[
         int, Query(ge=60, le=MAX_CONFIRMATION_LIFETIME, description="Seconds it stays valid")
@@ -980,7 +989,7 @@ def exposure(principal: Overseer, request: Request) -> list[Exposure]:
 def alerts(
     principal: Party,
     request: Request,
-    line_id: Annotated[int | None, Query(ge=1, description="Only this line's")] = None,
+    line_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this line's")] = None,
     kind: Annotated[AlertKind | None, Query(description="Only this kind")] = None,
     pending: Annotated[
         bool, Query(description="Include deadlines passed but not yet flagged on chain")
@@ -1010,7 +1019,7 @@ def alerts(
 
 
 @router.get("/vehicles/{vin}/lien")
-def lien_check(principal: AnyMember, request: Request, vin: str) -> LienOut:
+def lien_check(principal: AnyMember, request: Request, vin: VehiclePath) -> LienOut:
     """Whether a vehicle is under an active lien, whoever the lender: yes or no."""
     runtime = _runtime(request)
     ref = VehicleRef.parse(vin)
@@ -1021,7 +1030,7 @@ def lien_check(principal: AnyMember, request: Request, vin: str) -> LienOut:
 
 
 @router.get("/public/vehicles/{vin}/lien")
-def public_lien_check(principal: Anyone, request: Request, vin: str) -> LienOut:
+def public_lien_check(principal: Anyone, request: Request, vin: VehiclePath) -> LienOut:
     """For a buyer holding a VIN: whether the vehicle is under an active lien, yes or no."""
     runtime = _runtime(request)
     ref = VehicleRef.parse(vin)
@@ -1032,7 +1041,7 @@ def public_lien_check(principal: Anyone, request: Request, vin: str) -> LienOut:
 
 
 @router.get("/vehicles/{vehicle}")
-def get_vehicle(principal: Party, request: Request, vehicle: str) -> VehicleOut:
+def get_vehicle(principal: Party, request: Request, vehicle: VehiclePath) -> VehicleOut:
     """A vehicle on one of your lines (by VIN or VIN hash) and its current or last lien."""
     ref, found = visible_vehicle(_runtime(request), principal, vehicle)
     return VehicleOut.of(found, ref.vin)
@@ -1042,9 +1051,9 @@ def get_vehicle(principal: Party, request: Request, vehicle: str) -> VehicleOut:
 def vehicle_charges(
     principal: Party,
     request: Request,
-    vehicle: str,
+    vehicle: VehiclePath,
     at: Annotated[
-        int | None, Query(ge=0, description="Block time to price at; default now")
+        int | None, Query(ge=0, le=MAX_ID, description="Block time to price at; default now")
     ] = None,
 ) -> dict[str, Any]:
     """Every charge of a vehicle's active lien explained: principal, interest per accrual

@@ -169,6 +169,15 @@ def test_forged_receipts_are_refused_with_or_without_a_registry(stamped, trust_f
     assert ok.returncode == 0 and "verified" in ok.stderr, ok.stdout + ok.stderr
     assert run_verify(str(document), "--rpc", rpc).returncode == 3
 
+    # A bad trust root is a usage error, never a verdict.
+    bad = verify_here(str(document), "--rpc", rpc, "--registry", "0x1234")
+    assert bad.returncode == 2 and "trust root" in bad.stderr
+    other = "0x" + "12" * 20
+    disagree = verify_here(
+        str(document), "--rpc", rpc, "--trust", str(trust_file), "--registry", other
+    )
+    assert disagree.returncode == 2 and f"--registry {other} is not the registry" in disagree.stderr
+
 
 def test_a_bundle_re_signed_by_a_collector_is_refused(stamped, trust_file, fresh_chain):
     rpc, registry = fresh_chain.url, registry_of(trust_file)

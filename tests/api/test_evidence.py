@@ -15,7 +15,7 @@ def _upload(client, caller, content=RECORDING, **fields):
     return client.post("/v1/evidence", data=data, files=files, headers=caller.headers)
 
 
-def test_upload_anchor_receipt_download(client, runtime, demo, anvil):
+def test_upload_anchor_receipt_download(client, runtime, demo, verify_url):
     collector = demo["collector"]
     first = _upload(client, collector, contact_time="2026-11-20T09:30:00Z", channel="phone")
     assert first.status_code == 201, first.text
@@ -31,8 +31,10 @@ def test_upload_anchor_receipt_download(client, runtime, demo, anvil):
     final = client.get(f"/v1/evidence/{body['id']}/receipt", headers=collector.headers)
     assert final.status_code == 200 and final.json()["final"] is True
     receipt = Receipt.from_json(final.json()["receipt"])
-    report = verify_receipt(receipt, document=RECORDING, rpc_url=anvil.url)
-    assert report.ok and report.failed == () and report.skipped == ()
+    report = verify_receipt(
+        receipt, document=RECORDING, rpc_url=verify_url, trust=runtime.trust_root()
+    )
+    assert report.verified and report.failed == () and report.skipped == ()
 
     item = client.get(f"/v1/evidence/{body['id']}", headers=collector.headers).json()
     assert item["status"] == "final" and item["channel"] == "phone"
@@ -91,7 +93,7 @@ def test_search_by_case_type_submitter_and_time(client, demo):
     assert paged["total"] == 3 and len(paged["items"]) == 1
 
 
-def test_forget_destroys_the_content_but_not_the_proof(client, runtime, demo, anvil):
+def test_forget_destroys_the_content_but_not_the_proof(client, runtime, demo, verify_url):
     collector = demo["collector"]
     item = _upload(client, collector).json()["id"]
     runtime.anchorer.anchor_all()
@@ -100,8 +102,10 @@ def test_forget_destroys_the_content_but_not_the_proof(client, runtime, demo, an
     gone = client.get(f"/v1/evidence/{item}/content", headers=demo["legal"].headers)
     assert gone.status_code == 410
     receipt = client.get(f"/v1/evidence/{item}/receipt", headers=collector.headers).json()
-    report = verify_receipt(receipt["receipt"], document=RECORDING, rpc_url=anvil.url)
-    assert report.failed == ()
+    report = verify_receipt(
+        receipt["receipt"], document=RECORDING, rpc_url=verify_url, trust=runtime.trust_root()
+    )
+    assert report.verified, report.checks
     leaf = forgotten.json()["leaf_hash"]
     assert runtime.registry.forgotten_at(bytes.fromhex(leaf)) is not None
     twice = client.post(f"/v1/evidence/{item}/forget", headers=collector.headers)

@@ -15,6 +15,7 @@ def test_health_reports_chain_contracts_database_and_version(client, runtime: Ru
     assert body["chain"]["chain_id"] == 31337
     assert body["chain"]["latest_block"] == runtime.chain.latest_block()
     assert body["chain"]["node"] == "external"
+    assert body["chain"]["rpc_url"] == runtime.chain.url_in_use == runtime.chain.urls[0]
     address = body["contracts"]["Consortium"]
     assert len(runtime.chain.w3.eth.get_code(address)) > 0
     assert body["database"] == {"ok": True, "backend": runtime.engine.dialect.name}

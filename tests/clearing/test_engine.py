@@ -31,6 +31,8 @@ from tests.ledger.test_settlement_world import (
     ref,
 )
 
+pytestmark = pytest.mark.anvil  # time travel and automine control
+
 # The shared world's fixtures.
 built_world, senders, world = shared.built_world, shared.senders, shared.world
 

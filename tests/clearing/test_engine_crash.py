@@ -15,6 +15,8 @@ from ledger.settlement import ClaimStatus
 from tests.clearing.test_engine import MIXED, assert_settled_once, balances, clearing_engine
 from tests.ledger import test_settlement_world as shared
 
+pytestmark = pytest.mark.anvil  # time travel
+
 # The shared world's fixtures.
 built_world, senders, world = shared.built_world, shared.senders, shared.world
 

@@ -17,6 +17,9 @@ from tests.clearing.test_engine import MIXED, clearing_engine
 from tests.ledger import test_settlement_world as shared
 from tests.ledger.test_settlement_world import BANK, DEALER, member_id, ref
 
+# A module-wide world that fresh_chain's evm_snapshot undoes after each test: anvil only.
+pytestmark = pytest.mark.anvil
+
 # The shared world's fixtures.
 built_world, senders, world = shared.built_world, shared.senders, shared.world
 

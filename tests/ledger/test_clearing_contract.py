@@ -38,6 +38,9 @@ from tests.ledger.test_settlement_world import (
     reverts,
 )
 
+# A module-wide world that fresh_chain's evm_snapshot undoes after each test: anvil only.
+pytestmark = pytest.mark.anvil
+
 # The shared world's fixtures.
 built_world, senders, world = shared.built_world, shared.senders, shared.world
 

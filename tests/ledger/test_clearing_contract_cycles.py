@@ -41,6 +41,8 @@ from tests.ledger.test_settlement_world import (
     reverts,
 )
 
+pytestmark = pytest.mark.anvil  # anvil_setBalance and time travel
+
 # The shared world's fixtures.
 built_world, senders, world = shared.built_world, shared.senders, shared.world
 

@@ -268,6 +268,7 @@ def test_a_member_votes_once(council, senders):
     assert a.has_voted(pid, b.sender.address) and not a.has_voted(pid, council[2].sender.address)
 
 
+@pytest.mark.anvil
 def test_expired_proposal_can_no_longer_be_voted_or_executed(council, senders, fresh_chain):
     a, b, c = council
     pid = a.propose_admit(senders[LENDER].address, LENDER_NAME, [Role.LENDER], lifetime=3600)
@@ -284,6 +285,7 @@ def test_expired_proposal_can_no_longer_be_voted_or_executed(council, senders, f
     assert not a.proposal(pid).executed
 
 
+@pytest.mark.anvil
 def test_proposal_is_open_up_to_and_including_expires_at(council, senders, fresh_chain):
     a, b, _ = council
     pid = a.propose_admit(senders[LENDER].address, LENDER_NAME, [Role.LENDER], lifetime=3600)

@@ -64,6 +64,7 @@ def test_changed_code_with_data_needs_the_redeploy_flag(fresh_chain, operator, a
     assert probe.functions.total().call() == 1, "the old contract and its data stay"
 
 
+@pytest.mark.anvil
 def test_missing_deployment_is_reported_not_silently_replaced(chain, operator, artifacts, engine):
     snapshot = chain.w3.provider.make_request("evm_snapshot", [])["result"]
     deployed = ensure_deployed(engine=engine, sender=operator, artifacts=artifacts, plan=_plan())

@@ -240,6 +240,7 @@ def test_a_batch_must_grow_the_log(notary, fresh_chain):
     assert notary.log_of(NOTARY_ID).size == 11
 
 
+@pytest.mark.anvil
 def test_a_batch_may_commit_to_any_of_the_last_256_blocks(notary, fresh_chain):
     number, hash_ = latest(fresh_chain)
     # Gas is estimated in the latest block's context, so at most 255 blocks may follow `number`
@@ -309,6 +310,7 @@ def test_batch_must_commit_to_a_recent_mined_block(notary, fresh_chain):
     assert notary.log_of(NOTARY_ID).size == 0
 
 
+@pytest.mark.anvil
 def test_batch_older_than_256_blocks_is_stale(notary, fresh_chain):
     number, hash_ = latest(fresh_chain)
     # 257 blocks later, even gas estimation (in the latest block's context) finds no hash.
@@ -348,6 +350,7 @@ def test_anchor_digest_records_block_time_and_notary(notary, fresh_chain, sender
     assert notary.next_sequence(address) == 1  # digests do not use batch numbers
 
 
+@pytest.mark.anvil
 def test_a_root_is_anchored_once_and_keeps_its_first_time(notary, fresh_chain):
     root, digest = leaf("batch"), leaf("document")
     first = anchor(notary, root)
@@ -531,6 +534,7 @@ def test_only_notaries_and_collectors_supersede(council, registry, collector, se
 # -- personal data erasure --------------------------------------------------------------------
 
 
+@pytest.mark.anvil
 def test_record_forgotten_once(notary, senders, fresh_chain):
     item = leaf("recording.wav")
     assert notary.forgotten_at(item) is None

@@ -53,6 +53,9 @@ from ledger.reverts import ErrorDecoder
 from ledger.transactions import Sender, Sent
 from ledger.vin import VehicleKeys, check_digit
 
+# A module-wide world that fresh_chain's evm_snapshot undoes after each test: anvil only.
+pytestmark = pytest.mark.anvil
+
 # Dev accounts and the member ids they get, in order of admission (the operator founds it).
 OPERATOR, LENDER_A, LENDER_B, DEALER, DEALER_B, AUDITOR, REGULATOR, LENDER_C = range(8)
 NEW_KEY, STRANGER = 8, 9  # a fresh key for rotations; never a member

@@ -97,6 +97,7 @@ def _count(engine) -> int:
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 100_000])
+@pytest.mark.anvil
 def test_index_matches_the_chain_log_for_log(fresh_chain, operator, artifacts, engine, chunk):
     probe, probe_watch = _deploy(operator, artifacts, "Probe", 10**6)
     emitter, emitter_watch = _deploy(operator, artifacts, "Emitter")
@@ -173,6 +174,7 @@ def test_logs_the_abi_does_not_decode_are_kept_raw(fresh_chain, operator, artifa
     }
 
 
+@pytest.mark.anvil
 def test_restart_in_the_middle_resumes_without_duplicates(fresh_chain, operator, artifacts, engine):
     probe, watched = _deploy(operator, artifacts, "Probe", 10**6)
     blocks = []
@@ -190,6 +192,7 @@ def test_restart_in_the_middle_resumes_without_duplicates(fresh_chain, operator,
     assert [e.args["value"] for e in events(engine)] == [str(v) for v in [*range(1, 9), 100]]
 
 
+@pytest.mark.anvil
 def test_anvil_reorg_replaces_orphaned_events(fresh_chain, operator, artifacts, engine):
     probe, watched = _deploy(operator, artifacts, "Probe", 10**6)
     for value in range(1, 6):
@@ -217,6 +220,7 @@ def test_anvil_reorg_replaces_orphaned_events(fresh_chain, operator, artifacts, 
     assert _count(engine) == 5
 
 
+@pytest.mark.anvil
 def test_snapshot_revert_to_a_shorter_then_longer_branch(fresh_chain, operator, artifacts, engine):
     probe, watched = _deploy(operator, artifacts, "Probe", 10**6)
     operator.transact(probe.functions.bump(1))
@@ -243,6 +247,7 @@ def test_snapshot_revert_to_a_shorter_then_longer_branch(fresh_chain, operator, 
     assert [e.args["value"] for e in events(engine)] == ["1", "50", "60"]
 
 
+@pytest.mark.anvil
 def test_reorg_below_every_stored_block_needs_a_reset(fresh_chain, operator, artifacts, engine):
     probe, watched = _deploy(operator, artifacts, "Probe", 10**6)
     fork = _rpc(fresh_chain, "evm_snapshot")
@@ -264,6 +269,7 @@ def test_reorg_below_every_stored_block_needs_a_reset(fresh_chain, operator, art
     assert [e.args["value"] for e in events(engine)] == ["3"]
 
 
+@pytest.mark.anvil
 def test_stored_blocks_are_a_window_with_an_anchor(fresh_chain, operator, artifacts, engine):
     probe, watched = _deploy(operator, artifacts, "Probe", 10**6)
     for value in range(1, 5):
@@ -283,6 +289,7 @@ def test_stored_blocks_are_a_window_with_an_anchor(fresh_chain, operator, artifa
         assert parent == "0x" + bytes(fresh_chain.w3.eth.get_block(number)["parentHash"]).hex()
 
 
+@pytest.mark.anvil
 def test_empty_ranges_and_no_contracts(fresh_chain, operator, artifacts, engine):
     _, watched = _deploy(operator, artifacts, "Probe", 10)
     _mine(fresh_chain, 20)
@@ -297,6 +304,7 @@ def test_empty_ranges_and_no_contracts(fresh_chain, operator, artifacts, engine)
     assert nothing.run_once() == 0
 
 
+@pytest.mark.anvil
 def test_contract_deployed_later_is_read_back_from_its_block(
     fresh_chain, operator, artifacts, engine
 ):
@@ -371,6 +379,7 @@ def test_event_queries_filter_and_page(fresh_chain, operator, artifacts, engine)
         events(engine, args={"x') or 1=1 --": 1})
 
 
+@pytest.mark.anvil
 def test_status_tells_final_from_not_yet_final(fresh_chain, operator, artifacts, engine):
     _mine(fresh_chain, 10)
     probe, watched = _deploy(operator, artifacts, "Probe", 10**6)
@@ -387,6 +396,7 @@ def test_status_tells_final_from_not_yet_final(fresh_chain, operator, artifacts,
     assert indexer.status().final_through == status.latest  # final, though not re-indexed
 
 
+@pytest.mark.anvil
 def test_two_indexers_at_once_store_each_event_once(fresh_chain, operator, artifacts, engine):
     emitter, watched = _deploy(operator, artifacts, "Emitter")
     for start in range(0, 60, 10):

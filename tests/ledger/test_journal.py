@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 
+import pytest
 from sqlmodel import Session, col, select
 from web3 import Web3
 
@@ -103,6 +104,7 @@ def test_keeper_broadcasts_what_a_crash_left_signed(fresh_chain, engine, errors,
     assert probe.functions.total().call() == 3
 
 
+@pytest.mark.anvil
 def test_a_rollback_reopens_final_entries_and_the_same_bytes_land_again(
     fresh_chain, engine, errors, artifacts
 ):
@@ -196,6 +198,7 @@ def test_a_replaced_call_that_now_reverts_is_failed_and_named(
     assert entry.note is not None and "ProbeTooLarge" in entry.note
 
 
+@pytest.mark.anvil
 def test_a_rollback_is_found_under_newer_final_entries(fresh_chain, engine, errors, artifacts):
     """The chain rolled back and grew past the lost block with someone's new final entry:
     the keeper still finds the lost one (it re-checks last round's block)."""

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from ledger.logs import iter_logs
+import pytest
+
+from ledger.keys import dev_account
+from ledger.logs import iter_events, iter_logs
+from ledger.transactions import Sender
 
 
+@pytest.mark.anvil
+@pytest.mark.anvil
 def test_logs_over_many_chunks_are_complete_and_ordered(fresh_chain, operator, artifacts):
     address, _ = operator.deploy(artifacts["Probe"], [1000])
     probe = operator.contract(address, artifacts["Probe"].abi)
@@ -29,3 +35,23 @@ def test_topic_filter_and_empty_range(fresh_chain, operator, artifacts):
     assert list(iter_logs(fresh_chain, address=address, topics=[other])) == []
     latest = fresh_chain.latest_block()
     assert list(iter_logs(fresh_chain, from_block=latest + 1, to_block=latest)) == []
+
+
+def test_events_by_indexed_argument_are_read_in_chunks(fresh_chain, operator, artifacts, errors):
+    """`iter_events` filters like web3's `get_logs` but never asks for the whole range."""
+    address, _ = operator.deploy(artifacts["Probe"], [1000])
+    probe = operator.contract(address, artifacts["Probe"].abi)
+    other = Sender(fresh_chain, dev_account(7), errors=errors)
+    start = fresh_chain.latest_block()
+    operator.transact(probe.functions.bump(1))
+    other.transact(other.contract(address, probe.abi).functions.bump(2))
+    operator.transact(probe.functions.bump(3))
+    event = probe.events.Bumped()
+    mine = list(
+        iter_events(
+            fresh_chain, event, argument_filters={"by": operator.address}, from_block=start, chunk=1
+        )
+    )
+    assert [e["args"]["value"] for e in mine] == [1, 3]
+    everyone = list(iter_events(fresh_chain, event, from_block=start, chunk=2))
+    assert [e["args"]["value"] for e in everyone] == [1, 2, 3]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from eth_abi.abi import encode as abi_encode
 from eth_utils import keccak
 
@@ -181,6 +182,7 @@ def test_findings_are_checked_against_the_floor_plan(w):
 # -- the draw ---------------------------------------------------------------------------------
 
 
+@pytest.mark.anvil
 def test_a_sampled_audit_draws_after_a_commit_and_a_later_block_hash(w):
     cars = [car(n) for n in range(1, 41)]
     w.client(LENDER_A).advance(w.line_a, cars)
@@ -224,6 +226,7 @@ def test_a_sampled_audit_draws_after_a_commit_and_a_later_block_hash(w):
         audits.reveal_audit(audit_id, secret)
 
 
+@pytest.mark.anvil
 def test_a_draw_not_revealed_within_256_blocks_expires(w):
     w.client(LENDER_A).advance(w.line_a, [car(1)])
     audits, secret = auditor_of(w), new_secret()

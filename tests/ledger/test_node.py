@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from ledger.chain import Chain
-from ledger.errors import NodeError
+from ledger.errors import NodeError, TransactionError
 from ledger.keys import dev_account
 from ledger.node import EmbeddedNode, find_anvil
 from ledger.transactions import Sender
 from tests.conftest import NODE_MODULES
+
+pytestmark = pytest.mark.anvil  # the embedded anvil itself
 
 
 def _alive(pid: int) -> bool:
@@ -134,3 +136,46 @@ def test_the_node_makes_blocks_at_a_steady_interval(tmp_path: Path):
         first = chain.latest_block()
         time.sleep(2.6)
         assert chain.latest_block() >= first + 2, "blocks come without any transaction"
+
+
+def test_a_restarted_node_never_goes_back_in_time(tmp_path: Path):
+    """A chain whose clock was moved ahead keeps it after a restart from its state."""
+    state = tmp_path / "state.json"
+    anvil = find_anvil(NODE_MODULES)
+    with EmbeddedNode(anvil=anvil, state_file=state, log_file=tmp_path / "a.log") as node:
+        chain = Chain(node.url)
+        chain.w3.provider.make_request("evm_increaseTime", [4 * 86_400])  # type: ignore[arg-type]
+        chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        ahead = chain.w3.eth.get_block("latest")["timestamp"]
+    node = EmbeddedNode(anvil=anvil, state_file=state, block_time=1, log_file=tmp_path / "b.log")
+    with node:
+        chain = Chain(node.url)
+        first = chain.latest_block()
+        time.sleep(2.2)
+        assert chain.latest_block() > first, "interval mining runs"
+        assert chain.w3.eth.get_block("latest")["timestamp"] > ahead
+
+
+def test_a_revert_is_explained_even_when_the_state_before_it_is_gone(
+    tmp_path: Path, artifacts, errors
+):
+    """A node reloaded from its state has no older states to replay a failed transaction on:
+    the failure is still explained (as a TransactionError), not raised from the replay."""
+    state = tmp_path / "state.json"
+    anvil = find_anvil(NODE_MODULES)
+    with EmbeddedNode(anvil=anvil, state_file=state, log_file=tmp_path / "a.log") as node:
+        sender = Sender(Chain(node.url), dev_account(5), errors=errors)
+        address, _ = sender.deploy(artifacts["Probe"], [50])
+        probe = sender.contract(address, artifacts["Probe"].abi)
+        data = probe.functions.bump(60)._encode_transaction_data()
+        tx_hash = sender.submit({"to": address, "data": data, "gas": 100_000})  # type: ignore[typeddict-item]
+        assert sender.chain.wait_for_receipt(tx_hash)["status"] == 0
+    with EmbeddedNode(anvil=anvil, state_file=state, log_file=tmp_path / "b.log") as node:
+        chain = Chain(node.url)
+        again = Sender(chain, dev_account(5), errors=errors)
+        for _ in range(3):
+            chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        receipt = chain.receipt(tx_hash)
+        assert receipt is not None
+        failure = again.explain_failure(tx_hash, receipt)
+        assert type(failure) is TransactionError and "not available" in str(failure)

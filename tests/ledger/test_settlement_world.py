@@ -41,6 +41,9 @@ from ledger.settlement import (
 )
 from ledger.transactions import Sender, Sent
 
+# A module-wide world that fresh_chain's evm_snapshot undoes after each test: anvil only.
+pytestmark = pytest.mark.anvil
+
 # Dev accounts: 0, 1, 2 govern (GOVERNOR + OPERATOR, quorum 1); the others are admitted in this
 # order, so member id = account index + 1; 9 is never a member.
 LENDER, LENDER_B, DEALER, COLLECTOR, BANK, DEALER_B, STRANGER = 3, 4, 5, 6, 7, 8, 9

@@ -117,6 +117,7 @@ def test_nonce_manager_recovers_when_the_key_was_used_elsewhere(fresh_chain, err
     assert probe.functions.total().call() == 3
 
 
+@pytest.mark.anvil
 def test_legacy_gas_price_zero_on_a_chain_without_base_fee(tmp_path, artifacts, errors):
     """Consortium chains often run pre-London fee rules with gas price 0."""
     node = EmbeddedNode(
@@ -141,6 +142,7 @@ def test_eip1559_fees_where_the_chain_has_a_base_fee(fresh_chain, operator, arti
     assert tx["maxFeePerGas"] >= fresh_chain.w3.eth.get_block(sent.block_number)["baseFeePerGas"]
 
 
+@pytest.mark.anvil
 def test_waiting_honours_the_finality_depth(anvil, errors, artifacts, fresh_chain):
     deep = Chain(anvil.url, finality_depth=3)
     sender = Sender(deep, dev_account(2), errors=errors)

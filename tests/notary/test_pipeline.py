@@ -28,7 +28,7 @@ def _call(case: str = "CASE-2026-001", **extra) -> Submission:
     )
 
 
-def test_file_to_final_receipt_that_verifies_on_chain(runtime, collector, anvil):
+def test_file_to_final_receipt_that_verifies_on_chain(runtime, collector, verify_url):
     recording = b"ID3" + bytes(range(256)) * 40
     accepted = runtime.intake.submit_file(collector, io.BytesIO(recording), _call())
     assert accepted.created and accepted.status == "pending"
@@ -44,17 +44,18 @@ def test_file_to_final_receipt_that_verifies_on_chain(runtime, collector, anvil)
     report = verify_receipt(
         issued.receipt,
         document=recording,
-        rpc_url=anvil.url,
+        rpc_url=verify_url,
+        trust=runtime.trust_root(),
         expected_signer=runtime.operator.address,
     )
-    assert report.ok and not report.failed, report
+    assert report.verified and not report.failed, report
     assert "anchored_root" not in report.skipped
-    tampered = verify_receipt(issued.receipt, document=recording[:-1] + b"!", rpc_url=anvil.url)
+    tampered = verify_receipt(issued.receipt, document=recording[:-1] + b"!", rpc_url=verify_url)
     assert tampered.failed == ("digest",)
     assert runtime.blobs.read_bytes(item.document_digest) == recording
 
 
-def test_many_items_share_one_batch_and_each_receipt_verifies(runtime, collector, anvil):
+def test_many_items_share_one_batch_and_each_receipt_verifies(runtime, collector, verify_url):
     ids = [
         runtime.intake.submit_digest(collector, f"{i:064x}", _call(case=f"C{i}")).public_id
         for i in range(1, 26)
@@ -69,10 +70,10 @@ def test_many_items_share_one_batch_and_each_receipt_verifies(runtime, collector
     for item in items[:3] + items[-3:]:
         receipt = runtime.issuer.for_item(item).receipt
         assert receipt is not None
-        assert verify_receipt(receipt, rpc_url=anvil.url).failed == ()
+        assert verify_receipt(receipt, rpc_url=verify_url, trust=runtime.trust_root()).verified
 
 
-def test_batches_extend_one_evidence_log_anchored_root_by_root(runtime, collector, anvil):
+def test_batches_extend_one_evidence_log_anchored_root_by_root(runtime, collector, verify_url):
     for i in range(1, 26):
         runtime.intake.submit_digest(collector, f"{i:064x}", _call(case=f"C{i}"))
     runtime.anchorer.batch_size = 10
@@ -95,11 +96,13 @@ def test_batches_extend_one_evidence_log_anchored_root_by_root(runtime, collecto
     early, late = (runtime.issuer.for_item(items[i]).receipt for i in (3, 24))
     assert early is not None and late is not None
     assert (early.tree_size, early.root, late.tree_size) == (10, batches[0].root, 25)
-    assert verify_receipt(early, rpc_url=anvil.url).failed == ()
-    assert verify_receipt(late, rpc_url=anvil.url).failed == ()
+    assert verify_receipt(early, rpc_url=verify_url, trust=runtime.trust_root()).verified
+    assert verify_receipt(late, rpc_url=verify_url, trust=runtime.trust_root()).verified
 
 
-def test_two_batchers_at_once_extend_one_log_without_sharing_an_item(runtime, collector, anvil):
+def test_two_batchers_at_once_extend_one_log_without_sharing_an_item(
+    runtime, collector, verify_url
+):
     for i in range(1, 61):
         runtime.intake.submit_digest(collector, f"{i:064x}", _call(case=f"C{i}"))
     batchers = [

@@ -445,12 +445,12 @@ def pinned(registry) -> TrustRoot:
     return TrustRoot.for_registry(registry.address)
 
 
-def test_an_anchored_receipt_passes_every_check(fresh_chain, registry, anvil):
+def test_an_anchored_receipt_passes_every_check(fresh_chain, registry, verify_url):
     receipt = anchored_batch(fresh_chain, registry)[3]
     report = verify_receipt(
         receipt,
         document=document(3),
-        rpc_url=anvil.url,
+        rpc_url=verify_url,
         trust=pinned(registry),
         expected_signer=NOTARY_ADDRESS,
     )
@@ -459,13 +459,13 @@ def test_an_anchored_receipt_passes_every_check(fresh_chain, registry, anvil):
     assert report["chain_id"].detail == f"chain {fresh_chain.chain_id}"
     assert "BatchAnchored log 0 of registry" in report["anchored_root"].detail
     assert "pinned EvidenceRegistry" in report["trust_root"].detail
-    with_file = verify_receipt(receipt.to_json(), rpc_url=anvil.url, trust=pinned(registry))
+    with_file = verify_receipt(receipt.to_json(), rpc_url=verify_url, trust=pinned(registry))
     assert with_file.verified
 
 
-def test_without_a_trust_root_nothing_is_verified(fresh_chain, registry, anvil):
+def test_without_a_trust_root_nothing_is_verified(fresh_chain, registry, verify_url):
     receipt = anchored_batch(fresh_chain, registry)[0]
-    report = verify_receipt(receipt, rpc_url=anvil.url)
+    report = verify_receipt(receipt, rpc_url=verify_url)
     assert report.failed == () and report.skipped == ("digest", "trust_root")
     assert not report.verified and report.verdict == "unverifiable"
     assert "nothing pins whose contract the anchor is" in report["trust_root"].detail
@@ -473,7 +473,7 @@ def test_without_a_trust_root_nothing_is_verified(fresh_chain, registry, anvil):
     assert offline.verdict == "unverifiable" and offline.skipped == ("digest", *ON_CHAIN)
 
 
-def test_a_reader_passed_in_replaces_the_url(fresh_chain, registry, anvil):
+def test_a_reader_passed_in_replaces_the_url(fresh_chain, registry, verify_url):
     receipt = anchored_batch(fresh_chain, registry)[1]
     calls = []
 
@@ -492,23 +492,23 @@ def test_a_reader_passed_in_replaces_the_url(fresh_chain, registry, anvil):
     assert report.failed == ON_CHAIN and "the line is down" in report["chain_id"].detail
 
 
-def test_another_contracts_log_never_anchors(fresh_chain, registry, operator, root_log, anvil):
+def test_another_contracts_log_never_anchors(fresh_chain, registry, operator, root_log, verify_url):
     """Forgery: any account deploys a contract logging the root; the receipt names it."""
     for in_data in (False, True):
         records = [make_record(n) for n in range(5)]
         tree = MerkleTree([leaf_data(record) for record in records])
         anchor = anchor_on_chain(fresh_chain, operator, root_log, tree.root, 5, in_data=in_data)
         receipt = make_receipts(records, anchor, key=OTHER_KEY)[2]
-        report = verify_receipt(receipt, rpc_url=anvil.url, trust=pinned(registry))
+        report = verify_receipt(receipt, rpc_url=verify_url, trust=pinned(registry))
         assert report.failed == ("trust_root", "anchored_root")
         assert "not the pinned EvidenceRegistry" in report["trust_root"].detail
         assert "holds no log of registry" in report["anchored_root"].detail
-        unpinned = verify_receipt(receipt, rpc_url=anvil.url)
+        unpinned = verify_receipt(receipt, rpc_url=verify_url)
         assert unpinned.failed == ("anchored_root",) and not unpinned.verified
         assert "which never anchors" in unpinned["anchored_root"].detail
 
 
-def test_a_collectors_supersede_never_anchors(fresh_chain, registry, errors, anvil):
+def test_a_collectors_supersede_never_anchors(fresh_chain, registry, errors, verify_url):
     """Forgery: a COLLECTOR's `supersede` puts any 32 bytes it likes in an ItemSuperseded
     topic of the genuine registry."""
     records = [make_record(n) for n in range(4)]
@@ -518,43 +518,43 @@ def test_a_collectors_supersede_never_anchors(fresh_chain, registry, errors, anv
     anchor = anchor_of(fresh_chain, registry.address, sent)
     for key in (OTHER_KEY, "0x" + dev_account(4).key.hex().removeprefix("0x")):
         receipt = make_receipts(records, anchor, key=key)[0]
-        report = verify_receipt(receipt, rpc_url=anvil.url, trust=pinned(registry))
+        report = verify_receipt(receipt, rpc_url=verify_url, trust=pinned(registry))
         assert report.failed == ("anchored_root",), report
         assert "is ItemSuperseded, which never anchors" in report["anchored_root"].detail
 
 
-def test_a_fresh_key_on_a_genuine_batch_fails(fresh_chain, registry, anvil):
+def test_a_fresh_key_on_a_genuine_batch_fails(fresh_chain, registry, verify_url):
     """Forgery: a genuine anchor, a receipt signed by a key that is not the batch's notary."""
     genuine = anchored_batch(fresh_chain, registry)[2]
     forged = sign(genuine, OTHER_KEY)
-    report = verify_receipt(forged, rpc_url=anvil.url, trust=pinned(registry))
+    report = verify_receipt(forged, rpc_url=verify_url, trust=pinned(registry))
     assert report.failed == ("anchored_root",)
     assert f"was sent by notary {NOTARY_ADDRESS}" in report["anchored_root"].detail
 
 
-def test_the_event_must_carry_the_root_and_tree_size(fresh_chain, registry, anvil):
+def test_the_event_must_carry_the_root_and_tree_size(fresh_chain, registry, verify_url):
     other_root = anchored_batch(fresh_chain, registry, logged_root=b"\x11" * 32)[3]
-    report = verify_receipt(other_root, rpc_url=anvil.url, trust=pinned(registry))
+    report = verify_receipt(other_root, rpc_url=verify_url, trust=pinned(registry))
     assert report.failed == ("anchored_root",)
     assert f"anchors root {'11' * 32}, not {other_root.root}" in report["anchored_root"].detail
     other_size = anchored_batch(fresh_chain, registry, logged_size=9)[0]
-    report = verify_receipt(other_size, rpc_url=anvil.url, trust=pinned(registry))
+    report = verify_receipt(other_size, rpc_url=verify_url, trust=pinned(registry))
     assert report.failed == ("anchored_root",)
     assert "has log size 9, not tree_size 5" in report["anchored_root"].detail
 
 
-def test_a_single_digest_anchors_a_tree_of_one(fresh_chain, registry, anvil):
+def test_a_single_digest_anchors_a_tree_of_one(fresh_chain, registry, verify_url):
     records = [make_record(7)]
     tree = MerkleTree([leaf_data(records[0])])
     sent = registry.anchor_digest(tree.root)
     (receipt,) = make_receipts(records, anchor_of(fresh_chain, registry.address, sent))
-    report = verify_receipt(receipt, rpc_url=anvil.url, trust=pinned(registry))
+    report = verify_receipt(receipt, rpc_url=verify_url, trust=pinned(registry))
     assert report.verified, report
     assert "DigestAnchored log 0" in report["anchored_root"].detail
 
 
 def test_wrong_anchor_details_fail_the_right_checks(
-    fresh_chain, operator, registry, artifacts, anvil
+    fresh_chain, operator, registry, artifacts, verify_url
 ):
     receipt = anchored_batch(fresh_chain, registry)[3]
     anchor = receipt.anchor
@@ -568,7 +568,7 @@ def test_wrong_anchor_details_fail_the_right_checks(
     }
     reports = {
         what: verify_receipt(
-            resigned(receipt, anchor=replace(anchor, **changes)), rpc_url=anvil.url
+            resigned(receipt, anchor=replace(anchor, **changes)), rpc_url=verify_url
         )
         for what, changes in wrong.items()
     }
@@ -591,7 +591,7 @@ def test_wrong_anchor_details_fail_the_right_checks(
     assert "the trust root on" in pinned_elsewhere["trust_root"].detail
 
 
-def test_a_failed_transaction_fails_transaction(fresh_chain, operator, root_log, anvil):
+def test_a_failed_transaction_fails_transaction(fresh_chain, operator, root_log, verify_url):
     records = [make_record(n) for n in range(2)]
     tree = MerkleTree([leaf_data(record) for record in records])
     data = root_log.functions.refuse(tree.root, 2)._encode_transaction_data()
@@ -608,7 +608,7 @@ def test_a_failed_transaction_fails_transaction(fresh_chain, operator, root_log,
         block_hash="0x" + bytes(mined["blockHash"]).hex(),
         block_time=format_timestamp(datetime.fromtimestamp(block["timestamp"], UTC)),
     )
-    report = verify_receipt(make_receipts(records, anchor)[0], rpc_url=anvil.url)
+    report = verify_receipt(make_receipts(records, anchor)[0], rpc_url=verify_url)
     assert report.failed == ("transaction", "anchored_root")
     assert "it failed (status 0)" in report["transaction"].detail
 
@@ -672,9 +672,9 @@ def test_a_node_answering_nonsense_fails_the_chain_checks(receipts, body, detail
     assert detail in report["chain_id"].detail
 
 
-def test_an_anchor_from_elsewhere_fails_on_this_chain(receipts, anvil):
+def test_an_anchor_from_elsewhere_fails_on_this_chain(receipts, verify_url):
     """The factory's anchor names a transaction that was never sent on the test chain."""
-    report = verify_receipt(receipts[0], rpc_url=anvil.url)
+    report = verify_receipt(receipts[0], rpc_url=verify_url)
     assert report["chain_id"].ok
     assert report.failed == ("transaction", "anchored_root", "block_time")
     assert "is not on the node's chain" in report["transaction"].detail

@@ -56,7 +56,7 @@ def qr_codes(pdf: Path, tmp_path: Path) -> list[str]:
     return found
 
 
-def test_certificate_from_the_api(client, runtime, demo, anvil, tmp_path):
+def test_certificate_from_the_api(client, runtime, demo, verify_url, tmp_path):
     collector, legal = demo["collector"], demo["legal"]
     submitted = client.post(
         "/v1/evidence",
@@ -150,7 +150,7 @@ def test_certificate_from_the_api(client, runtime, demo, anvil, tmp_path):
     )
     assert offline.verdict == "unverifiable"
     pinned = TrustRoot.for_registry(runtime.registry.address)
-    online = verify_receipt(code, document=RECORDING, rpc_url=anvil.url, trust=pinned)
+    online = verify_receipt(code, document=RECORDING, rpc_url=verify_url, trust=pinned)
     assert online.verified, online.checks
 
     # Same visibility as the receipt: another lender's item does not exist, a dealer may not.
@@ -297,7 +297,7 @@ def _check_case_certificate(
     return text
 
 
-def test_case_certificate_from_the_api(client, demo, evidence, anvil, tmp_path):
+def test_case_certificate_from_the_api(client, demo, evidence, verify_url, tmp_path):
     legal = demo["legal"]
     answer = client.get(
         "/v1/cases/certificate", params={"case": "CASE-2026-001"}, headers=legal.headers
@@ -315,7 +315,7 @@ def test_case_certificate_from_the_api(client, demo, evidence, anvil, tmp_path):
         evidence.recording: (_receipt_of(client, legal, evidence.recording), RECORDING),
         evidence.agreement: (_receipt_of(client, legal, evidence.agreement), AGREEMENT),
     }
-    text = _check_case_certificate(pdf, tmp_path, expected, anvil.url)
+    text = _check_case_certificate(pdf, tmp_path, expected, verify_url)
     assert commitment in text and "call-0001.wav" in text and "Steadfast Collections" in text
     # The summary comes first, in submission order; the pending photo and the other case are
     # left out; the case reference itself never appears.
@@ -367,7 +367,7 @@ def test_case_certificate_from_the_api(client, demo, evidence, anvil, tmp_path):
 
 
 def test_case_certificate_from_the_search_page(
-    page: Page, server, client, demo, evidence, anvil, tmp_path
+    page: Page, server, client, demo, evidence, verify_url, tmp_path
 ):
     legal = demo["legal"]
     sign_in(page, server, legal)
@@ -387,7 +387,7 @@ def test_case_certificate_from_the_search_page(
         evidence.recording: (_receipt_of(client, legal, evidence.recording), RECORDING),
         evidence.agreement: (_receipt_of(client, legal, evidence.agreement), AGREEMENT),
     }
-    _check_case_certificate(pdf, tmp_path, expected, anvil.url)
+    _check_case_certificate(pdf, tmp_path, expected, verify_url)
 
     # A case whose only item is still pending: a clear error page, not an empty PDF.
     waiting = client.post(

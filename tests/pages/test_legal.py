@@ -14,7 +14,7 @@ from notary.trust import TrustRoot
 from tests.pages.conftest import RECORDING, shot
 
 
-def test_legal_path(page: Page, server, demo, evidence, anvil, tmp_path):
+def test_legal_path(page: Page, server, demo, evidence, verify_url, tmp_path):
     legal = demo["legal"]
 
     # Signed out, every page leads to the sign-in page and back.
@@ -125,7 +125,7 @@ def test_legal_path(page: Page, server, demo, evidence, anvil, tmp_path):
     report = verify_receipt(
         receipt_path.read_text(),
         document=RECORDING,
-        rpc_url=anvil.url,
+        rpc_url=verify_url,
         trust=TrustRoot.from_json(trust_path.read_text()),
     )
     assert report.verified and report.skipped == ()

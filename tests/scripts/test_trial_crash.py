@@ -26,13 +26,21 @@ LOSSES = (
 
 
 def test_kills_of_service_and_node_lose_nothing_acknowledged(database_url, tmp_path):
+    """SQLite: the node killed alone (the service starts it again), then service and node
+    together. PostgreSQL: two replicas; one replica killed (if it ran the node, the other
+    starts it again), then a replica and the node together. Automine, to keep it short."""
     replicas = 2 if database_url.startswith("postgresql") else 1
+    modes = ["node", "both"] if replicas == 1 else ["service", "both"]
     args = trial_crash.parser().parse_args(
         [
             "--kills",
-            "3",
+            "2",
+            "--modes",
+            ",".join(modes),
             "--duration",
-            "24",
+            "16",
+            "--block-time",
+            "0",
             "--seed",
             "18",
             "--replicas",
@@ -48,10 +56,11 @@ def test_kills_of_service_and_node_lose_nothing_acknowledged(database_url, tmp_p
     )
     table = trial_crash.run(args)
 
-    assert table["kills (both / node alone / service alone)"] == 3
-    assert (table["  both"], table["  node alone"], table["  service alone"]) == (1, 1, 1)
+    assert table["kills (both / node alone / service alone)"] == 2
+    kinds = {"both": "  both", "node": "  node alone", "service": "  service alone"}
+    assert all(table[kinds[mode]] == 1 for mode in modes)
     assert table["evidence items acknowledged"] > 0 and table["advances acknowledged"] > 0
-    assert table["cycles acknowledged"] + table["cycles settled (on chain)"] >= 1
+    assert table["cycles settled (on chain)"] == 1
     assert {k: table[k] for k in LOSSES} == dict.fromkeys(LOSSES, 0)
     assert (
         table["  with a final receipt that verifies on chain"]
