@@ -868,7 +868,13 @@ def inventory_import(
         TimeElapsedColumn,
     )
 
-    from ledger.inventory import ImportReport, InventoryFileError, import_inventory, read_inventory
+    from ledger.inventory import (
+        ImportReport,
+        InventoryFileError,
+        import_inventory,
+        read_inventory,
+        vin_directory,
+    )
 
     try:
         rows, rejected = read_inventory(file)
@@ -914,7 +920,14 @@ def inventory_import(
                     rejected=len(current.rejected),
                 )
 
-            import_inventory(client, line, rows, report=report, on_progress=show)
+            import_inventory(
+                client,
+                line,
+                rows,
+                directory=vin_directory(runtime),
+                report=report,
+                on_progress=show,
+            )
     for rejection in report.rejected:
         typer.echo(f"row {rejection.row}\t{rejection.vin}\t{rejection.reason}")
     console.print(
@@ -939,14 +952,14 @@ def certificate_(
         typer.Option(
             "-o",
             "--output",
-            help="The PDF file (default: ID.certificate.pdf, or case-COMMITMENT.certificate.pdf)",
+            help="The PDF file (default: ID.certificate.pdf, or case-CASE.certificate.pdf)",
         ),
     ] = None,
     env_file: EnvFile = None,
 ) -> None:
     """Write the evidence certificate (存证证书) PDF of an item (exit 3 while it is pending), or
     of every anchored item of a case with --case (exit 1 when it has none)."""
-    from notary.certificate import case_certificate_of, certificate_of
+    from notary.certificate import case_certificate_of, case_file_name, certificate_of
 
     if (public_id is None) == (case is None):
         console.print("[red]error:[/red] give an evidence item id or --case REF, not both")
@@ -961,7 +974,7 @@ def certificate_(
             except ApiError as exc:
                 console.print(f"[red]error:[/red] case {case!r}: {exc.detail}")
                 raise typer.Exit(1) from exc
-            target = output or Path(f"case-{commitment[:16]}.certificate.pdf")
+            target = output or Path(case_file_name(case, commitment))
             target.write_bytes(case_pdf)
             pending = sum(1 for item in items if item.status == "pending")
             console.print(

@@ -28,7 +28,7 @@ from ledger.errors import (
 from ledger.financing import InvalidTerms
 from ledger.vin import InvalidIdentifier, InvalidVin
 from notary.blobs import BlobKeyDestroyed, BlobNotFound, BlobTooLarge
-from notary.errors import FormatError, NotaryError, RecordError
+from notary.errors import CertificateFontMissing, FormatError, NotaryError, RecordError
 from notary.intake import SubmissionError
 
 PROBLEM_JSON = "application/problem+json"
@@ -71,6 +71,7 @@ _NOTARY_STATUS: list[tuple[type[Exception], int]] = [
     (BlobKeyDestroyed, 410),
     (BlobNotFound, 404),
     (BlobTooLarge, 413),
+    (CertificateFontMissing, 503),
 ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,15 @@ class Settings(BaseSettings):
         description="Seconds between the embedded node's blocks; 0 mines each transaction at once",
     )
     evm_version: str = Field(default="paris")
+    currency: str = Field(
+        default="CNY",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of the lines' currency, named beside amounts on the pages",
+    )
+    time_zone: str = Field(
+        default="Asia/Shanghai",
+        description="IANA time zone the web pages show times in (exports and the API keep UTC)",
+    )
     optimizer_runs: int = Field(default=200, ge=1)
     dev: bool | None = Field(
         default=None, description="Use anvil's well-known keys; default: on with embedded node"
@@ -92,6 +102,17 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1")
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @model_validator(mode="after")
+    def _time_zone_is_known(self) -> Settings:
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(
+                f"AUTOLEDGER_TIME_ZONE {self.time_zone!r} is not an IANA time zone"
+                " (e.g. Asia/Shanghai, UTC)"
+            ) from exc
+        return self
 
     @model_validator(mode="after")
     def _keys_are_configured(self) -> Settings:

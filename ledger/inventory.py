@@ -67,6 +67,7 @@ from ledger.vin import (
     normalize_vin,
     vin_hash,
 )
+from ledger.vin_directory import VinDirectory, VinEntry
 
 
 class Runtime(Protocol):
@@ -211,6 +212,22 @@ class Pledge:
     def new_vehicle(self) -> NewVehicle:
         """The contract's argument for this vehicle."""
         return NewVehicle.of(self.keys, self.value)
+
+    def entry(self, **description: str) -> VinEntry:
+        """The VIN directory's record of this vehicle (`description`: make, model, colour,
+        stock_number)."""
+        return VinEntry(
+            vin=self.vin,
+            vin_hash=self.keys.vin_hash,
+            certificate=self.certificate,
+            engine=self.engine,
+            **description,
+        )
+
+
+def vin_directory(runtime: Runtime) -> VinDirectory:
+    """The VIN directory of the runtime's chain."""
+    return VinDirectory(runtime.engine, chain_id=runtime.chain.chain_id)
 
 
 def first_duplicate(pledges: Sequence[Pledge]) -> tuple[int, int, KeyKind] | None:
@@ -582,7 +599,7 @@ def _figures(principal: int, interest_: int, fee: int) -> dict[str, int]:
 CSV_COLUMNS = ("vin", "certificate", "engine", "value")
 """Columns an inventory file must have (header row, any order, case-insensitive)."""
 
-CSV_OPTIONAL_COLUMNS = ("registration",)
+CSV_OPTIONAL_COLUMNS = ("registration", "make", "model", "colour", "stock")
 """Columns an inventory file may have; others are ignored."""
 
 
@@ -599,6 +616,8 @@ class ImportRow:
     row: int
     pledge: Pledge
     registration: str | None
+    description: dict[str, str] = field(default_factory=dict)
+    """make, model, colour, stock_number as the file gives them (for the VIN directory)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -739,7 +758,13 @@ def _check_row(row: int, record: dict[str, str], extra_fields: bool) -> ImportRo
             registration_bytes(registration)
         except ValueError as exc:
             raise _Rejected(f"registration: {exc}") from exc
-    return ImportRow(row=row, pledge=pledge, registration=registration)
+    description = {
+        "make": record.get("make", ""),
+        "model": record.get("model", ""),
+        "colour": record.get("colour", ""),
+        "stock_number": record.get("stock", ""),
+    }
+    return ImportRow(row=row, pledge=pledge, registration=registration, description=description)
 
 
 def import_inventory(
@@ -747,6 +772,7 @@ def import_inventory(
     line_id: int,
     rows: Sequence[ImportRow],
     *,
+    directory: VinDirectory | None = None,
     report: ImportReport | None = None,
     on_progress: Callable[[ImportReport, int], None] = lambda _report, _done: None,
 ) -> ImportReport:
@@ -758,6 +784,7 @@ def import_inventory(
     the limit), its rows are retried one at a time so that only the bad ones are rejected;
     a revert about the line itself (frozen, closed, not the caller's) rejects the batch's rows
     with that reason. `on_progress(report, rows_done)` is called after each batch and row.
+    Each advanced row goes into `directory` (when given) once its transaction is final.
     """
     report = ImportReport() if report is None else report
     done = 0
@@ -775,7 +802,7 @@ def import_inventory(
         if not pending:
             continue
         try:
-            _advance_rows(client, line_id, pending, registration, report)
+            _advance_rows(client, line_id, pending, registration, report, directory)
         except TransactionReverted as exc:
             if exc.error in _LINE_ERRORS or len(pending) == 1:
                 for item in pending:
@@ -783,7 +810,7 @@ def import_inventory(
             else:
                 for item in pending:
                     try:
-                        _advance_rows(client, line_id, [item], registration, report)
+                        _advance_rows(client, line_id, [item], registration, report, directory)
                     except TransactionReverted as single:
                         report.rejected.append(_rejection(item, single))
                     done += 1
@@ -812,11 +839,14 @@ def _advance_rows(
     rows: Sequence[ImportRow],
     registration: str | None,
     report: ImportReport,
+    directory: VinDirectory | None,
 ) -> None:
     sent = client.advance(
         line_id, [r.pledge.new_vehicle() for r in rows], registration=registration
     )
     report.transactions += 1
+    if directory is not None:
+        directory.record(line_id, [r.pledge.entry(**r.description) for r in rows])
     advances = {
         bytes(e.args["vinHash"]): int(e.args["advance"])
         for e in client.events(sent)

@@ -199,3 +199,30 @@ class JournalRollback(SQLModel, table=True):
     head_block: int = Field(sa_type=BigInteger, description="the chain's head when detected")
     reopened: int = 0
     entry_ids: str = Field(default="[]", sa_type=Text, description="reopened entries, JSON")
+
+
+class VinRecord(SQLModel, table=True):
+    """What the chain does not hold of a vehicle financed on a line: its VIN in clear, its
+    certificate of conformity and engine numbers, and a description from the lender's import.
+
+    The chain keys a lien by the keccak hash of each identifier only; this row lets the line's
+    parties (and regulators) read which car a hash is. One row per (`chain_id`, `line_id`,
+    `vin_hash`): a VIN financed again on another line after its release gets a row there too,
+    so who may read a row is exactly who may read that line.
+    """
+
+    __tablename__ = "vin_directory"
+    __table_args__ = (Index("ix_vin_directory_vin", "chain_id", "vin"),)
+
+    chain_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs=_NOT_SERIAL)
+    line_id: int = Field(sa_type=BigInteger, primary_key=True, sa_column_kwargs=_NOT_SERIAL)
+    vin_hash: str = Field(max_length=66, primary_key=True, description="0x-hex keccak of the VIN")
+    vin: str = Field(max_length=17)
+    # identifiers and description have no length the contract limits: text, as given
+    certificate: str = Field(sa_type=Text, description="certificate of conformity number")
+    engine: str = Field(sa_type=Text, description="engine number")
+    make: str = Field(default="", sa_type=Text)
+    model: str = Field(default="", sa_type=Text)
+    colour: str = Field(default="", sa_type=Text)
+    stock_number: str = Field(default="", sa_type=Text)
+    recorded_at: datetime = Field(default_factory=utcnow)

@@ -11,11 +11,14 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -25,7 +28,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -40,18 +43,26 @@ from reportlab.platypus import (
 
 from ledger.consortium import ConsortiumClient
 from ledger.errors import LedgerError, NotFound, Unprocessable
+from notary.errors import CertificateFontMissing
 from notary.file_names import safe_file_name
 from notary.issuance import ReceiptIssuer
 from notary.models import EvidenceItem, ItemStatus
 from notary.receipts import Receipt
 from notary.trust import TrustRoot
 
-FONT = "STSong-Light"
-"""Adobe's standard Simplified Chinese CID font (Adobe-GB1): every PDF reader has it or a
-substitute, so no font file is embedded and the PDF stays small."""
+FONT = "WenQuanYiMicroHei"
+FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+"""WenQuanYi Micro Hei (Debian's fonts-wqy-microhei, Apache-2.0 or GPLv3 with the font
+exception: free to embed), installed by scripts/bootstrap. Its Chinese and Latin glyphs are
+embedded as a subset, so a court's reader shows the certificate exactly as printed. (Adobe's
+non-embedded STSong-Light, used before, left each reader to substitute a font, and spaced
+Latin text with CJK widths: "C ertificate".) TrueType outlines: reportlab cannot embed the
+CFF outlines of Noto CJK."""
 
-MONO = "Courier"
-"""Hashes, addresses and commands: fixed width so digits line up for comparison."""
+MONO = "DejaVuSansMono"
+MONO_FILE = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf")
+"""Hashes, addresses and commands: fixed width so digits line up for comparison; DejaVu Sans
+Mono (Debian's fonts-dejavu-core, free to embed), embedded like `FONT`."""
 
 QR_PREFIX_COMPRESSED = "AUTOLEDGER-RECEIPT-V1-ZLIB-B64:"
 """Marks a QR code holding the receipt JSON zlib-compressed and base64-encoded, used only when
@@ -145,6 +156,29 @@ class CaseNotAnchored(Unprocessable):
 
 class CaseTooLarge(Unprocessable):
     """The case has more anchored items than one case certificate holds (422)."""
+
+
+CASE_NAME_LENGTH = 80
+"""Most characters of a case reference kept in a certificate's file name: file systems allow
+255 bytes, and a name this long still shows whole in a download list."""
+
+_UNSAFE_IN_NAMES = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def case_file_name(case: str, commitment: str) -> str:
+    """The file name of the case certificate of `case`: ``case-REF.certificate.pdf`` with the
+    case reference in its safe form (letters, digits, ``.``, ``_``, ``-``; any run of other
+    characters one ``_``), or the commitment's first 16 hex digits when none of it is safe."""
+    safe = _UNSAFE_IN_NAMES.sub("_", case.strip()).strip("._-")[:CASE_NAME_LENGTH]
+    return f"case-{safe or commitment[:16]}.certificate.pdf"
+
+
+def case_file_disposition(case: str, commitment: str) -> str:
+    """The Content-Disposition of the case certificate of `case`: `case_file_name` as
+    `filename`, and the reference as written as RFC 8187 `filename*` for browsers that read
+    UTF-8 (a Chinese case reference keeps its characters)."""
+    full = quote(f"case-{case.strip()[:CASE_NAME_LENGTH]}.certificate.pdf", safe="")
+    return f"attachment; filename=\"{case_file_name(case, commitment)}\"; filename*=UTF-8''{full}"
 
 
 MAX_CASE_ITEMS = 200
@@ -250,7 +284,8 @@ def _qr_drawing(text: str) -> Drawing | None:
         group = widget.draw()
     except Exception:  # reportlab raises a bare Exception("code length overflow ...")
         return None
-    drawing = Drawing(QR_SIZE, QR_SIZE)
+    # the renderer's initial state would name Helvetica, a font not embedded
+    drawing = Drawing(QR_SIZE, QR_SIZE, initialFontName=FONT)
     drawing.add(group)
     return drawing
 
@@ -258,9 +293,29 @@ def _qr_drawing(text: str) -> Drawing | None:
 # ------------------------------------------------------------------ layout
 
 
+def _register_fonts() -> None:
+    """Register `FONT` and `MONO` with reportlab once; raises `CertificateFontMissing` naming
+    the Debian package when a font file is absent."""
+    registered = pdfmetrics.getRegisteredFontNames()
+    for name, path, package, index in (
+        (FONT, FONT_FILE, "fonts-wqy-microhei", 0),
+        (MONO, MONO_FILE, "fonts-dejavu-core", 0),
+    ):
+        if name in registered:
+            continue
+        try:
+            pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=index))
+        except (OSError, TTFError) as exc:
+            raise CertificateFontMissing(
+                f"cannot load the certificate font {path} ({exc}); install Debian's {package}"
+                " (scripts/bootstrap does)"
+            ) from exc
+        # one face for every style: <b> and <i> in a paragraph keep the embedded font
+        pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
+
+
 def _styles() -> dict[str, ParagraphStyle]:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    _register_fonts()
     base = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=13, wordWrap="CJK")
     return {
         "body": base,
@@ -269,7 +324,14 @@ def _styles() -> dict[str, ParagraphStyle]:
         ),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=10, textColor=_RULE),
         "h2": ParagraphStyle(
-            "h2", parent=base, fontSize=12, leading=16, textColor=_INK, spaceBefore=10, spaceAfter=4
+            "h2",
+            parent=base,
+            fontSize=12,
+            leading=16,
+            textColor=_INK,
+            spaceBefore=8,
+            spaceAfter=3,
+            keepWithNext=1,  # a heading never ends a page
         ),
         "label": ParagraphStyle("label", parent=base, fontSize=8, leading=11, textColor=_INK),
         "value": ParagraphStyle("value", parent=base, fontSize=9, leading=12),
@@ -311,10 +373,11 @@ def _table(rows: Sequence[tuple[str, str]], styles: dict[str, ParagraphStyle]) -
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 0), (-1, -1), FONT),  # the default is Helvetica, not embedded
                 ("BACKGROUND", (0, 0), (0, -1), _SHADE),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, _RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ]
         )
     )
@@ -424,8 +487,13 @@ def _item_story(facts: CertificateFacts, styles: dict[str, ParagraphStyle]) -> l
     ]
 
     path = (
-        "<br/>".join(f"{i:>2}  {h}" for i, h in enumerate(receipt.audit_path))
-        or "— (单叶树 tree of one leaf)"
+        f'<font face="{MONO}" size="7.5">'
+        + "<br/>".join(f"{i:>2}  {h}" for i, h in enumerate(receipt.audit_path)).replace(
+            "  ", "&nbsp;&nbsp;"
+        )
+        + "</font>"
+        if receipt.audit_path
+        else "— (单叶树 tree of one leaf)"  # Chinese: the body font, the mono one has none
     )
     story += [
         Paragraph("3. 默克尔证明 Merkle proof (RFC 6962)", styles["h2"]),
@@ -433,10 +501,7 @@ def _item_story(facts: CertificateFacts, styles: dict[str, ParagraphStyle]) -> l
             [
                 ("叶序号 Leaf index", _mono(str(receipt.leaf_index))),
                 ("树大小 Tree size", _mono(str(receipt.tree_size))),
-                (
-                    "审计路径 Audit path",
-                    f'<font face="{MONO}" size="7.5">{path}</font>'.replace("  ", "&nbsp;&nbsp;"),
-                ),
+                ("审计路径 Audit path", path),
                 ("根 Root", _mono(receipt.root)),
             ],
             styles,
@@ -522,9 +587,11 @@ def _item_story(facts: CertificateFacts, styles: dict[str, ParagraphStyle]) -> l
             styles,
         ),
     ]
-    story += [Paragraph("8. 独立验证 How to verify independently", styles["h2"])]
-    story += [Paragraph(step, styles["step"]) for step in _steps(facts)]
-    story += [
+    # The steps stay together: split, they left a page holding two steps and a line (a reader
+    # took it for a page printed by mistake); whole, they fill most of a page of their own.
+    steps: list[Flowable] = [Paragraph("8. 独立验证 How to verify independently", styles["h2"])]
+    steps += [Paragraph(step, styles["step"]) for step in _steps(facts)]
+    steps += [
         Spacer(1, 4 * mm),
         Paragraph(
             _text(
@@ -534,6 +601,7 @@ def _item_story(facts: CertificateFacts, styles: dict[str, ParagraphStyle]) -> l
             styles["small"],
         ),
     ]
+    story.append(KeepTogether(steps))
     return story
 
 
@@ -551,6 +619,7 @@ def _build(story: list[Flowable], *, title: str, subject: str, footer: str) -> b
         author="AutoLedger",
         subject=subject,
         creator="AutoLedger",
+        initialFontName=FONT,  # else every page names Helvetica, a font not embedded
     )
 
     def draw_footer(canvas: Canvas, doc: Any) -> None:
@@ -662,10 +731,11 @@ def _summary(items: Sequence[CertificateFacts], styles: dict[str, ParagraphStyle
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONTNAME", (0, 0), (-1, -1), FONT),  # the default is Helvetica, not embedded
                 ("BACKGROUND", (0, 0), (-1, 0), _SHADE),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, _RULE),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ]
         )
     )

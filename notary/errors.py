@@ -11,7 +11,8 @@ NotaryError
 │   └── PersonalDataError     a metadata key looks like personal data
 ├── ReceiptError              not a valid receipt of a supported version; names the field
 ├── TrustRootError            not a valid trust root (consortium.json, or a registry address)
-└── SigningError              the notary key could not sign (never carries the key)
+├── SigningError              the notary key could not sign (never carries the key)
+└── CertificateFontMissing    a font the certificate PDF embeds is not installed (503)
 
 Verification never raises for a readable receipt: `verify_receipt` reports failed checks.
 """
@@ -62,3 +63,8 @@ class TrustRootError(NotaryError):
 
 class SigningError(NotaryError):
     """The notary could not sign a receipt with the key it was given."""
+
+
+class CertificateFontMissing(NotaryError):
+    """A font the certificate PDF embeds is not installed on this machine: the service is set
+    up incompletely (503); nothing about the request is wrong."""

@@ -19,6 +19,7 @@ from fastapi.responses import Response, StreamingResponse
 from api.errors import NotFound
 from api.inputs import parse_day
 from api.pages.charts import BarChart, bar_chart
+from api.pages.check_details import breach_detail
 from api.pages.i18n import Translator
 from api.pages.site import Visitor, role_page
 from ledger.consortium import Member, Role
@@ -377,6 +378,7 @@ def breaches(visitor: Regulator, request: Request) -> Response:
         contact_end=rules.contact_end.strftime("%H:%M"),
         rules_version=rules.version,
         violations=rows,
+        breach_detail=breach_detail,
         violation_total=total,
         shown=BREACH_ROWS,
         names={m.id: m.name for m in runtime.consortium.members()},

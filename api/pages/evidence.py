@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from api.errors import NotFound
 from api.inputs import parse_day
+from api.pages.check_details import check_detail
 from api.pages.i18n import Translator
 from api.pages.site import PageError, PageNotFound, Visitor, role_page
 from ledger.errors import TransactionReverted
@@ -22,6 +23,7 @@ from notary.certificate import (
     CaseNotFound,
     CaseTooLarge,
     case_certificate_of,
+    case_file_disposition,
     certificate_of,
 )
 from notary.models import EvidenceItem, ItemStatus
@@ -199,6 +201,7 @@ def detail(visitor: Reader, public_id: str) -> Response:
         submitter_name=_member_name(visitor, item.submitter_id),
         max_hash_bytes=MAX_BROWSER_HASH,
         trust=trust,
+        check_detail=check_detail,
     )
 
 
@@ -250,11 +253,10 @@ def case_certificate_file(visitor: Reader, request: Request) -> Response:
         raise CaseTooLargePage(str(exc)) from exc
     except CaseNotAnchored as exc:
         raise CaseNotCertifiable(str(exc)) from exc
-    name = f"case-{commitment[:16]}.certificate.pdf"
     return visitor.send(
         Response(
             pdf,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+            headers={"Content-Disposition": case_file_disposition(case, commitment)},
         )
     )

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.errors import ApiError, Conflict, NotFound
@@ -40,6 +40,7 @@ from ledger.errors import TransactionReverted
 from ledger.floorplan import Line
 from ledger.inventory import (
     CONFIRMATION_LIFETIME,
+    Obligations,
     audit_checklist,
     awaiting_confirmation,
     confirmation_to_sign,
@@ -56,12 +57,14 @@ from ledger.inventory import (
     signed_confirmation,
     vehicle_refs,
     vehicles_on_line,
+    vin_directory,
     visible_alerts,
     visible_audit,
     visible_lines,
     visible_vehicle,
 )
 from ledger.vin import InvalidVin
+from ledger.vin_directory import VehicleName
 
 router = APIRouter(include_in_schema=False)
 
@@ -118,6 +121,34 @@ def _helpers() -> dict[str, Any]:
     return {"amount": amount, "percent": percent, "block_time": block_time, "hex32": hex32}
 
 
+def _vins(
+    visitor: Visitor, lines: Iterable[int | None], hashes: Iterable[bytes | str | None]
+) -> dict[str, VehicleName]:
+    """The VIN directory's names of `hashes`, from records of `lines` only: a page passes the
+    lines it already showed the visitor may see, so the directory reveals nothing more."""
+    return vin_directory(visitor.runtime).names(
+        [h for h in hashes if h is not None], lines=sorted({i for i in lines if i is not None})
+    )
+
+
+def _matching(visitor: Visitor, owed: Obligations, query: str) -> Obligations:
+    """`owed` narrowed to the vehicles whose VIN, certificate, engine or stock number (or
+    on-chain hash) contains `query`; all of them when `query` is empty."""
+    needle = query.strip()
+    if not needle:
+        return owed
+    found = {
+        n.vin_hash for n in vin_directory(visitor.runtime).search(needle, lines=[owed.line_id])
+    }
+    lowered = needle.lower()
+    kept = [
+        o
+        for o in owed.vehicles
+        if hex32(o.vehicle.vin_hash) in found or lowered in hex32(o.vehicle.vin_hash)
+    ]
+    return replace(owed, vehicles=kept)
+
+
 def _reverted(visitor: Visitor, exc: TransactionReverted) -> str:
     key = REVERT_MESSAGES.get(exc.error)
     if key is not None:
@@ -141,6 +172,7 @@ def dealer_home(visitor: DealerVisitor) -> Response:
     alerts = [a for a in alerts if a.line_id in waiting]
     return visitor.page(
         "dealer_home.html",
+        vins=_vins(visitor, [a.line_id for a in alerts], [a.vin_hash for a in alerts]),
         lines=lines,
         names=party_names(runtime, lines),
         waiting=waiting,
@@ -151,7 +183,12 @@ def dealer_home(visitor: DealerVisitor) -> Response:
 
 @router.get("/dealer/lines/{line_id}")
 def dealer_line_page(
-    visitor: DealerVisitor, line_id: int, done: str = "", count: int = 0, claim: int = 0
+    visitor: DealerVisitor,
+    line_id: int,
+    done: str = "",
+    count: int = 0,
+    claim: int = 0,
+    q: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     """One of the dealer's lines: vehicles to confirm, the sale report, what it owes."""
     with _absent_is_404():
@@ -163,7 +200,7 @@ def dealer_line_page(
         result = visitor.t("dealer.done.sold_claim" if claim else "dealer.done.sold", claim=claim)
     elif done == "sold_before":
         result = visitor.t("dealer.done.sold_before", claim=claim)
-    return _dealer_line_view(visitor, line, result=result)
+    return _dealer_line_view(visitor, line, result=result, query=q)
 
 
 def _dealer_line_view(
@@ -174,18 +211,25 @@ def _dealer_line_view(
     form: dict[str, str] | None = None,
     result: str | None = None,
     status: int = 200,
+    query: str = "",
 ) -> Response:
     runtime = visitor.runtime
     events = line_events(runtime)
     _, terms = runtime.floorplan.terms(line.terms_id)
+    waiting = awaiting_confirmation(runtime, line.id, events=events)
+    owed = _matching(visitor, obligations(runtime, line.id, events=events), query)
+    hashes = [v.vin_hash for v in waiting] + [o.vehicle.vin_hash for o in owed.vehicles]
     return visitor.page(
         "dealer_line.html",
         status=status,
         line=line,
         terms=terms,
         names=party_names(runtime, [line]),
-        waiting=awaiting_confirmation(runtime, line.id, events=events),
-        owed=obligations(runtime, line.id, events=events),
+        waiting=waiting,
+        owed=owed,
+        vins=_vins(visitor, [line.id], hashes),
+        now=owed.as_of,
+        query=query,
         signs_here=held_key(runtime, visitor.member.address) is not None,
         confirm_field=CONFIRM_FIELD,
         errors=errors or {},
@@ -350,6 +394,7 @@ def _charges_page(visitor: Visitor, vin_hash: str, *, as_lender: bool) -> Respon
         explained = explain_charges(runtime, ref, vehicle)
     return visitor.page(
         "dealer_charges.html",
+        vins=_vins(visitor, [line.id], [vehicle.vin_hash]),
         vehicle=vehicle,
         line=line,
         charges=explained,
@@ -371,6 +416,7 @@ def lender_home(visitor: LenderVisitor) -> Response:
     exposure = [e for e in exposure_of(runtime, member) if e.lender_id == member.member_id]
     return visitor.page(
         "lender_home.html",
+        vins=_vins(visitor, [a.line_id for a in alerts], [a.vin_hash for a in alerts]),
         lines=lines,
         names=party_names(runtime, lines),
         exposure=exposure,
@@ -380,7 +426,9 @@ def lender_home(visitor: LenderVisitor) -> Response:
 
 
 @router.get("/lender/lines/{line_id}")
-def lender_line_page(visitor: LenderVisitor, line_id: int) -> Response:
+def lender_line_page(
+    visitor: LenderVisitor, line_id: int, q: Annotated[str, Query(max_length=64)] = ""
+) -> Response:
     """One of the lender's lines: terms, vehicles and what is owed, alerts and audits."""
     runtime, member = visitor.runtime, visitor.member
     with _absent_is_404():
@@ -388,13 +436,18 @@ def lender_line_page(visitor: LenderVisitor, line_id: int) -> Response:
     events = line_events(runtime)
     _, terms = runtime.floorplan.terms(line.terms_id)
     audits = line_audits(runtime, line_id, events)
+    owed = _matching(visitor, obligations(runtime, line_id, events=events), q)
+    alerts = visible_alerts(runtime, member, line_id=line_id, events=events)
+    hashes = [o.vehicle.vin_hash for o in owed.vehicles] + [a.vin_hash for a in alerts]
     return visitor.page(
         "lender_line.html",
         line=line,
         terms=terms,
         names=party_names(runtime, [line]),
-        owed=obligations(runtime, line_id, events=events),
-        alerts=visible_alerts(runtime, member, line_id=line_id, events=events),
+        owed=owed,
+        alerts=alerts,
+        vins=_vins(visitor, [line_id], hashes),
+        query=q,
         audits=audits,
         opener_names=names_of(runtime, [a.opener_id for a in audits]),
         **_helpers(),
@@ -411,6 +464,7 @@ def lender_audit(visitor: LenderVisitor, audit_id: int) -> Response:
     checklist = audit_checklist(runtime, audit)
     return visitor.page(
         "lender_audit.html",
+        vins=_vins(visitor, [line.id], [vin for vin, _ in checklist or []]),
         audit=audit,
         line=line,
         checklist=checklist,
@@ -438,8 +492,12 @@ class _ClaimRow:
 
 
 @router.get("/lender/clearing")
-def lender_clearing(visitor: LenderVisitor) -> Response:
+def lender_clearing(visitor: LenderVisitor, refused: str | None = None) -> Response:
     """The lender's claims and the clearing cycles it took part in; run a cycle now."""
+    if refused is not None:  # where a refused run lands: a GET that can be reloaded
+        return _clearing_view(
+            visitor, errors={"run": visitor.t("lender.error.nothing_to_settle")}, status=409
+        )
     return _clearing_view(visitor)
 
 
@@ -478,9 +536,7 @@ def lender_run_cycle(visitor: LenderVisitor) -> Response:
     try:
         cycle, _ = run_cycle_now(visitor.runtime, visitor.member.member_id)
     except Conflict:
-        return _clearing_view(
-            visitor, errors={"run": visitor.t("lender.error.nothing_to_settle")}, status=409
-        )
+        return visitor.redirect("/lender/clearing?refused=nothing_to_settle")
     return visitor.redirect(f"/lender/clearing/cycles/{cycle.id}")
 
 

@@ -22,7 +22,7 @@ EN: dict[str, str] = {
     "app.tagline": "Evidence and dealer-financing ledger",
     "app.footer": (
         "AutoLedger — evidence is anchored on the consortium chain; receipts verify without "
-        "this service. Times are UTC."
+        "this service. Times are shown in {zone} ({offset}); exports keep UTC."
     ),
     "app.as_of_block": "As of block {block} of the chain",
     "nav.skip": "Skip to main content",
@@ -203,6 +203,65 @@ EN: dict[str, str] = {
     "checks.check": "Check",
     "checks.result": "Result",
     "checks.detail": "Detail",
+    "check_detail.no_trust_root": (
+        "no trust root: nothing pins whose contract the anchor is, so the receipt proves "
+        "nothing about who issued it (give the consortium's EvidenceRegistry address or "
+        "its trust file)"
+    ),
+    "check_detail.pinned": "anchored by the pinned EvidenceRegistry {registry} on chain {chain}",
+    "check_detail.pinned_any_chain": (
+        "anchored by the pinned EvidenceRegistry {registry} on the node's chain"
+    ),
+    "check_detail.not_pinned": (
+        "the anchor names contract {contract}, not the pinned EvidenceRegistry {registry}"
+    ),
+    "check_detail.other_chain": "the anchor is on chain {chain}, the trust root on {expected}",
+    "check_detail.batch_anchored": (
+        "BatchAnchored log {log} of registry {registry}: root {root}, log size {size}, "
+        "notary {signer}"
+    ),
+    "check_detail.digest_anchored": (
+        "DigestAnchored log {log} of registry {registry}: {root}, notary {signer}"
+    ),
+    "check_detail.unsigned_anchor": (
+        "the receipt is not signed, so no notary can match the anchoring event"
+    ),
+    "breach_detail.contact_hours": (
+        "contact at {time} {zone} ({day}) is outside the allowed hours {start}–{end}"
+    ),
+    "breach_detail.per_day": (
+        "contact no. {count} with this debtor on {day} ({zone}); at most {most} a day are allowed"
+    ),
+    "breach_detail.per_week": (
+        "contact no. {count} with this debtor from {first} to {day} ({zone}); at most {most} "
+        "in {days} days are allowed"
+    ),
+    "breach_detail.wording": "forbidden phrase {phrase} ({lang}) at characters {start}–{end}",
+    "check_detail.no_rpc": "no JSON-RPC URL given",
+    "check_detail.no_document": "no document given",
+    "check_detail.no_record": "no valid record to compare with (see the leaf check)",
+    "check_detail.no_record_to_place": "no valid record to place (see the leaf check)",
+    "check_detail.digest_differs": "the document hashes to {digest}, the record says {record}",
+    "check_detail.digest": "the document hashes to {digest}",
+    "check_detail.leaf": "leaf hash {hash} over {size} canonical bytes",
+    "check_detail.inclusion": "leaf {index} of {size} leads to root {root}",
+    "check_detail.inclusion_differs": "the audit path leads to {computed}, not to root {root}",
+    "check_detail.unsigned": "the receipt is not signed",
+    "check_detail.signed": "signed by {signer}",
+    "check_detail.signed_by_other": "signed by {signer}, not by the expected notary {expected}",
+    "check_detail.recovers_to_other": (
+        "the signature recovers to {recovered}, not to the signer {signer}"
+    ),
+    "check_detail.chain": "chain {chain}",
+    "check_detail.chain_differs": "the node is on chain {chain}, the receipt says {expected}",
+    "check_detail.transaction": "transaction {tx} succeeded in block {block}",
+    "check_detail.root_in_log": "root {root} is in log {log} of {contract}",
+    "check_detail.root_in_a_log": "root {root} is in a log of {contract}",
+    "check_detail.root_missing": "no log of {contract} in transaction {tx} holds root {root}",
+    "check_detail.block_time": "block {block} is from {time}",
+    "check_detail.block_time_differs": "block {block} is from {time}, not {expected}",
+    "check_detail.tx_missing": "transaction {tx} is not on the node's chain",
+    "check_detail.block_missing": "block {block} is not on the node's chain",
     "checks.ok": "passed",
     "checks.failed": "FAILED",
     "checks.skipped": "not run",
@@ -264,11 +323,19 @@ EN: dict[str, str] = {
         "it is. Try again in a few seconds."
     ),
     "error.internal": "Something went wrong on our side; the server log has the details.",
+    "error.method": (
+        "This address does not take that kind of request: it is the target of a form. "
+        "Go back to the page the form is on."
+    ),
+    "error.bad_request": "This address is not right: a part of it is not what the page expects.",
 }
 
 ZH: dict[str, str] = {
     "app.tagline": "存证与经销商融资账本",
-    "app.footer": "AutoLedger — 证据锚定于联盟链；回执无需本服务即可验证。时间均为 UTC。",
+    "app.footer": (
+        "AutoLedger — 证据锚定于联盟链；回执无需本服务即可验证。"
+        "页面时间为 {zone}（{offset}），导出文件使用 UTC。"
+    ),
     "app.as_of_block": "数据截至链上区块 {block}",
     "nav.skip": "跳到正文",
     "nav.label": "主导航",
@@ -427,6 +494,53 @@ ZH: dict[str, str] = {
     "checks.check": "核验项",
     "checks.result": "结果",
     "checks.detail": "详情",
+    "check_detail.no_trust_root": (
+        "未提供信任根：没有固定锚定合约是谁的，回执无法证明由谁签发"
+        "（请提供联盟的证据登记合约地址或信任文件）"
+    ),
+    "check_detail.pinned": "由固定的证据登记合约 {registry}（链 {chain}）锚定",
+    "check_detail.pinned_any_chain": "由固定的证据登记合约 {registry}（节点所在链）锚定",
+    "check_detail.not_pinned": "锚定记载的合约为 {contract}，而非固定的证据登记合约 {registry}",
+    "check_detail.other_chain": "锚定在链 {chain} 上，信任根为链 {expected}",
+    "check_detail.batch_anchored": (
+        "登记合约 {registry} 的第 {log} 条日志 BatchAnchored："
+        "根 {root}，日志大小 {size}，公证方 {signer}"
+    ),
+    "check_detail.digest_anchored": (
+        "登记合约 {registry} 的第 {log} 条日志 DigestAnchored：{root}，公证方 {signer}"
+    ),
+    "check_detail.unsigned_anchor": "回执未签名，无法与锚定事件的公证方比对",
+    "breach_detail.contact_hours": (
+        "联系时间 {time}（{zone}，{day}）不在允许的时段 {start}–{end} 内"
+    ),
+    "breach_detail.per_day": "{day}（{zone}）对该债务人的第 {count} 次联系；每天最多允许 {most} 次",
+    "breach_detail.per_week": (
+        "{first} 至 {day}（{zone}）对该债务人的第 {count} 次联系；{days} 天内最多允许 {most} 次"
+    ),
+    "breach_detail.wording": "禁用语 {phrase}（{lang}），位于第 {start}–{end} 个字符",
+    "check_detail.no_rpc": "未提供 JSON-RPC 地址",
+    "check_detail.no_document": "未提供文件",
+    "check_detail.no_record": "没有可比对的有效存证记录（见“存证记录”一项）",
+    "check_detail.no_record_to_place": "没有可定位的有效存证记录（见“存证记录”一项）",
+    "check_detail.digest_differs": "文件摘要为 {digest}，而记录为 {record}",
+    "check_detail.digest": "文件摘要为 {digest}",
+    "check_detail.leaf": "叶子哈希 {hash}，基于 {size} 字节规范化记录",
+    "check_detail.inclusion": "第 {index} 个叶子（共 {size} 个）经审计路径得出根 {root}",
+    "check_detail.inclusion_differs": "审计路径得出 {computed}，而非根 {root}",
+    "check_detail.unsigned": "回执未签名",
+    "check_detail.signed": "由 {signer} 签名",
+    "check_detail.signed_by_other": "由 {signer} 签名，而非预期的公证方 {expected}",
+    "check_detail.recovers_to_other": "签名恢复出 {recovered}，而非签名者 {signer}",
+    "check_detail.chain": "链 {chain}",
+    "check_detail.chain_differs": "节点所在链为 {chain}，回执记载为 {expected}",
+    "check_detail.transaction": "交易 {tx} 已在区块 {block} 中成功执行",
+    "check_detail.root_in_log": "根 {root} 位于 {contract} 的第 {log} 条日志中",
+    "check_detail.root_in_a_log": "根 {root} 位于 {contract} 的一条日志中",
+    "check_detail.root_missing": "交易 {tx} 中没有 {contract} 的日志包含根 {root}",
+    "check_detail.block_time": "区块 {block} 的时间为 {time}",
+    "check_detail.block_time_differs": "区块 {block} 的时间为 {time}，而非 {expected}",
+    "check_detail.tx_missing": "交易 {tx} 不在节点所在的链上",
+    "check_detail.block_missing": "区块 {block} 不在节点所在的链上",
     "checks.ok": "通过",
     "checks.failed": "未通过",
     "checks.skipped": "未执行",
@@ -474,6 +588,8 @@ ZH: dict[str, str] = {
     "error.not_found": "此处没有内容，或贵机构无权查看。",
     "error.pending": "此证据尚未锚定：锚定后才会生成回执与存证证书。请数秒后重试。",
     "error.internal": "服务器出错，详情见服务器日志。",
+    "error.method": "此地址不接受这种请求：它是表单的提交目标。请返回表单所在的页面。",
+    "error.bad_request": "此地址有误：其中有一部分不是页面所要求的格式。",
 }
 
 # The strings of each area's pages live beside them, one (EN, ZH) pair per module, merged here

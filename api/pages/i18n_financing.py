@@ -16,8 +16,8 @@ EN: dict[str, str] = {
         "reconciliation reports."
     ),
     "financing.amounts": (
-        "Amounts are in the currency's main unit with two decimals; the chain keeps them in "
-        "the smallest unit (1/100). Times are block times, in UTC."
+        "Amounts are in {currency}, in its main unit with two decimals; the chain keeps them "
+        "in the smallest unit (1/100). Times are block times."
     ),
     "financing.yes": "yes",
     "financing.no": "no",
@@ -45,6 +45,19 @@ EN: dict[str, str] = {
     "terms.step": "{bps} of the advance on day {day}",
     "terms.no_curtailments": "none",
     "vehicle.hash": "Vehicle (VIN hash)",
+    "vehicle.name": "Vehicle (VIN, on-chain hash)",
+    "vehicle.vin": "VIN",
+    "vehicle.description": "Vehicle",
+    "vehicle.stock_number": "Stock number",
+    "vehicle.stock": "stock {number}",
+    "vehicle.certificate": "Certificate of conformity",
+    "vehicle.engine": "Engine number",
+    "vehicle.search": "Find a vehicle",
+    "vehicle.search_hint": "VIN, certificate, engine or stock number, or a part of one.",
+    "vehicle.search_submit": "Find",
+    "vehicle.search_clear": "Show all vehicles",
+    "vehicle.search_found": "{count} vehicles match “{query}”.",
+    "vehicle.search_found.one": "1 vehicle matches “{query}”.",
     "vehicle.status": "Status",
     "vehicle.confirmed": "Receipt confirmed",
     "vehicle.disbursed_at": "Advanced at",
@@ -109,6 +122,15 @@ EN: dict[str, str] = {
     ),
     "dealer.confirm_legend": "Vehicles received",
     "dealer.confirm_item": "Vehicle {vehicle} — advance {advance}, confirm by {by}",
+    "dealer.select_all": "Select all {count} vehicles",
+    "dealer.select_all.one": "Select the 1 vehicle",
+    "dealer.deadline.due": "due",
+    "dealer.deadline.overdue": "overdue",
+    "dealer.late_remark": (
+        "The deadline ({by}) has passed. You can still confirm: the contract records it, but "
+        "anyone may flag the vehicle as unconfirmed past its deadline, and the lender then "
+        "sees an alert (and may audit or freeze the line)."
+    ),
     "dealer.signs_here": (
         "This service holds your organisation's key (demo mode): “Confirm and sign” signs the "
         "confirmation here with that key, then the operator relays it."
@@ -225,6 +247,7 @@ EN: dict[str, str] = {
     "charges.curtailments_paid": "Paid",
     "charges.payoff": "Payoff now",
     "charges.payoff_caption": "Principal, interest and fee",
+    "charges.part": "Part",
     "charges.ours": "Recomputed here",
     "charges.contract": "The contract",
     "charges.matches": "The recomputed payoff matches the contract's.",
@@ -360,7 +383,8 @@ ZH: dict[str, str] = {
     "home.card.lender": "授信管理",
     "home.card.lender_text": "按经销商的敞口、预警、盘库、债权及清算批次与对账报告。",
     "financing.amounts": (
-        "金额以货币主单位显示，保留两位小数；链上以最小单位（1/100）记录。时间为区块时间（UTC）。"
+        "金额单位为 {currency}，以货币主单位显示，保留两位小数；链上以最小单位（1/100）记录。"
+        "时间为区块时间。"
     ),
     "financing.yes": "是",
     "financing.no": "否",
@@ -388,6 +412,19 @@ ZH: dict[str, str] = {
     "terms.step": "第 {day} 天还放款额的 {bps}",
     "terms.no_curtailments": "无",
     "vehicle.hash": "车辆（VIN 哈希）",
+    "vehicle.name": "车辆（VIN，链上哈希）",
+    "vehicle.vin": "车架号（VIN）",
+    "vehicle.description": "车辆",
+    "vehicle.stock_number": "库存编号",
+    "vehicle.stock": "库存 {number}",
+    "vehicle.certificate": "合格证编号",
+    "vehicle.engine": "发动机号",
+    "vehicle.search": "查找车辆",
+    "vehicle.search_hint": "车架号、合格证编号、发动机号或库存编号，可只输入一部分。",
+    "vehicle.search_submit": "查找",
+    "vehicle.search_clear": "显示全部车辆",
+    "vehicle.search_found": "共 {count} 辆车与“{query}”相符。",
+    "vehicle.search_found.one": "有 1 辆车与“{query}”相符。",
     "vehicle.status": "状态",
     "vehicle.confirmed": "已确认收车",
     "vehicle.disbursed_at": "放款时间",
@@ -447,6 +484,14 @@ ZH: dict[str, str] = {
     ),
     "dealer.confirm_legend": "已收到的车辆",
     "dealer.confirm_item": "车辆 {vehicle} — 放款 {advance}，请于 {by} 前确认",
+    "dealer.select_all": "全选（共 {count} 辆）",
+    "dealer.select_all.one": "全选（共 1 辆）",
+    "dealer.deadline.due": "未到期",
+    "dealer.deadline.overdue": "已逾期",
+    "dealer.late_remark": (
+        "确认期限（{by}）已过。仍可确认，合约会记录；但任何人都可将该车标记为逾期未确认，"
+        "贷款方随即看到预警（并可能盘库或冻结额度）。"
+    ),
     "dealer.signs_here": (
         "本服务保管贵机构的密钥（演示模式）：点击“确认并签名”即在此用该密钥签署确认，再由运营方转发上链。"
     ),
@@ -545,6 +590,7 @@ ZH: dict[str, str] = {
     "charges.curtailments_paid": "已还",
     "charges.payoff": "当前结清金额",
     "charges.payoff_caption": "本金、利息与费用",
+    "charges.part": "项目",
     "charges.ours": "本服务重算",
     "charges.contract": "合约",
     "charges.matches": "重算的结清金额与合约一致。",

@@ -186,6 +186,73 @@ EN: dict[str, str] = {
         "This case has more anchored items than one certificate holds (200): download the "
         "items' own certificates."
     ),
+    "nav.collections": "Collections",
+    "ovnav.exposure": "Exposure",
+    "ovnav.alerts": "Alerts",
+    "ovtools.exposure": "Principal outstanding per lender and per dealer over every line.",
+    "ovtools.alerts": "Every alert raised on chain and not resolved since, on every line.",
+    "ovexposure.title": "Exposure",
+    "ovexposure.explain": (
+        "What each lender has outstanding to its dealers and what each dealer owes "
+        "its lenders, over every credit line, replayed from the indexed chain events."
+    ),
+    "ovexposure.as_of": "As of block {block} (the indexer's mirror of the chain).",
+    "ovexposure.lenders": "Per lender",
+    "ovexposure.dealers": "Per dealer",
+    "ovexposure.member": "Member",
+    "ovexposure.lines": "Lines",
+    "ovexposure.limit": "Limits",
+    "ovexposure.outstanding": "Principal outstanding",
+    "ovexposure.liens": "Active liens",
+    "ovexposure.none": "No credit line has been opened yet.",
+    "ovalerts.title": "Alerts",
+    "ovalerts.explain": (
+        "Alerts raised on chain (sold out of trust, missing in an audit, curtailments "
+        "overdue, receipts not confirmed in time, certificate mismatches, lines "
+        "frozen by an audit) and not resolved since, newest first."
+    ),
+    "ovalerts.kind": "Kind",
+    "ovalerts.all_kinds": "All kinds",
+    "ovalerts.show": "Show",
+    "ovalerts.caption": "{count} open alerts (showing {shown})",
+    "ovalerts.caption.one": "1 open alert",
+    "ovalerts.parties": "Lender → dealer",
+    "ovalerts.block": "Block",
+    "ovalerts.none": "No open alert.",
+    "collections.title": "Collections",
+    "collections.explain": (
+        "Your organisation's recorded collection contacts and the rule breaches "
+        "found in them. Rules {version}: contacts between {start} and {end} debtor "
+        "time, at most {per_day} a day and {per_week} in 7 days per debtor, no "
+        "forbidden wording."
+    ),
+    "collections.evidence_link": "Your evidence (recordings, agreements, visit photos) →",
+    "collections.breaches": "Rule breaches",
+    "collections.breaches_caption": "{count} breaches",
+    "collections.breaches_caption.one": "1 breach",
+    "collections.breaches_pages": "Pages of rule breaches",
+    "collections.no_breaches": "No rule breach in your contacts.",
+    "collections.contacts": "Contacts",
+    "collections.contacts_caption": "{count} contacts",
+    "collections.contacts_caption.one": "1 contact",
+    "collections.contacts_pages": "Pages of contacts",
+    "collections.no_contacts": (
+        "No contact recorded yet (POST /v1/contacts, or autoledger stamp with the contact fields)."
+    ),
+    "collections.contact": "Contact time",
+    "collections.local_time": "Debtor's time",
+    "collections.local": "{day}, hour {hour} ({zone})",
+    "collections.channel": "Channel",
+    "collections.breach_count": "Breaches",
+    "collections.evidence": "Evidence",
+    "collections.evidence_item": "Open",
+    "channel.phone": "phone",
+    "channel.sms": "SMS",
+    "channel.app": "app",
+    "channel.email": "email",
+    "channel.visit": "visit",
+    "channel.letter": "letter",
+    "channel.other": "other",
 }
 
 ZH: dict[str, str] = {
@@ -328,7 +395,8 @@ ZH: dict[str, str] = {
     "rule.forbidden_wording": "禁用措辞",
     "export.title": "导出包",
     "export.explain": (
-        "指定日期范围内全部记录的 zip 包，由运营方签名：无需本服务，即可离线或对照任一链节点验证。"
+        "指定日期范围内全部记录的 ZIP 压缩包，由运营方签名："
+        "无需本服务，即可离线或对照任一链节点验证。"
     ),
     "export.download": "下载导出包",
     "export.contents": "导出包内容",
@@ -347,4 +415,69 @@ ZH: dict[str, str] = {
     "casecert.error.too_large": (
         "此案件的已锚定证据超过一份证书可容纳的数量（200 件），请分别下载各件证据的证书。"
     ),
+    "nav.collections": "催收",
+    "ovnav.exposure": "敞口",
+    "ovnav.alerts": "预警",
+    "ovtools.exposure": "全部授信额度上，按贷款方、按经销商统计的未偿本金。",
+    "ovtools.alerts": "链上发出且尚未解除的全部预警。",
+    "ovexposure.title": "敞口",
+    "ovexposure.explain": (
+        "全部授信额度上各贷款方对经销商的未偿本金、各经销商对贷款方的欠款，依据已索引的链上事"
+        "件回放得出。"
+    ),
+    "ovexposure.as_of": "截至区块 {block}（索引器的链上镜像）。",
+    "ovexposure.lenders": "按贷款方",
+    "ovexposure.dealers": "按经销商",
+    "ovexposure.member": "成员",
+    "ovexposure.lines": "额度数",
+    "ovexposure.limit": "额度合计",
+    "ovexposure.outstanding": "未偿本金",
+    "ovexposure.liens": "有效质押",
+    "ovexposure.none": "尚未开立任何授信额度。",
+    "ovalerts.title": "预警",
+    "ovalerts.explain": (
+        "链上发出且尚未解除的预警（违规售车、盘库缺车、分期还本逾期、未按期确认收车、合格证不"
+        "符、盘库导致额度冻结），最新的在前。"
+    ),
+    "ovalerts.kind": "类型",
+    "ovalerts.all_kinds": "全部类型",
+    "ovalerts.show": "显示",
+    "ovalerts.caption": "共 {count} 条未解除预警（显示 {shown} 条）",
+    "ovalerts.caption.one": "1 条未解除预警",
+    "ovalerts.parties": "贷款方 → 经销商",
+    "ovalerts.block": "区块",
+    "ovalerts.none": "没有未解除的预警。",
+    "collections.title": "催收",
+    "collections.explain": (
+        "贵机构已记录的催收联系及其中发现的违规。规则 {version}：联系时间须在债务人当地 {star"
+        "t} 至 {end} 之间，每名债务人每"
+        "天最多 {per_day} 次、7 天内最多 {per_week} 次，不得使用禁用语。"
+    ),
+    "collections.evidence_link": "贵机构的证据（录音、协议、走访照片）→",
+    "collections.breaches": "违规情况",
+    "collections.breaches_caption": "共 {count} 条违规",
+    "collections.breaches_caption.one": "1 条违规",
+    "collections.breaches_pages": "违规分页",
+    "collections.no_breaches": "贵机构的联系中没有违规。",
+    "collections.contacts": "联系记录",
+    "collections.contacts_caption": "共 {count} 次联系",
+    "collections.contacts_caption.one": "1 次联系",
+    "collections.contacts_pages": "联系记录分页",
+    "collections.no_contacts": (
+        "尚无联系记录（通过 POST /v1/contacts 或带联系字段的 autoledger stamp 提交）。"
+    ),
+    "collections.contact": "联系时间",
+    "collections.local_time": "债务人当地时间",
+    "collections.local": "{day}，{hour} 时（{zone}）",
+    "collections.channel": "渠道",
+    "collections.breach_count": "违规数",
+    "collections.evidence": "证据",
+    "collections.evidence_item": "打开",
+    "channel.phone": "电话",
+    "channel.sms": "短信",
+    "channel.app": "应用",
+    "channel.email": "电子邮件",
+    "channel.visit": "上门",
+    "channel.letter": "信函",
+    "channel.other": "其他",
 }

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
@@ -35,7 +37,7 @@ from api.pages.sessions import (
 from api.runtime import Runtime
 from api.version import VERSION
 from ledger.consortium import MemberStatus, Role
-from ledger.errors import TransactionReverted
+from ledger.errors import LedgerError, TransactionReverted
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -130,6 +132,11 @@ class Visitor:
         return runtime
 
     @property
+    def zone(self) -> ZoneInfo:
+        """The time zone the pages show times in (the `time_zone` setting)."""
+        return ZoneInfo(self.runtime.settings.time_zone)
+
+    @property
     def t(self) -> Translator:
         """UI strings in the visitor's language."""
         return translator(self.language)
@@ -163,7 +170,10 @@ class Visitor:
             current_url=_local_url(self.request),
             static=_static_url,
             notice=self.notice,
-            fmt_time=format_time,
+            fmt_time=partial(format_time, zone=self.zone),
+            time_zone=self.runtime.settings.time_zone,
+            currency=self.runtime.settings.currency,
+            time_zone_offset=zone_label(datetime.now(self.zone)),
             as_of_block=self.runtime.known_block(),
             **context,
         )
@@ -207,18 +217,32 @@ def navigation(visitor: Visitor) -> list[NavItem]:
         items.append(NavItem(href="/dealer", label="nav.dealer"))
     if visitor.holds(Role.LENDER):
         items.append(NavItem(href="/lender", label="nav.lender"))
+    if visitor.holds(Role.COLLECTOR):
+        items.append(NavItem(href="/collections", label="nav.collections"))
     items.append(NavItem(href="/members", label="nav.members"))
     return items
 
 
-def format_time(value: datetime | str | None) -> str:
-    """A time as shown on the pages: UTC, to the second."""
+def format_time(value: datetime | str | None, zone: tzinfo = UTC) -> str:
+    """A time as shown on the pages: in `zone` (the `time_zone` setting), to the second, with
+    its offset from UTC (``2026-12-07 20:36:03 UTC+08:00``; ``UTC`` itself in UTC). A naive
+    value is UTC."""
     if value is None:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(zone)
+    return moment.strftime("%Y-%m-%d %H:%M:%S ") + zone_label(moment)
+
+
+def zone_label(moment: datetime) -> str:
+    """``UTC`` or ``UTC+08:00``: the offset of `moment` (an aware time)."""
+    offset = moment.utcoffset()
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _static_url(path: str) -> str:
@@ -250,11 +274,22 @@ async def _form(request: Request) -> dict[str, str]:
 
 def _visitor(request: Request, form: Annotated[dict[str, str], Depends(_form)]) -> Visitor:
     """Who is asking: read and check the session; for a POST, check its CSRF token."""
+    visitor = _new_visitor(request, form)
+    request.state.visitor = visitor
+    if request.method == "POST" and not visitor.signer.csrf_ok(
+        visitor.session, form.get(CSRF_FIELD)
+    ):
+        raise CsrfRejected("the form's CSRF token is missing or does not match the session")
+    _sign_in_member(visitor)
+    return visitor
+
+
+def _new_visitor(request: Request, form: Mapping[str, str]) -> Visitor:
+    """The visitor of `request` from its cookies, not yet signed in as its member."""
     signer: SessionSigner = request.app.state.page_sessions
-    runtime: Runtime = request.app.state.runtime
     session = signer.decode(request.cookies.get(SESSION_COOKIE))
     language = request.cookies.get(LANGUAGE_COOKIE) or ""
-    visitor = Visitor(
+    return Visitor(
         request=request,
         signer=signer,
         session=session or signer.new(),
@@ -263,9 +298,11 @@ def _visitor(request: Request, form: Annotated[dict[str, str], Depends(_form)]) 
         form=form,
         write_cookie=session is None,
     )
-    request.state.visitor = visitor
-    if request.method == "POST" and not signer.csrf_ok(visitor.session, form.get(CSRF_FIELD)):
-        raise CsrfRejected("the form's CSRF token is missing or does not match the session")
+
+
+def _sign_in_member(visitor: Visitor) -> None:
+    """Set the visitor's member from its session, or end a session whose member is gone."""
+    signer, runtime = visitor.signer, visitor.runtime
     if visitor.session.signed_in:
         principal = _member_of(runtime, visitor.session)
         if principal is None:
@@ -273,7 +310,6 @@ def _visitor(request: Request, form: Annotated[dict[str, str], Depends(_form)]) 
             visitor.start(signer.new())
             visitor.notice = "sign_in.ended"
         visitor.principal = principal
-    return visitor
 
 
 def _member_of(runtime: Runtime, session: PageSession) -> Principal | None:
@@ -386,6 +422,41 @@ def _walk(dependant: Dependant) -> list[Dependant]:
 
 
 # ------------------------------------------------------------------ error pages
+
+
+def wants_html(request: Request) -> bool:
+    """Whether `request` is a browser's outside the API: not under `/v1`, and its Accept names
+    HTML. Programs (and the API's own clients) keep their problem+json."""
+    if request.url.path.startswith("/v1/") or request.url.path == "/v1":
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+BROWSER_ERRORS: dict[int, str] = {
+    400: "error.bad_request",
+    403: "error.forbidden",
+    404: "error.not_found",
+    405: "error.method",
+    422: "error.bad_request",
+}
+"""The catalog string of each HTTP status a browser may meet outside a page route's own
+errors (an unknown path, a form's address reloaded, a malformed path parameter); any other
+status reads as `error.internal`."""
+
+
+def browser_error(request: Request, status: int) -> Response:
+    """The site's error page for a browser's request that failed with `status` before (or
+    outside) a page route: the visitor is read from the cookies, without a CSRF check, so
+    the navigation and language are the member's own."""
+    visitor: Visitor | None = getattr(request.state, "visitor", None)
+    if visitor is None:
+        visitor = _new_visitor(request, {})
+        try:
+            _sign_in_member(visitor)
+        except LedgerError:  # the error page renders even when the chain is down
+            visitor.principal = None
+    message = BROWSER_ERRORS.get(status, "error.internal")
+    return visitor.page("error.html", status=status, message=message)
 
 
 def error_response(request: Request, exc: PageError) -> Response:

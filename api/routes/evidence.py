@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import Session
 
 from api.auth import Principal, roles
-from api.errors import Conflict, NotFound
+from api.errors import ApiError, Conflict, NotFound
 from api.inputs import MAX_ID, AwareMoment, Moment
 from api.openapi import problems
 from api.paging import MAX_CURSOR_LENGTH, MAX_PAGE, BadCursor, decode_cursor, encode_cursor
@@ -22,7 +22,7 @@ from api.schemas import Channel, MediaType, RequestBody
 from ledger.consortium import Role
 from ledger.evidence import ReasonCode
 from notary.blobs import BlobKeyDestroyed
-from notary.certificate import case_certificate_of, certificate_of
+from notary.certificate import case_certificate_of, case_file_disposition, certificate_of
 from notary.file_names import safe_file_name
 from notary.intake import Accepted, Submission, SubmissionError, Submitter
 from notary.models import EvidenceItem, ItemStatus
@@ -370,8 +370,8 @@ def submit_files(
     return BulkOut.of(list(results))
 
 
-class BulkTooLarge(Conflict):
-    """A bulk request holds more items than `BULK_LIMIT`."""
+class BulkTooLarge(ApiError):
+    """A bulk request holds more items than `BULK_LIMIT` (422)."""
 
     status = 422
 
@@ -581,9 +581,8 @@ def get_case_certificate(
     runtime = _runtime(request)
     commitment, items = case_evidence(runtime.engine, runtime.intake, principal, case)
     pdf = case_certificate_of(runtime, commitment, items)
-    name = f"case-{commitment[:16]}.certificate.pdf"
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": case_file_disposition(case, commitment)},
     )

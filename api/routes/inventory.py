@@ -71,6 +71,7 @@ from ledger.inventory import (
     signed_confirmation,
     vehicle_refs,
     vehicles_on_line,
+    vin_directory,
     visible_alerts,
     visible_audit,
     visible_line,
@@ -190,6 +191,21 @@ class VehicleIn(RequestBody):
     )
     engine: str = Field(min_length=1, max_length=64, description="Engine number")
     value: int = Field(ge=1, le=MAX_AMOUNT, description="Invoice or wholesale value")
+    make: str = Field(default="", max_length=64, description="Make, for the VIN directory")
+    model: str = Field(default="", max_length=64, description="Model, for the VIN directory")
+    colour: str = Field(default="", max_length=32, description="Colour, for the VIN directory")
+    stock_number: str = Field(
+        default="", max_length=32, description="The dealer's stock number, for the VIN directory"
+    )
+
+    def description(self) -> dict[str, str]:
+        """What the VIN directory keeps besides the identifiers."""
+        return {
+            "make": self.make.strip(),
+            "model": self.model.strip(),
+            "colour": self.colour.strip(),
+            "stock_number": self.stock_number.strip(),
+        }
 
 
 class AdvanceIn(RequestBody):
@@ -687,6 +703,9 @@ def advance_vehicles(
     ]
     client = _acting(runtime, principal)
     sent = advance(client, line_id, pledges, body.registration)
+    vin_directory(runtime).record(
+        line_id, [p.entry(**v.description()) for p, v in zip(pledges, body.vehicles, strict=True)]
+    )
     advances = {
         bytes(e.args["vinHash"]): int(e.args["advance"])
         for e in client.events(sent)

@@ -404,7 +404,7 @@ def test_export_bundle_verifies_offline_and_a_tampered_file_is_named(
     bundle.write_bytes(response.content)
     report = verify_bundle(
         bundle,
-        rpc_url=runtime.chain.url,
+        rpc_url=runtime.chain.urls[-1],
         trust=runtime.trust_root(),
         expected_signer=runtime.operator.address,
     )

@@ -20,7 +20,9 @@ from tests.api.helpers import run_verify
 runner = CliRunner()
 
 
-def test_audit_verify_export_and_offline_bundle_check(cli_env, fresh_chain, database_url):
+def test_audit_verify_export_and_offline_bundle_check(
+    cli_env, fresh_chain, verify_url, database_url
+):
     folder = cli_env / "evidence"
     folder.mkdir()
     (folder / "agreement.pdf").write_bytes(b"%PDF-1.7 signed repayment agreement")
@@ -47,13 +49,13 @@ def test_audit_verify_export_and_offline_bundle_check(cli_env, fresh_chain, data
     assert exported.exit_code == 0, exported.output
     assert "2 receipts" in exported.output
     offline = run_verify(
-        str(bundle), "--rpc", fresh_chain.url, "--signer", operator, "--registry", registry
+        str(bundle), "--rpc", verify_url, "--signer", operator, "--registry", registry
     )
     assert offline.returncode == 0, offline.stdout + offline.stderr
     assert "bundle verified" in offline.stderr
     assert "FAILED" not in offline.stdout and "ok  events on chain" in offline.stdout
     assert f"ok  trust_root: EvidenceRegistry {registry.lower()}" in offline.stdout
-    unpinned = run_verify(str(bundle), "--rpc", fresh_chain.url)
+    unpinned = run_verify(str(bundle), "--rpc", verify_url)
     assert unpinned.returncode == 3 and "verified" not in unpinned.stderr.lower()
 
     # One byte of one receipt changed: the bundle fails, naming that file.

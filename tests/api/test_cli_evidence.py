@@ -14,19 +14,21 @@ from tests.api.helpers import registry_of, run_verify
 runner = CliRunner()
 
 
-def test_stamp_writes_receipts_that_verify_against_the_chain(stamped, fresh_chain, trust_file):
+def test_stamp_writes_receipts_that_verify_against_the_chain(
+    stamped, fresh_chain, verify_url, trust_file
+):
     for document in (stamped / "agreement.pdf", stamped / "calls" / "call-1.mp3"):
         receipt = document.with_name(document.name + ".receipt.json")
         assert receipt.is_file()
         for pin in (["--registry", registry_of(trust_file)], ["--trust", str(trust_file)]):
-            result = run_verify(str(document), "--rpc", fresh_chain.url, *pin)
+            result = run_verify(str(document), "--rpc", verify_url, *pin)
             assert result.returncode == 0, result.stdout + result.stderr
             assert "verified" in result.stderr
             assert result.stdout.count("      ok  ") == 9
 
 
-def test_without_a_trust_root_nothing_says_verified(stamped, fresh_chain):
-    result = run_verify(str(stamped / "agreement.pdf"), "--rpc", fresh_chain.url)
+def test_without_a_trust_root_nothing_says_verified(stamped, fresh_chain, verify_url):
+    result = run_verify(str(stamped / "agreement.pdf"), "--rpc", verify_url)
     assert result.returncode == 3, result.stdout + result.stderr
     assert "verified" not in (result.stdout + result.stderr).lower()
     assert "nothing pins whose contract the anchor is" in result.stderr
@@ -44,7 +46,9 @@ def test_without_a_trust_root_nothing_says_verified(stamped, fresh_chain):
         ("block_number", "transaction"),
     ],
 )
-def test_tampering_fails_naming_the_step(stamped, fresh_chain, trust_file, tamper, step):
+def test_tampering_fails_naming_the_step(
+    stamped, fresh_chain, verify_url, trust_file, tamper, step
+):
     document = stamped / "agreement.pdf"
     receipt_path = document.with_name(document.name + ".receipt.json")
     receipt = json.loads(receipt_path.read_text())
@@ -63,7 +67,7 @@ def test_tampering_fails_naming_the_step(stamped, fresh_chain, trust_file, tampe
             else "0x" + "12" * 20
         )
     receipt_path.write_text(json.dumps(receipt))
-    result = run_verify(str(document), "--rpc", fresh_chain.url, "--trust", str(trust_file))
+    result = run_verify(str(document), "--rpc", verify_url, "--trust", str(trust_file))
     assert result.returncode == 1
     assert "verification failed" in result.stderr and step in result.stderr
 

@@ -82,8 +82,11 @@ def _forged(document: Path, anchor_for, key: str) -> Receipt:
 
 
 def _write(receipt: Receipt | str, document: Path) -> Path:
-    path = document.with_name(document.name + ".forged.json")
-    path.write_text(receipt if isinstance(receipt, str) else receipt.to_json())
+    """`receipt` written beside `document`, under a name of its own."""
+    text = receipt if isinstance(receipt, str) else receipt.to_json()
+    label = hashlib.sha256(text.encode()).hexdigest()[:12]
+    path = document.with_name(f"{document.name}.forged-{label}.json")
+    path.write_text(text)
     return path
 
 
@@ -96,7 +99,9 @@ def _refused(result, *reasons: str) -> str:
     return out
 
 
-def test_forged_receipts_are_refused_with_or_without_a_registry(stamped, trust_file, fresh_chain):
+def test_forged_receipts_are_refused_with_or_without_a_registry(
+    stamped, trust_file, fresh_chain, monkeypatch
+):
     chain, rpc = fresh_chain, fresh_chain.url
     document = stamped / "agreement.pdf"
     registry = registry_of(trust_file)
@@ -168,6 +173,12 @@ def test_forged_receipts_are_refused_with_or_without_a_registry(stamped, trust_f
     ok = verify_here(str(document), "--rpc", rpc, "--registry", registry)
     assert ok.returncode == 0 and "verified" in ok.stderr, ok.stdout + ok.stderr
     assert run_verify(str(document), "--rpc", rpc).returncode == 3
+
+    # The trust file may come from the AUTOLEDGER_TRUST_FILE setting instead of an option.
+    monkeypatch.setenv("AUTOLEDGER_TRUST_FILE", str(trust_file))
+    assert verify_here(str(document), "--rpc", rpc).returncode == 0
+    assert verify_here(str(document), str(own), "--rpc", rpc).returncode == 1
+    monkeypatch.delenv("AUTOLEDGER_TRUST_FILE")
 
     # A bad trust root is a usage error, never a verdict.
     bad = verify_here(str(document), "--rpc", rpc, "--registry", "0x1234")

@@ -106,3 +106,31 @@ def test_import_advances_good_rows_and_reports_each_bad_one_with_its_reason(
     done = runner.invoke(app, ["inventory", "import", str(good), "--line", str(line)])
     assert done.exit_code == 0, done.output
     assert done.stdout == "" and "advanced 1 vehicle(s)" in done.stderr
+
+
+def test_import_fills_the_vin_directory_with_the_description_columns(
+    cli_env: Path, client: TestClient, runtime: Runtime, demo: dict[str, Caller]
+):
+    from ledger.inventory import vin_directory
+    from ledger.vin import vin_hash
+
+    line = open_line(client, demo["lender"], demo["dealer"])
+    csv_file = cli_env / "stock.csv"
+    csv_file.write_text(
+        "vin,certificate,engine,value,make,model,colour,stock\n"
+        f"{make_vin(1)},WDK-0000-0000-0001,EA00000001,25000000,FAW-VW,Sagitar,white,S-001\n"
+        f"{make_vin(2)},WDK000000000002,EA00000002,25000000,,,,\n"
+    )
+    result = runner.invoke(app, ["inventory", "import", str(csv_file), "--line", str(line)])
+    assert result.exit_code == 0, result.output
+    names = vin_directory(runtime).names(
+        [vin_hash(make_vin(1)), vin_hash(make_vin(2))], lines=[line]
+    )
+    first = names["0x" + vin_hash(make_vin(1)).hex()]
+    assert (first.vin, first.certificate, first.engine) == (
+        make_vin(1),
+        "WDK000000000001",
+        "EA00000001",
+    )
+    assert first.description == "FAW-VW Sagitar white" and first.stock_number == "S-001"
+    assert names["0x" + vin_hash(make_vin(2)).hex()].description == ""

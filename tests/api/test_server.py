@@ -36,6 +36,7 @@ def _serve(var: Path, port: int) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AUTOLEDGER_")} | {
         "AUTOLEDGER_VAR_DIR": str(var),
         "AUTOLEDGER_BUILD_DIR": str(BUILD_CACHE),
+        "AUTOLEDGER_BLOCK_TIME": "0",  # automine: the demo's transactions need no block wait
     }
     cli = Path(sys.executable).parent / "autoledger"
     with open(var.parent / f"serve-{port}.log", "ab") as log:
@@ -64,6 +65,10 @@ def _interrupt(server: subprocess.Popen[bytes]) -> None:
     assert server.wait(timeout=30) == 0
 
 
+def _anvil_alive(pid: int) -> bool:
+    return str(pid) in {str(p) for p in _processes_mentioning("anvil")}
+
+
 def test_serve_ctrl_c_and_restart(tmp_path: Path):
     var = tmp_path / "var"
     port = free_port()
@@ -72,10 +77,12 @@ def test_serve_ctrl_c_and_restart(tmp_path: Path):
         first = _health(port, server)
         assert first["status"] == "ok"
         assert first["chain"]["node"] == "embedded"
-        assert _processes_mentioning(str(var / "anvil" / "state.json"))
+        anvil = int(json.loads((var / "anvil" / "node.json").read_text())["pid"])
+        assert _anvil_alive(anvil)
     finally:
         _interrupt(server)
-    assert _processes_mentioning(str(var / "anvil" / "state.json")) == []
+    assert not _anvil_alive(anvil), "Ctrl-C leaves no anvil"
+    assert (var / "anvil" / "state.json").is_file(), "the state was dumped before it stopped"
 
     server = _serve(var, port)
     try:
@@ -84,4 +91,4 @@ def test_serve_ctrl_c_and_restart(tmp_path: Path):
         _interrupt(server)
     assert second["contracts"] == first["contracts"]
     assert second["chain"]["latest_block"] >= first["chain"]["latest_block"]
-    assert _processes_mentioning(str(var / "anvil" / "state.json")) == []
+    assert _processes_mentioning(str(var / "anvil" / "state.json")) == []  # loaded it, gone

@@ -30,6 +30,35 @@ from tests.notary.factories import NOTARY_ADDRESS, document, make_receipts, make
 from tests.pages.conftest import RECORDING, shot, sign_in
 
 
+def embedded_fonts(pdf: Path) -> list[tuple[str, bool]]:
+    """Each font of `pdf` as poppler's pdffonts lists it: its name and whether it is embedded."""
+    listing = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True)
+    fonts = []
+    for row in listing.stdout.splitlines()[2:]:
+        fields = row.split()
+        # name, type (one or two words), encoding, emb, sub, uni, object id, generation
+        fonts.append((fields[0], fields[-5] == "yes"))
+    return fonts
+
+
+def page_fill(pdf: Path, tmp_path: Path) -> list[float]:
+    """Per page, the share of its height between the first and last inked row above the
+    footer (rendered at 30 dpi): how much of the page the content takes."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    prefix = tmp_path / "fill"
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-gray", str(pdf), str(prefix)], check=True, capture_output=True
+    )
+    shares = []
+    for image in sorted(tmp_path.glob("fill*.pgm")):
+        pixels, width, height = _read_pgm(image)
+        inked = [
+            y for y in range(int(height * 0.92)) if min(pixels[y * width : (y + 1) * width]) < 200
+        ]
+        shares.append((max(inked) - min(inked)) / height if inked else 0.0)
+    return shares
+
+
 def _text(pdf: Path) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
 
@@ -308,7 +337,8 @@ def test_case_certificate_from_the_api(client, demo, evidence, verify_url, tmp_p
         "case_commitment"
     ]
     disposition = answer.headers["content-disposition"]
-    assert f'filename="case-{commitment[:16]}.certificate.pdf"' in disposition
+    assert 'filename="case-CASE-2026-001.certificate.pdf"' in disposition
+    assert "filename*=UTF-8''case-CASE-2026-001.certificate.pdf" in disposition
     pdf = tmp_path / "case.pdf"
     pdf.write_bytes(answer.content)
     expected = {
@@ -382,7 +412,7 @@ def test_case_certificate_from_the_search_page(
         link.click()
     pdf = tmp_path / info.value.suggested_filename
     info.value.save_as(pdf)
-    assert pdf.name.startswith("case-") and pdf.name.endswith(".certificate.pdf")
+    assert pdf.name == "case-CASE-2026-001.certificate.pdf"
     expected = {
         evidence.recording: (_receipt_of(client, legal, evidence.recording), RECORDING),
         evidence.agreement: (_receipt_of(client, legal, evidence.agreement), AGREEMENT),

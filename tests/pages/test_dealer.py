@@ -57,8 +57,20 @@ def test_dealer_confirms_reports_a_sale_and_reads_its_charges(
     # The checklist: nothing ticked is an error at the top (focused) and at the list.
     row.get_by_role("link", name=f"Line {line}").click()
     expect(page).to_have_url(f"{server}/dealer/lines/{line}")
-    boxes = page.get_by_role("checkbox")
+    boxes = page.locator("#f-confirm .check:not(.select-all) input[type=checkbox]")
     expect(boxes).to_have_count(3)
+    # Vehicles by VIN (the VIN directory), the on-chain hash beside; deadlines not passed yet.
+    expect(page.get_by_label(re.compile(f"^Vehicle {make_vin(2)} — advance"))).to_have_count(1)
+    expect(page.locator("#f-confirm .check").nth(2)).to_contain_text(_hash(2)[:10])
+    expect(page.locator("#f-confirm .badge", has_text="due")).to_have_count(3)
+    # Select all ticks every vehicle, and clears them again.
+    select_all = page.get_by_label("Select all 3 vehicles")
+    select_all.check()
+    for n in range(3):
+        expect(boxes.nth(n)).to_be_checked()
+    select_all.uncheck()
+    for n in range(3):
+        expect(boxes.nth(n)).not_to_be_checked()
     expect(page.get_by_text("This service holds your organisation's key")).to_be_visible()
     page.get_by_role("button", name="Confirm and sign").click()
     alert = page.get_by_role("alert")
@@ -85,11 +97,11 @@ def test_dealer_confirms_reports_a_sale_and_reads_its_charges(
         True,
         False,
     ]
-    expect(page.get_by_role("checkbox")).to_have_count(1)
+    expect(boxes).to_have_count(1)
     shot(page, "dealer-03-confirmed")
 
     # The wallet path: the typed data to sign, and a pasted signature the contract checks.
-    page.get_by_role("checkbox").check()
+    boxes.check()
     page.get_by_role("button", name="Get the typed data to sign in a wallet").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign the receipt confirmation")
     typed = json.loads(page.locator("#typed-data").inner_text())
@@ -167,7 +179,7 @@ def test_dealer_confirms_reports_a_sale_and_reads_its_charges(
     shot(page, "dealer-06-owed")
 
     # Every charge explained, beside the contract's figure.
-    page.get_by_role("link", name=f"Charges of vehicle {_hash(2)[:10]}").click()
+    page.get_by_role("link", name=make_vin(2)).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Charges of vehicle")
     expect(page.locator("#payoff-match")).to_have_text(
         "The recomputed payoff matches the contract's."
@@ -244,10 +256,11 @@ def test_dealer_pages_in_chinese(page: Page, server, client, demo):
     expect(page.get_by_role("group", name="已收到的车辆")).to_be_visible()
     page.get_by_role("button", name="确认并签名").click()
     expect(page.get_by_role("alert")).to_contain_text("请至少勾选一辆已收到的车辆。")
-    page.get_by_role("checkbox").check()
+    page.get_by_label("全选（共 1 辆）").check()
     page.get_by_role("button", name="确认并签名").click()
     expect(page.get_by_role("status")).to_have_text("已在链上确认 1 辆车。")
-    page.get_by_role("link", name=re.compile("^车辆 0x.* 的费用$")).click()
+    page.get_by_role("link", name=make_vin(1)).click()
+    expect(page.locator("dl.facts").first).to_contain_text("合格证编号")
     expect(page.locator("#payoff-match")).to_have_text("重算的结清金额与合约一致。")
     shot(page, "dealer-09-zh-charges")
 
@@ -263,7 +276,7 @@ def test_without_the_dealers_key_the_page_asks_for_a_wallet_signature(
     page.goto(f"{server}/dealer/lines/{line}")
     expect(page.get_by_text("This service does not hold your organisation's key")).to_be_visible()
     expect(page.get_by_role("button", name="Confirm and sign")).to_have_count(0)
-    page.get_by_role("checkbox").check()
+    page.get_by_label("Select the 1 vehicle").check()
     page.get_by_role("button", name="Get the typed data to sign in a wallet").click()
     typed = json.loads(page.locator("#typed-data").inner_text())
     page.get_by_role("button", name="Submit the signed confirmation").click()

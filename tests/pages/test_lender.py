@@ -30,8 +30,9 @@ def _sell(client, dealer, line: int, n: int) -> int:
     return int(claim["claim_id"])
 
 
-def _audit_missing(client, lender, line: int, missing: int, found: int) -> None:
-    """A check-all lot audit of `line` finding vehicle `missing` missing and `found` there."""
+def _audit_missing(client, lender, line: int, missing: int, found: int) -> int:
+    """A check-all lot audit of `line` finding vehicle `missing` missing and `found` there;
+    its id."""
     opened = client.post(
         f"/v1/lines/{line}/audits",
         json={"sample_bps": 10_000, "freeze_on_missing": True},
@@ -48,6 +49,7 @@ def _audit_missing(client, lender, line: int, missing: int, found: int) -> None:
     )
     assert recorded.status_code == 200, recorded.text
     assert client.post(f"/v1/audits/{audit}/close", headers=lender.headers).status_code == 200
+    return int(audit)
 
 
 def test_lender_sees_exposure_alerts_audits_and_runs_a_clearing_cycle(
@@ -114,6 +116,10 @@ def test_lender_sees_exposure_alerts_audits_and_runs_a_clearing_cycle(
     alert = page.get_by_role("alert")
     expect(alert).to_be_focused()
     expect(alert).to_contain_text("Nothing to settle")
+    assert list_cycles(runtime) == []
+    expect(page).to_have_url(re.compile(r"/lender/clearing\?refused="))  # a GET: reloadable
+    page.reload()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing to settle")
     assert list_cycles(runtime) == []
     shot(page, "lender-04-nothing-to-settle")
 
