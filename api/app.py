@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 
 from api.apidocs import install_api_docs
 from api.auth import Policy, policy_of
+from api.freshness import install_block_header
 from api.metrics import install_metrics
 from api.openapi import install_openapi
 from api.pages import install_pages
@@ -46,6 +47,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_problem_handlers(app, ROUTERS)
     install_api_docs(app, openapi_url="/v1/openapi.json")
     install_metrics(app, runtime)
+    install_block_header(app, runtime)
     policies = route_policies(ROUTERS)
     require_policies(ROUTERS)
     for router in ROUTERS:

@@ -918,6 +918,24 @@ def worker_anchoring(env_file: EnvFile = None) -> None:
         _run_until_stopped(lambda stop: runtime.anchorer.run(stop, interval=interval))
 
 
+# -- index -------------------------------------------------------------------------------------
+
+index_app = typer.Typer(help="The event index and the read models projected from it.")
+app.add_typer(index_app, name="index")
+
+
+@index_app.command("rebuild")
+def index_rebuild(env_file: EnvFile = None) -> None:
+    """Rebuild the read models (lines, terms, vehicles, alerts) from the indexed events, in one
+    transaction; index up to the latest block first."""
+    with _runtime(env_file) as runtime:
+        with console.status("indexing and rebuilding the read models"):
+            runtime.indexer.run_once()
+            projected = runtime.indexer.rebuild()
+        block = runtime.indexed_block()
+        console.print(f"read models rebuilt from {projected} events, as of block {block}")
+
+
 # -- inventory ---------------------------------------------------------------------------------
 
 inventory_app = typer.Typer(help="Dealer floor-plan inventory: bulk advances from a CSV file.")

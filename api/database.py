@@ -16,6 +16,7 @@ def all_models() -> None:
     import api.models  # noqa: F401
     import clearing.models  # noqa: F401
     import ledger.models  # noqa: F401
+    import ledger.read_models  # noqa: F401
     import notary.case_access  # noqa: F401
     import notary.compliance_models  # noqa: F401
     import notary.models  # noqa: F401

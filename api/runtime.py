@@ -31,18 +31,19 @@ from clearing.engine import ClearingEngine
 from clearing.service import on_engine_step
 from ledger.chain import Chain, checksum
 from ledger.compiler import Artifacts, cached_artifacts, compile_contracts
-from ledger.consortium import ConsortiumClient, Role
+from ledger.consortium import ConsortiumClient, Member, Role
 from ledger.database import make_engine
 from ledger.deployments import Deployed, ensure_deployed
 from ledger.errors import LedgerError
 from ledger.evidence import EvidenceRegistryClient
 from ledger.floorplan import FloorPlanClient, LotAuditClient
 from ledger.heads import ChainHead
-from ledger.indexer import Indexer, WatchedContract
+from ledger.indexer import Indexer, WatchedContract, indexed_through
 from ledger.journal import Journal, JournalKeeper
 from ledger.keyring import DEV_WORK_FACTOR, Keyring
 from ledger.node import EmbeddedNode, StateFile, find_anvil
 from ledger.plan import deployment_plan
+from ledger.read_models import FloorPlanProjection
 from ledger.reverts import ErrorDecoder
 from ledger.settlement import ClearingClient, SettlementTokenClient
 from ledger.transactions import Sender
@@ -61,6 +62,9 @@ WORKER_STOP_TIMEOUT = 15.0
 batch or clearing cycle is sent and waited for in a few seconds, and a step cut short is
 resumed on the next start (both are crash-safe), so waiting longer only delays the stop."""
 
+_BLOCK_TIMES_KEPT = 4096
+"""Block timestamps `Runtime.block_time` remembers before starting over (a few KiB)."""
+
 
 @dataclass
 class Runtime:
@@ -77,6 +81,11 @@ class Runtime:
     journal: Journal
     node: EmbeddedNode | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
+    _block_times: dict[int, int] = field(default_factory=dict)
+    _projection: FloorPlanProjection = field(default_factory=FloorPlanProjection)
+    _models_checked: bool = False
+    _known: tuple[float, int | None] = (float("-inf"), None)
+    _times_lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @classmethod
@@ -304,7 +313,69 @@ class Runtime:
                     from_block=self.contracts["FloorPlan"].block_number,
                 )
             )
-        return Indexer(engine=self.engine, chain=self.chain, contracts=contracts)
+        return Indexer(
+            engine=self.engine,
+            chain=self.chain,
+            contracts=contracts,
+            projections=[self._projection],
+        )
+
+    def fresh_block(self) -> int:
+        """The block the read models reflect, after indexing up to the chain's latest block
+        when the index is behind it (in this thread, serialized with the indexer worker).
+
+        One ``eth_blockNumber`` and one cursor read when the index is current: that is what
+        makes a write visible on the very next read, whichever process made it."""
+        if not self._models_checked:
+            with self.engine.connect() as conn:
+                missing = self._projection.is_missing(conn, self.chain.chain_id)
+            if missing:
+                log.info("projecting the indexed events into the read models")
+                self.indexer.rebuild()
+            self._models_checked = True
+        head = self.chain.latest_block()
+        through = indexed_through(self.engine, self.chain.chain_id)
+        if through is None or through < head:
+            self.indexer.run_once(to_block=head)
+            through = indexed_through(self.engine, self.chain.chain_id)
+        self._known = (time.monotonic(), through)
+        return head if through is None else through
+
+    def indexed_block(self) -> int | None:
+        """The last block the read models reflect, from the database alone (no chain call)."""
+        block = indexed_through(self.engine, self.chain.chain_id)
+        self._known = (time.monotonic(), block)
+        return block
+
+    BLOCK_MEMORY = 0.25
+    """Seconds `known_block` answers from memory before asking the database again."""
+
+    def known_block(self) -> int | None:
+        """`indexed_block`, remembered for `BLOCK_MEMORY` seconds (or until this process
+        moves the index on): what every response's block header says, at almost no cost."""
+        at, block = self._known
+        if time.monotonic() - at > self.BLOCK_MEMORY:
+            return self.indexed_block()
+        return block
+
+    def member_now(self, key: int | str) -> Member:
+        """Consortium member `key` (id or current address) as of the chain's head, read once
+        per block (`members`, the cache authentication uses too)."""
+        return self.members.member(key)
+
+    def block_time(self, number: int) -> int:
+        """The timestamp of block `number`, each block read once (a live figure, per block)."""
+        with self._times_lock:
+            known = self._block_times.get(number)
+        if known is not None:
+            return known
+        block = self.chain.rpc(self.chain.w3.eth.get_block, number)
+        stamp = int(block["timestamp"])
+        with self._times_lock:
+            if len(self._block_times) >= _BLOCK_TIMES_KEPT:
+                self._block_times.clear()
+            self._block_times[number] = stamp
+        return stamp
 
     @cached_property
     def clearing_client(self) -> ClearingClient:

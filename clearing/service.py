@@ -39,7 +39,7 @@ from ledger.errors import Conflict, Forbidden, NotFound, TransactionReverted, Un
 from ledger.financing import BPS
 from ledger.floorplan import BATCH_SIZE, Line, Vehicle, VehicleStatus
 from ledger.inventory import Runtime as FinancingRuntime
-from ledger.inventory import chain_now, floor_plan_events, hex32, line_vehicles
+from ledger.inventory import chain_now, floor_plan_index, hex32
 from ledger.logs import iter_events
 from ledger.settlement import (
     Claim,
@@ -438,28 +438,26 @@ def file_overdue_curtailments(
     the lender withdrew is not filed again. Claims are signed by the lender; a line whose
     lender's key this service lacks is reported (`claim_id` None) and skipped.
     """
-    client = runtime.floorplan
-    lines = client.lines(lender_id=lender_id)
+    index = floor_plan_index(runtime)
+    lines = index.lines(lender_id=lender_id)
     if not lines:
         return []
-    events = floor_plan_events(client, from_block=runtime.contracts["FloorPlan"].block_number)
     filed_refs = {
         (c.creditor_id, c.reference)
         for c in claims_of(runtime, member_id=lender_id, kinds=[ClaimKind.CURTAILMENT])
     }
-    now = chain_now(runtime.chain)
     members: dict[int, Member] = {}
     done: list[CurtailmentFiling] = []
     for line in lines:
         due = []
-        for vehicle in line_vehicles(client, events, line.id, active_only=True):
+        for indexed in index.line_vehicles(line.id, active_only=True):
+            vehicle = indexed.vehicle
             if vehicle.status is not VehicleStatus.FINANCED:
                 continue
-            _, terms = client.terms(vehicle.terms_id)
-            status = client.curtailments(vehicle.vin_hash, now)
+            status = indexed.curtailments(index.now)
             for step, amount in overdue_steps(
                 advance=vehicle.advance,
-                steps_bps=[s.bps for s in terms.curtailments],
+                steps_bps=[bps for _, bps in indexed.terms.steps],
                 steps_due=status.steps_due,
                 paid=status.paid,
             ):

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 from typing import cast as cast_
 
 from eth_abi.decoding import ContextFramesBytesIO, TupleDecoder
@@ -90,6 +90,25 @@ class ReorgTooDeep(IndexerError):
 class NodeRefused(IndexerError):
     """The node answered a JSON-RPC request with an error (after shrinking a log range to a
     single block, for ``eth_getLogs``)."""
+
+
+class Projection(Protocol):
+    """A read model kept by the indexer (`ledger.read_models.FloorPlanProjection` is one).
+
+    Each method runs inside the indexer's own database transaction, so the read model moves
+    with the events: `apply` gets the rows one step stores (in chain order), `rebuild` runs
+    after a reorg rollback (and on demand) and must project every stored event again, `forget`
+    runs on `Indexer.reset`.
+    """
+
+    def apply(self, conn: Connection, chain_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Project the events of `rows` (dicts of `IndexedEvent` columns)."""
+
+    def rebuild(self, conn: Connection, chain_id: int) -> int:
+        """Rebuild from the stored events; return how many it projected."""
+
+    def forget(self, conn: Connection, chain_id: int) -> None:
+        """Drop what it holds for `chain_id`."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -220,6 +239,7 @@ class Indexer:
         contracts: Iterable[WatchedContract],
         chunk: int = DEFAULT_CHUNK,
         window: int | None = None,
+        projections: Sequence[Projection] = (),
     ) -> None:
         if chunk < 1:
             raise ValueError(f"chunk must be >= 1, got {chunk}")
@@ -227,6 +247,7 @@ class Indexer:
         self.chain = chain
         self.chunk = chunk
         self.window = window if window is not None else max(RECENT_BLOCKS, 2 * chain.finality_depth)
+        self.projections = list(projections)
         self.contracts: dict[str, WatchedContract] = {}
         for contract in contracts:
             key = contract.address.lower()
@@ -244,6 +265,9 @@ class Indexer:
         self._decoders = {key: _decoders_for(c.abi) for key, c in self.contracts.items()}
         self._span = chunk
         self._batching = True
+        # One step at a time in this process (the worker and requests catching up); other
+        # processes are serialized by the cursor's compare-and-set.
+        self._lock = threading.RLock()
 
     @classmethod
     def from_deployments(
@@ -253,6 +277,7 @@ class Indexer:
         chain: Chain,
         artifacts: Artifacts,
         chunk: int = DEFAULT_CHUNK,
+        projections: Sequence[Projection] = (),
     ) -> Indexer:
         """An indexer of every contract recorded as deployed on `chain` (see `deployments`).
 
@@ -274,7 +299,9 @@ class Indexer:
             )
             for record in records
         ]
-        return cls(engine=engine, chain=chain, contracts=contracts, chunk=chunk)
+        return cls(
+            engine=engine, chain=chain, contracts=contracts, chunk=chunk, projections=projections
+        )
 
     # -- public operations ------------------------------------------------------------------
 
@@ -287,6 +314,10 @@ class Indexer:
         """
         if not self.contracts:
             return 0
+        with self._lock:
+            return self._run_once(to_block)
+
+    def _run_once(self, to_block: int | None) -> int:
         stored = self._sync_contracts()
         latest = self.chain.latest_block
         target = latest() if to_block is None else min(to_block, latest())
@@ -344,6 +375,22 @@ class Indexer:
         with self.engine.begin() as conn:
             for table in (_EVENTS, _BLOCKS, _CONTRACTS, _CURSORS):
                 conn.execute(delete(table).where(table.c.chain_id == chain_id))
+            for projection in self.projections:
+                projection.forget(conn, chain_id)
+
+    def rebuild(self) -> int:
+        """Rebuild every read model from the stored events, in one transaction that also holds
+        the cursor (so no step runs in between); returns how many events were projected."""
+        chain_id = self.chain.chain_id
+        while True:
+            cursor = _read_cursor(self.engine, chain_id)
+            try:
+                with self.engine.begin() as conn:
+                    if cursor is not None:
+                        _move_cursor(conn, chain_id, cursor, cursor)
+                    return sum(p.rebuild(conn, chain_id) for p in self.projections)
+            except _LostRace:
+                continue
 
     # -- one step ---------------------------------------------------------------------------
 
@@ -386,6 +433,8 @@ class Indexer:
                 _move_cursor(conn, self.chain.chain_id, cursor, _Mark(end, end_header.hash))
                 if rows:
                     conn.execute(insert(_EVENTS), rows)
+                    for projection in self.projections:
+                        projection.apply(conn, self.chain.chain_id, rows)
                 conn.execute(
                     insert(_BLOCKS),
                     [
@@ -512,6 +561,9 @@ class Indexer:
                     _BLOCKS.c.chain_id == chain_id, _BLOCKS.c.number > ancestor.number
                 )
             )
+            # The read models cannot be rolled back event by event: rebuilt from what remains.
+            for projection in self.projections:
+                projection.rebuild(conn, chain_id)
         log.warning(
             "reorg on chain %s: block %s %s left the chain; rolled back to block %s %s,"
             " removing %s events",
@@ -604,6 +656,9 @@ class Indexer:
                 _move_cursor(conn, self.chain.chain_id, cursor, cursor)
                 if rows:
                     _insert_ignore(conn, _EVENTS, rows)
+                    # Events below the cursor came in out of order: project all of them again.
+                    for projection in self.projections:
+                        projection.rebuild(conn, self.chain.chain_id)
             stored += len(rows)
             start = end + 1
             span = min(self.chunk, span * 2)

@@ -1,5 +1,6 @@
-"""Floor-plan services behind the inventory routes and CLI: vehicle references, pledges, audit
-secrets, the floor plan's event log, alerts, charges and the CSV inventory import."""
+"""Floor-plan services behind the inventory routes, pages and CLI: vehicle references, pledges,
+audit secrets, reads of the floor plan's read models (`ledger.read_models`), alerts, charges and
+the CSV inventory import."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import hmac
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,7 +18,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
 from ledger.chain import Chain, checksum
-from ledger.consortium import ConsortiumClient, Principal, Role
+from ledger.consortium import ConsortiumClient, Member, Principal, Role
 from ledger.deployments import Deployed
 from ledger.errors import Conflict, NotFound, Refused, TransactionReverted, Unprocessable
 from ledger.financing import (
@@ -50,8 +52,11 @@ from ledger.floorplan import (
     drawn,
     registration_bytes,
 )
+from ledger.indexer import MAX_PAGE
+from ledger.indexer import events as indexed_events
 from ledger.keyring import Keyring
-from ledger.logs import iter_logs
+from ledger.read_models import ALERT_EVENTS as ALERT_EVENTS  # the kinds, shown by pages
+from ledger.read_models import FLOOR_PLAN, AlertState, FloorPlanIndex, IndexedVehicle
 from ledger.transactions import Sent
 from ledger.vin import (
     InvalidIdentifier,
@@ -90,6 +95,18 @@ class Runtime(Protocol):
     @property
     def engine(self) -> Engine: ...
 
+    def fresh_block(self) -> int:
+        """The block the read models reflect, once brought up to the chain's latest block."""
+        ...
+
+    def block_time(self, number: int) -> int:
+        """The timestamp of block `number`."""
+        ...
+
+    def member_now(self, key: int | str) -> Member:
+        """Consortium member `key` as of the latest block (read once per block)."""
+        ...
+
 
 MAX_BATCH = BATCH_SIZE
 """Most vehicles one API request (or one import transaction) names: a batch of 100 new
@@ -101,6 +118,9 @@ KEY_NAMES = {
     KeyKind.ENGINE: "engine number",
 }
 """How a uniqueness key is named in messages."""
+
+LOT_AUDIT = "LotAudit"
+"""The watched name of the floor plan's LotAudit contract (its events are in the mirror)."""
 
 _HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 
@@ -359,103 +379,36 @@ def reveal_audit(audits: LotAuditClient, master_key: bytes, audit: Audit) -> Sen
     )
 
 
-# -- the event log ------------------------------------------------------------------------------
+# -- the read models ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class LoggedEvent:
-    """A decoded floor-plan or lot-audit event and where it was logged."""
-
-    name: str
-    args: dict[str, Any]
-    block_number: int
-    tx_hash: str
-    log_index: int
-
-
-def floor_plan_events(client: FloorPlanClient, *, from_block: int) -> list[LoggedEvent]:
-    """Every event of the floor plan and its lot audit from `from_block` on, in chain order.
-
-    Reads the chain's logs on each call (no index is kept); decoding is the client's.
-    """
-    audit = client.lot_audit()
-    found: list[LoggedEvent] = []
-    for log in iter_logs(
-        client.sender.chain, address=[client.address, audit.address], from_block=from_block
-    ):
-        tx_hash = hex32(bytes(log["transactionHash"]))
-        receipt: Any = {"logs": [log]}
-        for event in client.events(Sent(tx_hash=tx_hash, receipt=receipt)):  # type: ignore[arg-type]
-            found.append(
-                LoggedEvent(
-                    name=event.name,
-                    args=event.args,
-                    block_number=int(log["blockNumber"]),
-                    tx_hash=tx_hash,
-                    log_index=int(log["logIndex"]),
-                )
-            )
-    return found
+def floor_plan_index(runtime: Runtime) -> FloorPlanIndex:
+    """The floor plan's read models (`ledger.read_models`), brought up to the chain's latest
+    block first, so a read reflects every write made before it; figures that depend on the time
+    are taken at that block's time (the contract's "now")."""
+    block = runtime.fresh_block()
+    return FloorPlanIndex(
+        runtime.engine, runtime.chain.chain_id, block=block, now=runtime.block_time(block)
+    )
 
 
-def line_vehicle_hashes(events: Iterable[LoggedEvent], line_id: int) -> list[VinHash]:
-    """Hashes of the vehicles ever financed on (or transferred to) line `line_id`, in order."""
-    found: dict[bytes, None] = {}
-    for event in events:
-        if (event.name == "VehicleFinanced" and event.args["lineId"] == line_id) or (
-            event.name == "LienTransferred" and event.args["toLineId"] == line_id
-        ):
-            found.setdefault(bytes(event.args["vinHash"]), None)
-    return [VinHash(h) for h in found]
+line_events = floor_plan_index
+"""The old name, kept for the pages that fetch the read once per page and pass it on."""
 
 
-def line_vehicles(
-    client: FloorPlanClient, events: Iterable[LoggedEvent], line_id: int, *, active_only: bool
-) -> list[Vehicle]:
+def line_vehicles(index: FloorPlanIndex, line_id: int, *, active_only: bool) -> list[Vehicle]:
     """The vehicles whose current (or last) lien is on line `line_id`; only those under an
     active lien when `active_only`."""
-    found = []
-    for vin in line_vehicle_hashes(events, line_id):
-        vehicle = client.vehicle(vin)
-        if vehicle is None or vehicle.line_id != line_id:
-            continue
-        if active_only and not vehicle.status.pledged:
-            continue
-        found.append(vehicle)
-    return found
-
-
-class BlockTimes:
-    """Block timestamps, each read once."""
-
-    def __init__(self, chain: Chain) -> None:
-        self.chain = chain
-        self._seen: dict[int, int] = {}
-
-    def __call__(self, block_number: int) -> int:
-        """The timestamp of block `block_number`."""
-        if block_number not in self._seen:
-            block = self.chain.rpc(self.chain.w3.eth.get_block, block_number)
-            self._seen[block_number] = int(block["timestamp"])
-        return self._seen[block_number]
+    return [v.vehicle for v in index.line_vehicles(line_id, active_only=active_only)]
 
 
 def chain_now(chain: Chain) -> int:
-    """The latest block's timestamp: the contract's "now"."""
+    """The latest block's timestamp: the contract's "now" (a live call, for writes' deadlines;
+    reads take the time of the block their read models reflect, `FloorPlanIndex.now`)."""
     return int(chain.rpc(chain.w3.eth.get_block, "latest")["timestamp"])
 
 
 # -- alerts -------------------------------------------------------------------------------------
-
-ALERT_EVENTS = {
-    "VehicleSoldOutOfTrust": "sold_out_of_trust",
-    "SoldOutOfTrustAlert": "missing_in_audit",
-    "CurtailmentOverdue": "curtailment_overdue",
-    "VehicleUnconfirmed": "unconfirmed",
-    "CertificateMismatch": "certificate_mismatch",
-    "LineFrozen": "line_frozen_by_audit",
-}
-"""Alert kinds and the events that record them."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -477,53 +430,34 @@ class Alert:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def recorded_alerts(events: Sequence[LoggedEvent], times: BlockTimes) -> list[Alert]:
-    """The alerts among `events`, oldest first."""
-    financed_in = {
-        (e.tx_hash, bytes(e.args["vinHash"])): int(e.args["lineId"])
-        for e in events
-        if e.name == "VehicleFinanced"
-    }
-    found = []
-    for event in events:
-        kind = ALERT_EVENTS.get(event.name)
-        if kind is None or (event.name == "LineFrozen" and not event.args["auditId"]):
-            continue
-        args: dict[str, Any] = {
-            k: (hex32(v) if isinstance(v, bytes) else v) for k, v in event.args.items()
-        }
-        vin: str | None = args.pop("vinHash", None)
-        line_id: int | None = args.pop("lineId", None)
-        if event.name == "CertificateMismatch":
-            # The event names no line: it is the line the same transaction financed it on.
-            line_id = financed_in.get((event.tx_hash, bytes(event.args["vinHash"])))
-        found.append(
-            Alert(
-                kind=kind,
-                line_id=line_id,
-                vin_hash=vin,
-                recorded=True,
-                block_number=event.block_number,
-                tx_hash=event.tx_hash,
-                at=times(event.block_number),
-                details=args,
-            )
-        )
-    return found
+def recorded_alert(alert: AlertState) -> Alert:
+    """A recorded alert of the read models as the routes and pages show it."""
+    return Alert(
+        kind=alert.kind,
+        line_id=alert.line_id,
+        vin_hash=alert.vin_hash,
+        recorded=True,
+        block_number=alert.block_number,
+        tx_hash=alert.tx_hash,
+        at=alert.at,
+        details=alert.details,
+    )
 
 
-def pending_alerts(client: FloorPlanClient, vehicles: Iterable[Vehicle], now: int) -> list[Alert]:
+def pending_alerts(vehicles: Iterable[IndexedVehicle], now: int) -> list[Alert]:
     """Alerts the state of active liens calls for and no event records yet, at time `now`."""
     found = []
-    for v in vehicles:
-        if v.status is VehicleStatus.SOLD_OUT_OF_TRUST and (
-            _stored_status(client, v) is VehicleStatus.SOLD
+    for indexed in vehicles:
+        v = indexed.vehicle
+        if (
+            v.status is VehicleStatus.SOLD_OUT_OF_TRUST
+            and indexed.state.status == VehicleStatus.SOLD
         ):
             found.append(_pending("sold_out_of_trust", v, {"payoffDueAt": v.payoff_due_at}))
         if not v.confirmed and not v.flagged_unconfirmed and v.confirm_by < now:
             found.append(_pending("unconfirmed", v, {"confirmBy": v.confirm_by}))
         if v.status is VehicleStatus.FINANCED:
-            due = client.curtailments(v.vin_hash, now)
+            due = indexed.curtailments(now)
             if due.steps_due > v.curtailments_flagged and due.overdue > 0:
                 details = {"due": due.due, "paid": due.paid}
                 found.append(_pending("curtailment_overdue", v, details))
@@ -543,12 +477,6 @@ def _pending(kind: str, vehicle: Vehicle, details: dict[str, Any]) -> Alert:
     )
 
 
-def _stored_status(client: FloorPlanClient, vehicle: Vehicle) -> VehicleStatus:
-    function = client.contract.functions.lienOf(bytes(vehicle.vin_hash))
-    _, status = client.sender.chain.rpc(function.call)
-    return VehicleStatus(int(status))
-
-
 # -- charges ------------------------------------------------------------------------------------
 
 INTEREST_FORMULA = f"principal * rate_bps * seconds // ({BPS} * {YEAR})"
@@ -557,27 +485,20 @@ INTEREST_FORMULA = f"principal * rate_bps * seconds // ({BPS} * {YEAR})"
 
 def charges(
     client: FloorPlanClient,
-    events: Sequence[LoggedEvent],
+    payments: Sequence[Payment],
     vehicle: Vehicle,
     *,
     at: int,
-    times: BlockTimes,
 ) -> dict[str, Any]:
     """Every charge of `vehicle`'s active lien at time `at`, explained, with the contract's own
-    payoff figure beside the one recomputed here (`matches_contract`).
+    payoff figure beside the one recomputed here (`matches_contract`); `payments` are the
+    lien's curtailment payments (see `lien_payments`). The contract's figures are live calls,
+    on purpose: they are what the recomputation is checked against.
 
     Interest accrues per period: from disbursement to the first curtailment payment, between
     payments, and from the last one to `at`; each period's interest is rounded down on its own.
     """
     _, terms = client.terms(vehicle.terms_id)
-    payments = [
-        Payment(at=times(e.block_number), amount=int(e.args["amount"]))
-        for e in events
-        if e.name == "CurtailmentPaid"
-        and bytes(e.args["vinHash"]) == bytes(vehicle.vin_hash)
-        and e.args["lineId"] == vehicle.line_id
-        and times(e.block_number) >= vehicle.disbursed_at
-    ]
     periods = []
     principal, start = vehicle.advance, vehicle.disbursed_at
     for moment, paid in [(p.at, p.amount) for p in payments] + [(at, 0)]:
@@ -643,6 +564,25 @@ def charges(
             "next_due_at": due.next_due_at,
         },
     }
+
+
+def lien_payments(engine: Engine, chain_id: int, vehicle: Vehicle) -> list[Payment]:
+    """The curtailment payments of `vehicle`'s current lien, from the event mirror."""
+    found = indexed_events(
+        engine,
+        chain_id=chain_id,
+        contract=FLOOR_PLAN,
+        event="CurtailmentPaid",
+        args={"vinHash": bytes(vehicle.vin_hash), "lineId": vehicle.line_id},
+        limit=MAX_PAGE,
+    )
+    payments = []
+    for e in found:
+        moment = e.block_time if e.block_time.tzinfo else e.block_time.replace(tzinfo=UTC)
+        at = int(moment.timestamp())
+        if at >= vehicle.disbursed_at:
+            payments.append(Payment(at=at, amount=int(e.args["amount"])))
+    return payments
 
 
 def _figures(principal: int, interest_: int, fee: int) -> dict[str, int]:
@@ -958,10 +898,15 @@ def read_line(client: FloorPlanClient, line_id: int) -> Line | None:
         raise
 
 
+def indexed_line(runtime: Runtime, line_id: int) -> Line | None:
+    """Line `line_id` from the read models (brought up to the latest block), or None."""
+    return floor_plan_index(runtime).line(line_id)
+
+
 def visible_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
     """Line `line_id` if `principal` is its lender or dealer or a regulator; `NotFound`
     otherwise."""
-    line = read_line(runtime.floorplan, line_id)
+    line = indexed_line(runtime, line_id)
     if line is None or not (
         sees_all_lines(principal) or principal.member_id in (line.lender_id, line.dealer_id)
     ):
@@ -971,7 +916,7 @@ def visible_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
 
 def lender_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
     """Line `line_id` if `principal` is its lender; `NotFound` otherwise."""
-    line = read_line(runtime.floorplan, line_id)
+    line = indexed_line(runtime, line_id)
     if line is None or line.lender_id != principal.member_id:
         raise NotFound(f"no line {line_id} of yours as its lender")
     return line
@@ -979,7 +924,7 @@ def lender_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
 
 def dealer_line(runtime: Runtime, principal: Principal, line_id: int) -> Line:
     """Line `line_id` if `principal` is its dealer; `NotFound` otherwise."""
-    line = read_line(runtime.floorplan, line_id)
+    line = indexed_line(runtime, line_id)
     if line is None or line.dealer_id != principal.member_id:
         raise NotFound(f"no line {line_id} of yours as its dealer")
     return line
@@ -996,7 +941,7 @@ def visible_lines(
     `lender_id` / dealer `dealer_id` when given, ascending id."""
     return [
         line
-        for line in runtime.floorplan.lines(lender_id=lender_id, dealer_id=dealer_id)
+        for line in floor_plan_index(runtime).lines(lender_id=lender_id, dealer_id=dealer_id)
         if sees_all_lines(principal) or principal.member_id in (line.lender_id, line.dealer_id)
     ]
 
@@ -1004,14 +949,7 @@ def visible_lines(
 def party_names(runtime: Runtime, lines: Iterable[Line]) -> dict[int, str]:
     """The names of the parties of `lines`, each member read once."""
     ids = {i for line in lines for i in (line.lender_id, line.dealer_id)}
-    return {i: runtime.consortium.member(i).name for i in ids}
-
-
-def line_events(runtime: Runtime) -> list[LoggedEvent]:
-    """Every floor-plan and lot-audit event since the floor plan was deployed."""
-    return floor_plan_events(
-        runtime.floorplan, from_block=runtime.contracts["FloorPlan"].block_number
-    )
+    return {i: runtime.member_now(i).name for i in ids}
 
 
 def vehicle_refs(texts: Sequence[str]) -> list[VehicleRef]:
@@ -1044,7 +982,8 @@ def visible_vehicle(
     """The vehicle `text` names (VIN or VIN hash) if its lien's line is visible to
     `principal` (`visible_line`); `NotFound` otherwise, `InvalidVin` for a bad reference."""
     ref = VehicleRef.parse(text)
-    vehicle = runtime.floorplan.vehicle(ref.vin_hash)
+    indexed = floor_plan_index(runtime).vehicle(ref.vin_hash)
+    vehicle = None if indexed is None else indexed.vehicle
     if vehicle is None:
         raise NotFound(f"no financed vehicle {ref.label}")
     try:
@@ -1083,20 +1022,15 @@ class Obligations:
 
 
 def obligations(
-    runtime: Runtime, line_id: int, *, events: Sequence[LoggedEvent] | None = None
+    runtime: Runtime, line_id: int, *, events: FloorPlanIndex | None = None
 ) -> Obligations:
-    """Each active lien of line `line_id` with its payoff and curtailments at the latest block
-    (the caller checks the line is visible)."""
-    client = runtime.floorplan
-    now = chain_now(runtime.chain)
-    events = line_events(runtime) if events is None else events
+    """Each active lien of line `line_id` with its payoff and curtailments at the time of the
+    block the read models reflect (the caller checks the line is visible)."""
+    index = floor_plan_index(runtime) if events is None else events
+    now = index.now
     owed = [
-        Obligation(
-            vehicle=v,
-            payoff=client.payoff(v.vin_hash, now),
-            curtailments=client.curtailments(v.vin_hash, now),
-        )
-        for v in line_vehicles(client, events, line_id, active_only=True)
+        Obligation(vehicle=v.vehicle, payoff=v.payoff(now), curtailments=v.curtailments(now))
+        for v in index.line_vehicles(line_id, active_only=True)
     ]
     return Obligations(line_id=line_id, as_of=now, vehicles=owed)
 
@@ -1108,10 +1042,9 @@ def explain_charges(
     it has no active lien."""
     if not vehicle.status.pledged:
         raise Conflict(f"{ref.label} has no active lien: nothing is charged")
-    at = chain_now(runtime.chain) if at is None else at
-    return charges(
-        runtime.floorplan, line_events(runtime), vehicle, at=at, times=BlockTimes(runtime.chain)
-    )
+    at = floor_plan_index(runtime).now if at is None else at
+    payments = lien_payments(runtime.engine, runtime.chain.chain_id, vehicle)
+    return charges(runtime.floorplan, payments, vehicle, at=at)
 
 
 # -- dealer confirmations -----------------------------------------------------------------------
@@ -1121,12 +1054,11 @@ CONFIRMATION_LIFETIME = 86_400
 
 
 def awaiting_confirmation(
-    runtime: Runtime, line_id: int, *, events: Sequence[LoggedEvent] | None = None
+    runtime: Runtime, line_id: int, *, events: FloorPlanIndex | None = None
 ) -> list[Vehicle]:
     """The vehicles under an active lien on line `line_id` that its dealer has not confirmed."""
-    events = line_events(runtime) if events is None else events
-    vehicles = line_vehicles(runtime.floorplan, events, line_id, active_only=True)
-    return [v for v in vehicles if not v.confirmed]
+    index = floor_plan_index(runtime) if events is None else events
+    return [v for v in line_vehicles(index, line_id, active_only=True) if not v.confirmed]
 
 
 def confirmation_to_sign(
@@ -1200,7 +1132,7 @@ def exposure_of(runtime: Runtime, principal: Principal) -> list[Exposure]:
     """Principal outstanding per (lender, dealer) over `principal`'s lines as lender (every
     lender's for a regulator)."""
     book: dict[tuple[int, int], list[Line]] = {}
-    for line in runtime.floorplan.lines():
+    for line in floor_plan_index(runtime).lines():
         if sees_all_lines(principal) or line.lender_id == principal.member_id:
             book.setdefault((line.lender_id, line.dealer_id), []).append(line)
     names = party_names(runtime, [line for lines in book.values() for line in lines])
@@ -1227,37 +1159,44 @@ def visible_alerts(
     line_id: int | None = None,
     kind: str | None = None,
     pending: bool = True,
-    events: Sequence[LoggedEvent] | None = None,
+    events: FloorPlanIndex | None = None,
 ) -> list[Alert]:
     """Alerts on `principal`'s lines as lender or dealer (every line for a regulator), of
     line `line_id` and `kind` when given: the recorded ones, then (with `pending`) deadlines
     passed that no one has flagged on chain yet."""
-    client = runtime.floorplan
-    visible = {line.id for line in visible_lines(runtime, principal)}
+    index = floor_plan_index(runtime) if events is None else events
+    visible = {
+        line.id
+        for line in index.lines()
+        if sees_all_lines(principal) or principal.member_id in (line.lender_id, line.dealer_id)
+    }
     if line_id is not None:
         visible &= {line_id}
-    events = line_events(runtime) if events is None else events
-    found = [
-        a
-        for a in recorded_alerts(events, BlockTimes(runtime.chain))
-        if a.line_id in visible or (a.line_id is None and sees_all_lines(principal))
-    ]
+    unlined = sees_all_lines(principal) and line_id is None
+    found = [recorded_alert(a) for a in index.alerts(visible, unlined=unlined)]
     if pending:
-        now = chain_now(runtime.chain)
         for shown in sorted(visible):
-            vehicles = line_vehicles(client, events, shown, active_only=True)
-            found.extend(pending_alerts(client, vehicles, now))
+            vehicles = index.line_vehicles(shown, active_only=True)
+            found.extend(pending_alerts(vehicles, index.now))
     return [a for a in found if kind is None or a.kind == kind]
 
 
-def line_audits(runtime: Runtime, line_id: int, events: Sequence[LoggedEvent]) -> list[Audit]:
-    """The lot audits opened on line `line_id`, oldest first."""
-    ids = [
-        int(e.args["auditId"])
-        for e in events
-        if e.name == "AuditOpened" and int(e.args["lineId"]) == line_id
-    ]
-    return [runtime.lot_audit.audit(i) for i in ids]
+def line_audits(
+    runtime: Runtime, line_id: int, events: FloorPlanIndex | None = None
+) -> list[Audit]:
+    """The lot audits opened on line `line_id`, oldest first (at most `MAX_PAGE`): which ones
+    from the event mirror, each audit's state a live call (audits are few, and their draw and
+    findings are the LotAudit contract's)."""
+    index = floor_plan_index(runtime) if events is None else events
+    opened = indexed_events(
+        runtime.engine,
+        chain_id=index.chain_id,
+        contract=LOT_AUDIT,
+        event="AuditOpened",
+        args={"lineId": line_id},
+        limit=MAX_PAGE,
+    )
+    return [runtime.lot_audit.audit(int(e.args["auditId"])) for e in opened]
 
 
 def read_audit(audits: LotAuditClient, audit_id: int) -> Audit | None:
@@ -1274,7 +1213,7 @@ def visible_audit(runtime: Runtime, principal: Principal, audit_id: int) -> Audi
     """Audit `audit_id` if `principal` opened it, lends on its line, or is a regulator;
     `NotFound` otherwise."""
     audit = read_audit(runtime.lot_audit, audit_id)
-    line = None if audit is None else read_line(runtime.floorplan, audit.line_id)
+    line = None if audit is None else indexed_line(runtime, audit.line_id)
     if (
         audit is None
         or line is None
@@ -1287,14 +1226,14 @@ def visible_audit(runtime: Runtime, principal: Principal, audit_id: int) -> Audi
 
 
 def audit_checklist(
-    runtime: Runtime, audit: Audit, *, events: Sequence[LoggedEvent] | None = None
+    runtime: Runtime, audit: Audit, *, events: FloorPlanIndex | None = None
 ) -> list[tuple[VinHash, Outcome]] | None:
     """The unsold vehicles financed on `audit`'s line that its draw selected (all of them in a
     check-all audit), each with the outcome recorded so far; None until the draw is revealed."""
     if audit.status is AuditStatus.COMMITTED:
         return None
-    events = line_events(runtime) if events is None else events
-    vehicles = line_vehicles(runtime.floorplan, events, audit.line_id, active_only=True)
+    index = floor_plan_index(runtime) if events is None else events
+    vehicles = line_vehicles(index, audit.line_id, active_only=True)
     return [
         (v.vin_hash, runtime.lot_audit.outcome_of(audit.id, v.vin_hash))
         for v in vehicles

@@ -64,10 +64,12 @@ from ledger.chain import Chain
 from ledger.database import make_engine
 from ledger.deployments import Deployed
 from ledger.evidence import EvidenceRegistryClient
+from ledger.floorplan import FloorPlanClient
 from ledger.indexer import Indexer, WatchedContract
 from ledger.journal import Journal
 from ledger.logs import DEFAULT_CHUNK
 from ledger.models import IndexedBlock, IndexedContract, IndexedEvent, IndexerCursor
+from ledger.read_models import FloorPlanIndex, drift
 from ledger.transactions import Sender
 from notary.blobs import BlobCorrupted, BlobError, BlobNotFound, BlobStore
 from notary.compliance_models import ComplianceViolation
@@ -110,6 +112,9 @@ class Runtime(Protocol):
 
     @property
     def operator(self) -> Sender: ...
+
+    @property
+    def floorplan(self) -> FloorPlanClient: ...
 
 
 BUNDLE_FORMAT = "autoledger-audit-bundle"
@@ -280,7 +285,9 @@ class Auditor:
         journal: Journal | None = None,
         chunk: int = DEFAULT_CHUNK,
         progress: Callable[[str], None] = lambda _: None,
+        floor_plan: FloorPlanClient | None = None,
     ) -> None:
+        self.floor_plan = floor_plan
         self.engine = engine
         self.journal = journal
         self.chain = chain
@@ -302,6 +309,7 @@ class Auditor:
             blobs=runtime.blobs,
             journal=runtime.journal,
             progress=progress,
+            floor_plan=runtime.floorplan if "FloorPlan" in runtime.contracts else None,
         )
 
     def verify(self, *, checkpoint: Checkpoint | None = None) -> AuditReport:
@@ -313,6 +321,8 @@ class Auditor:
         )
         self.progress("events")
         self.check_events(report)
+        self.progress("read models")
+        self.check_read_models(report)
         self.progress("evidence")
         self.check_items(report)
         self.progress("batches")
@@ -321,6 +331,19 @@ class Auditor:
             self.progress("journal")
             self.check_journal(report, self.journal)
         return report
+
+    # -- read models ----------------------------------------------------------------------------
+
+    def check_read_models(self, report: AuditReport) -> None:
+        """Compare the floor-plan read models with the contract's views at the indexed block
+        (`ledger.read_models.drift`): a projection that drifted is a discrepancy."""
+        block = report.indexed_through
+        if self.floor_plan is None or block is None:
+            return
+        stamp = int(self.chain.rpc(self.chain.w3.eth.get_block, block)["timestamp"])
+        index = FloorPlanIndex(self.engine, report.chain_id, block=block, now=stamp)
+        for found in drift(index, self.floor_plan):
+            report.add("read_models", "drift", found.where, found.chain, found.read_model)
 
     def check_journal(self, report: AuditReport, journal: Journal) -> None:
         """Report every rollback the journal keeper saw and what it repaired; a journaled

@@ -24,6 +24,7 @@ EN: dict[str, str] = {
         "AutoLedger — evidence is anchored on the consortium chain; receipts verify without "
         "this service. Times are shown in {zone} ({offset}); exports keep UTC."
     ),
+    "app.as_of_block": "As of block {block} of the chain",
     "nav.skip": "Skip to main content",
     "nav.label": "Main",
     "nav.language": "Language",
@@ -335,6 +336,7 @@ ZH: dict[str, str] = {
         "AutoLedger — 证据锚定于联盟链；回执无需本服务即可验证。"
         "页面时间为 {zone}（{offset}），导出文件使用 UTC。"
     ),
+    "app.as_of_block": "数据截至链上区块 {block}",
     "nav.skip": "跳到正文",
     "nav.label": "主导航",
     "nav.language": "语言",

@@ -174,6 +174,7 @@ class Visitor:
             time_zone=self.runtime.settings.time_zone,
             currency=self.runtime.settings.currency,
             time_zone_offset=zone_label(datetime.now(self.zone)),
+            as_of_block=self.runtime.known_block(),
             **context,
         )
         return self.send(HTMLResponse(html, status_code=status))
@@ -319,7 +320,7 @@ def _member_of(runtime: Runtime, session: PageSession) -> Principal | None:
     if key is None or key.revoked_at is not None or key.member_id != session.member_id:
         return None
     try:
-        member = runtime.consortium.member(session.member_id)
+        member = runtime.member_now(session.member_id)
     except TransactionReverted:
         return None
     if member.status != MemberStatus.ACTIVE:

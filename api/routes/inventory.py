@@ -58,10 +58,10 @@ from ledger.inventory import (
     dealer_line,
     explain_charges,
     exposure_of,
+    floor_plan_index,
     hex32,
     is_pledged,
     lender_line,
-    line_events,
     line_vehicles,
     obligations,
     open_audit,
@@ -78,6 +78,7 @@ from ledger.inventory import (
     visible_lines,
     visible_vehicle,
 )
+from ledger.read_models import FloorPlanIndex
 from ledger.transactions import Sent
 
 router = APIRouter(prefix="/v1", tags=["inventory"])
@@ -517,9 +518,15 @@ def _acting(runtime: Runtime, principal: Principal) -> FloorPlanClient:
     return runtime.floorplan.as_sender(runtime.sender_for(principal.address))
 
 
-def _line_out(runtime: Runtime, line: Line, names: dict[int, str] | None = None) -> LineOut:
+def _line_out(
+    runtime: Runtime,
+    line: Line,
+    names: dict[int, str] | None = None,
+    index: FloorPlanIndex | None = None,
+) -> LineOut:
     names = party_names(runtime, [line]) if names is None else names
-    _, terms = runtime.floorplan.terms(line.terms_id)
+    known = None if index is None else index.terms(line.terms_id)
+    terms = known.terms() if known is not None else runtime.floorplan.terms(line.terms_id)[1]
     return LineOut(
         id=line.id,
         lender_id=line.lender_id,
@@ -615,7 +622,8 @@ def list_lines(
     runtime = _runtime(request)
     lines = visible_lines(runtime, principal, lender_id=lender_id, dealer_id=dealer_id)
     names = party_names(runtime, lines)
-    return [_line_out(runtime, line, names) for line in lines]
+    index = floor_plan_index(runtime)
+    return [_line_out(runtime, line, names, index) for line in lines]
 
 
 @router.get("/lines/{line_id}")
@@ -675,9 +683,7 @@ def line_vehicle_list(
     """The vehicles financed on a line (by VIN hash), active liens unless asked otherwise."""
     runtime = _runtime(request)
     visible_line(runtime, principal, line_id)
-    vehicles = line_vehicles(
-        runtime.floorplan, line_events(runtime), line_id, active_only=not include_released
-    )
+    vehicles = line_vehicles(floor_plan_index(runtime), line_id, active_only=not include_released)
     return [VehicleOut.of(v) for v in vehicles]
 
 
@@ -886,22 +892,16 @@ def incoming_transfers(
     line = visible_line(runtime, principal, line_id)
     if not sees_all_lines(principal) and line.lender_id != principal.member_id:
         raise NotFound(f"no line {line_id} of yours as its lender")
-    client = runtime.floorplan
-    offered = {
-        bytes(e.args["vinHash"]): None
-        for e in line_events(runtime)
-        if e.name == "TransferOffered" and e.args["toLineId"] == line_id
-    }
+    index = floor_plan_index(runtime)
     found = []
-    for vin_hash in offered:
-        vehicle = client.vehicle(vin_hash)
-        if vehicle is None or vehicle.transfer_offer_line_id != line_id:
+    for offered in index.offered_to(line_id):
+        if not offered.vehicle.status.pledged:
             continue
-        owed = client.payoff(vin_hash)
+        owed = offered.payoff(index.now)
         found.append(
             IncomingTransfer(
-                vin_hash=hex32(vin_hash),
-                from_line_id=vehicle.line_id,
+                vin_hash=hex32(offered.vehicle.vin_hash),
+                from_line_id=offered.vehicle.line_id,
                 payoff=_payoff_out(owed.principal, owed.interest, owed.fee),
             )
         )

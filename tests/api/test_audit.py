@@ -267,6 +267,27 @@ def test_verification_passes_clean_and_names_each_tampering(
         " :address, :event, :args_json)"
     )
 
+    # A read model that drifted from the contract is named, with both values; a rebuild from
+    # the events repairs it.
+    vin = "0x" + vin_hash(make_vin(1)).hex()
+    with engine.connect() as conn:
+        state = conn.execute(
+            text("SELECT state_json FROM rm_floor_plan_vehicle WHERE vin_hash = :v"), {"v": vin}
+        ).scalar_one()
+    execute(
+        "UPDATE rm_floor_plan_vehicle SET state_json = :s WHERE vin_hash = :v",
+        s=json.dumps({**json.loads(state), "confirmed": True}),
+        v=vin,
+    )
+    report = auditor.verify()
+    assert [(d.check, d.kind, d.where) for d in report.discrepancies] == [
+        ("read_models", "drift", f"vehicle {vin}")
+    ]
+    assert "confirmed=True" in report.discrepancies[0].found
+    assert "confirmed=False" in report.discrepancies[0].expected
+    assert runtime.indexer.rebuild() > 0
+    assert auditor.verify().ok
+
     # A deleted event row is missing.
     opened = row("LineOpened")
     execute("DELETE FROM indexed_event WHERE id = :id", id=opened["id"])
