@@ -468,7 +468,7 @@ def get_receipt(principal: Reading, request: Request, public_id: PublicId) -> JS
     response_class=Response,
     responses={200: {"content": {"application/json": {}}, "description": "The receipt file"}},
 )
-def get_receipt_file(principal: Reading, request: Request, public_id: str) -> Response:
+def get_receipt_file(principal: Reading, request: Request, public_id: PublicId) -> Response:
     """The receipt file itself, as `autoledger verify` reads it (409 while pending)."""
     item = _load(request, principal, public_id)
     issued = _runtime(request).issuer.for_item(item)
