@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -36,6 +37,7 @@ def _refused(client: TestClient, caller: Caller) -> dict:
     return dict(answer.json())
 
 
+@pytest.mark.anvil  # moves the chain's clock past the dispute window
 def test_each_waiting_claim_says_why_until_it_settles(
     cli_env: Path, client: TestClient, runtime: Runtime, demo: dict[str, Caller]
 ):
@@ -92,6 +94,7 @@ def test_each_waiting_claim_says_why_until_it_settles(
     assert claim not in _waiting(client, lender)
 
 
+@pytest.mark.anvil  # evm_increaseTime is anvil's
 def test_advance_time_moves_the_dev_chain_and_refuses_bad_durations(
     cli_env: Path, runtime: Runtime
 ):

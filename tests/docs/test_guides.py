@@ -27,6 +27,8 @@ from ledger.node import free_port
 from tests.conftest import BUILD_CACHE, ROOT
 from tests.docs.guides import blocks, run_guide
 
+pytestmark = pytest.mark.anvil  # the guides document the embedded default: its own anvil
+
 GUIDES = ROOT / "docs" / "guides"
 ORDER = [
     "operator.md",
