@@ -170,6 +170,23 @@ class StoredEvent:
     event: str
     args: dict[str, Any]
 
+    @classmethod
+    def from_row(cls, row: Any) -> StoredEvent:
+        """The event of one `IndexedEvent` row, read as a mapping (a SQLAlchemy `RowMapping`)."""
+        return cls(
+            chain_id=row["chain_id"],
+            block_number=row["block_number"],
+            block_hash=row["block_hash"],
+            block_time=row["block_time"],
+            tx_hash=row["tx_hash"],
+            tx_index=row["tx_index"],
+            log_index=row["log_index"],
+            contract=row["contract"],
+            address=row["address"],
+            event=row["event"],
+            args=json.loads(row["args_json"]),
+        )
+
 
 class _Mark(NamedTuple):
     number: int
@@ -947,22 +964,7 @@ def events(
     )
     with engine.connect() as conn:
         rows = conn.execute(query).mappings().all()
-    return [
-        StoredEvent(
-            chain_id=row["chain_id"],
-            block_number=row["block_number"],
-            block_hash=row["block_hash"],
-            block_time=row["block_time"],
-            tx_hash=row["tx_hash"],
-            tx_index=row["tx_index"],
-            log_index=row["log_index"],
-            contract=row["contract"],
-            address=row["address"],
-            event=row["event"],
-            args=json.loads(row["args_json"]),
-        )
-        for row in rows
-    ]
+    return [StoredEvent.from_row(row) for row in rows]
 
 
 def _arg_condition(dialect: str, name: str, value: Any) -> ColumnElement[bool]:

@@ -12,7 +12,6 @@ Amounts and ids in event arguments follow the indexer's encoding (`ledger.indexe
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from ledger.consortium import Principal, Role
 from ledger.errors import NotFound
 from ledger.indexer import MAX_PAGE, StoredEvent, events
 from ledger.models import IndexedEvent
+from ledger.read_models import ALERT_EVENTS
 from notary.models import AnchorBatch, EvidenceItem
 
 VIEW_ALL = frozenset({Role.REGULATOR, Role.LEGAL})
@@ -51,15 +51,6 @@ MEMBER_ID_ARGS = (
 )
 """Event arguments that hold a consortium member id: a member's timeline matches them too."""
 
-ALERT_EVENTS = {
-    "VehicleSoldOutOfTrust": "sold_out_of_trust",
-    "SoldOutOfTrustAlert": "missing_in_audit",
-    "CurtailmentOverdue": "curtailment_overdue",
-    "VehicleUnconfirmed": "unconfirmed",
-    "CertificateMismatch": "certificate_mismatch",
-    "LineFrozen": "line_frozen_by_audit",
-}
-"""Alert kinds and the FloorPlan events that raise them (as `ledger.inventory` names them)."""
 
 _EVENTS = IndexedEvent.__table__  # type: ignore[attr-defined]
 
@@ -72,22 +63,6 @@ def sees_everything(principal: Principal) -> bool:
 def _int(value: Any) -> int:
     """An indexed integer argument (a JSON number, or a decimal string above 48 bits)."""
     return int(value)
-
-
-def _stored(row: Any) -> StoredEvent:
-    return StoredEvent(
-        chain_id=row["chain_id"],
-        block_number=row["block_number"],
-        block_hash=row["block_hash"],
-        block_time=row["block_time"],
-        tx_hash=row["tx_hash"],
-        tx_index=row["tx_index"],
-        log_index=row["log_index"],
-        contract=row["contract"],
-        address=row["address"],
-        event=row["event"],
-        args=json.loads(row["args_json"]),
-    )
 
 
 def stream_events(
@@ -129,7 +104,7 @@ def stream_events(
         with engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         for row in rows:
-            yield _stored(row)
+            yield StoredEvent.from_row(row)
         if len(rows) < MAX_PAGE:
             return
         last = rows[-1]
@@ -534,7 +509,7 @@ def member_timeline(
             .mappings()
             .all()
         )
-    return [_stored(r) for r in rows], total
+    return [StoredEvent.from_row(r) for r in rows], total
 
 
 # -- alerts -------------------------------------------------------------------------------------
