@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from api.settings import Settings, load_settings
+from api.settings import Settings, load_settings, project_root
 
 
 def test_embedded_defaults(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # the checkout's var/, whatever the current folder
     settings = Settings()
     assert settings.embedded_node and settings.dev_mode
-    assert settings.effective_database_url == f"sqlite:///{tmp_path / 'var' / 'autoledger.db'}"
+    assert settings.var_dir == project_root() / "var"
+    assert (
+        settings.effective_database_url == f"sqlite:///{project_root() / 'var' / 'autoledger.db'}"
+    )
     assert settings.finality_depth == 0 and settings.evm_version == "paris"
     assert (settings.sources_dir / "Consortium.sol").is_file()
 
