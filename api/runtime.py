@@ -34,7 +34,7 @@ from ledger.compiler import Artifacts, cached_artifacts, compile_contracts
 from ledger.consortium import ConsortiumClient, Member, Role
 from ledger.database import make_engine
 from ledger.deployments import Deployed, ensure_deployed
-from ledger.errors import LedgerError
+from ledger.errors import ChainUnavailable, LedgerError
 from ledger.evidence import EvidenceRegistryClient
 from ledger.floorplan import FloorPlanClient, LotAuditClient
 from ledger.heads import ChainHead
@@ -342,8 +342,13 @@ class Runtime:
         return head if through is None else through
 
     def indexed_block(self) -> int | None:
-        """The last block the read models reflect, from the database alone (no chain call)."""
-        block = indexed_through(self.engine, self.chain.chain_id)
+        """The last block the read models reflect, from the database alone (no chain call
+        once the chain id is known; while the node is down, the last block known)."""
+        try:
+            chain_id = self.chain.chain_id
+        except ChainUnavailable:
+            return self._known[1]
+        block = indexed_through(self.engine, chain_id)
         self._known = (time.monotonic(), block)
         return block
 
