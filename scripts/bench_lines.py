@@ -17,15 +17,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_floorplan import TERMS, vehicle  # the same synthetic stock and terms
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.demo import run_demo
 from api.runtime import Runtime
 from api.settings import Settings
-from ledger.financing import DAY, CurtailmentStep, LineTerms
-from ledger.floorplan import FloorPlanClient, NewVehicle
-from ledger.vin import VehicleKeys, check_digit
+from ledger.floorplan import FloorPlanClient
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -35,26 +34,7 @@ GOAL_PAGE_MS = 300.0
 GOAL_GROWTH = 1.5
 """Issue 13: at most this ratio between the largest and the smallest history."""
 
-TERMS = LineTerms(
-    advance_rate_bps=9_000,
-    interest_rate_bps=650,
-    payoff_window=5 * DAY,
-    confirm_window=3 * DAY,
-    fee_per_vehicle=5_000,
-    curtailments=(CurtailmentStep(day=60, bps=1_000), CurtailmentStep(day=90, bps=1_000)),
-)
 BATCH = 100
-
-
-def vehicle(n: int) -> NewVehicle:
-    """Vehicle number `n`, with its own VIN, certificate and engine number."""
-    body = f"LFV2A21K0N{n:07d}"
-    keys = VehicleKeys.of(
-        vin=body[:8] + check_digit(body) + body[9:],
-        certificate=f"WDK{n:012d}",
-        engine=f"EA{n:08d}",
-    )
-    return NewVehicle.of(keys, 25_000_000)
 
 
 def advance(plan: FloorPlanClient, line: int, first: int, count: int) -> None:
