@@ -160,7 +160,9 @@ class Anchorer:
         finalized = 0
         with Session(self.engine) as session:
             batches = session.exec(
-                select(AnchorBatch).where(AnchorBatch.status == BatchStatus.ANCHORED)
+                select(AnchorBatch)
+                .where(AnchorBatch.status == BatchStatus.ANCHORED)
+                .order_by(col(AnchorBatch.id))  # one lock order for every replica
             ).all()
             for batch in batches:
                 assert batch.block_number is not None
@@ -170,15 +172,15 @@ class Anchorer:
                     log.warning(
                         "batch %s: block %s was replaced", batch.sequence, batch.block_number
                     )
-                    batch.status = BatchStatus.SIGNED
-                    self._set_items(session, batch, ItemStatus.PENDING)
+                    self._move(session, batch, {"status": BatchStatus.SIGNED}, ItemStatus.PENDING)
                 else:
                     self.sender.make_durable(batch.block_number)
-                    batch.status = BatchStatus.FINAL
-                    batch.final_at = datetime.now(UTC)
-                    self._set_items(session, batch, ItemStatus.FINAL)
-                    finalized += 1
-                session.add(batch)
+                    finalized += self._move(
+                        session,
+                        batch,
+                        {"status": BatchStatus.FINAL, "final_at": datetime.now(UTC)},
+                        ItemStatus.FINAL,
+                    )
             session.commit()
         return finalized
 
@@ -204,11 +206,12 @@ class Anchorer:
                     batch.sequence,
                     batch.block_number,
                 )
-                batch.status = BatchStatus.SIGNED
-                batch.final_at = None
-                self._set_items(session, batch, ItemStatus.PENDING)
-                session.add(batch)
-                reopened += 1
+                reopened += self._move(
+                    session,
+                    batch,
+                    {"status": BatchStatus.SIGNED, "final_at": None},
+                    ItemStatus.PENDING,
+                )
             session.commit()
         return reopened
 
@@ -430,38 +433,70 @@ class Anchorer:
 
     def _record_anchor(self, batch: AnchorBatch, block_number: int, tx_hash: str) -> AnchorBatch:
         block = self.chain.rpc(self.chain.w3.eth.get_block, block_number)
-        with Session(self.engine) as session:
-            batch = session.get_one(AnchorBatch, batch.id)
-            batch.tx_hash = tx_hash
-            batch.block_number = block_number
-            batch.block_hash = "0x" + bytes(block["hash"]).hex()
-            batch.block_time = datetime.fromtimestamp(int(block["timestamp"]), UTC)
-            batch.anchored_at = datetime.now(UTC)
-            batch.status = BatchStatus.ANCHORED
-            session.add(batch)
-            self._set_items(session, batch, ItemStatus.ANCHORED)
+        values = {
+            "tx_hash": tx_hash,
+            "block_number": block_number,
+            "block_hash": "0x" + bytes(block["hash"]).hex(),
+            "block_time": datetime.fromtimestamp(int(block["timestamp"]), UTC),
+            "anchored_at": datetime.now(UTC),
+            "status": BatchStatus.ANCHORED,
+        }
+        with Session(self.engine, expire_on_commit=False) as session:
+            stored = session.get_one(AnchorBatch, batch.id)
+            if stored.status in (BatchStatus.PREPARED, BatchStatus.SIGNED):
+                self._move(session, stored, values, ItemStatus.ANCHORED)
             session.commit()
-            session.refresh(batch)
+            # what the database holds now: another batcher may have recorded (and finalized)
+            # the same landing first
+            batch = session.get_one(AnchorBatch, batch.id, populate_existing=True)
         self.step("anchored")
         return batch
 
     def _back_to_prepared(self, batch: AnchorBatch, why: str) -> AnchorBatch:
         log.warning("batch of root %s is signed again: %s", batch.root, why)
         self.sender.nonces.resync()
-        with Session(self.engine) as session:
-            batch = session.get_one(AnchorBatch, batch.id)
-            batch.status = BatchStatus.PREPARED
-            batch.tx_hash = batch.raw_tx = None
-            session.add(batch)
+        with Session(self.engine, expire_on_commit=False) as session:
+            self._move(
+                session, batch, {"status": BatchStatus.PREPARED, "tx_hash": None, "raw_tx": None}
+            )
             session.commit()
-            session.refresh(batch)
+            batch = session.get_one(AnchorBatch, batch.id, populate_existing=True)
         return batch
 
     @staticmethod
-    def _set_items(session: Session, batch: AnchorBatch, status: ItemStatus) -> None:
-        session.exec(
-            update(EvidenceItem)
-            .where(col(EvidenceItem.batch_id) == batch.id)
-            .values(status=status.value)
-            .execution_options(synchronize_session=False)
+    def _move(
+        session: Session,
+        batch: AnchorBatch,
+        values: dict[str, object],
+        items: ItemStatus | None = None,
+    ) -> int:
+        """Compare and set: give `batch` the `values` (and its items the status `items`) only
+        if its row still holds the status and transaction it was read with. Batchers of
+        several replicas share the batches, and one may record, finalize or reopen a batch
+        between another's read and write; the loser's write changes nothing (it would
+        otherwise leave, say, a final batch with items marked anchored). Returns 1 if it
+        moved, else 0."""
+        table = AnchorBatch.__table__  # type: ignore[attr-defined]
+        moved = (
+            session.connection()
+            .execute(
+                table.update()
+                .where(
+                    table.c.id == batch.id,
+                    table.c.status == batch.status,
+                    table.c.tx_hash.is_(None)
+                    if batch.tx_hash is None
+                    else table.c.tx_hash == batch.tx_hash,
+                )
+                .values(**values)
+            )
+            .rowcount
         )
+        if moved and items is not None:
+            session.exec(
+                update(EvidenceItem)
+                .where(col(EvidenceItem.batch_id) == batch.id)
+                .values(status=items.value)
+                .execution_options(synchronize_session=False)
+            )
+        return int(moved)
