@@ -34,7 +34,7 @@ from ledger.compiler import Artifacts, cached_artifacts, compile_contracts
 from ledger.consortium import ConsortiumClient, Member, Role
 from ledger.database import make_engine
 from ledger.deployments import Deployed, ensure_deployed
-from ledger.errors import ChainUnavailable, LedgerError
+from ledger.errors import ChainUnavailable, LedgerError, NodeError
 from ledger.evidence import EvidenceRegistryClient
 from ledger.floorplan import FloorPlanClient, LotAuditClient
 from ledger.heads import ChainHead
@@ -585,18 +585,29 @@ def _embedded_node(
 
 def _join_or_start(settings: Settings, port: int | None) -> tuple[EmbeddedNode | None, str]:
     running = _node_file(settings)
+    last_port: int | None = None
     if running.is_file():
         try:
             known = json.loads(running.read_text())
+            last_port = int(str(known["url"]).rsplit(":", 1)[1])
             os.kill(int(known["pid"]), 0)
             chain = Chain(str(known["url"]))
             chain.latest_block()
             log.info("joining the embedded anvil of pid %s at %s", known["pid"], known["url"])
             return None, str(known["url"])
-        except (OSError, ValueError, KeyError, LedgerError):
+        except (OSError, ValueError, KeyError, IndexError, LedgerError):
             running.unlink(missing_ok=True)  # left behind by a process that died
-    node = _new_node(settings, port)
-    url = node.start()
+    # A node that died is started again at its URL: the replicas still running know it by
+    # that URL, and one that starts now must not move it elsewhere under them.
+    try:
+        node = _new_node(settings, port or last_port)
+        url = node.start()
+    except NodeError:
+        if port is not None or last_port is None:
+            raise
+        log.warning("port %s of the embedded node is taken; starting it on another", last_port)
+        node = _new_node(settings)
+        url = node.start()
     running.write_text(json.dumps({"pid": node.pid, "url": url, "owner": os.getpid()}))
     log.info("embedded anvil (pid %s) at %s", node.pid, url)
     return node, url
