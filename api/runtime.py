@@ -119,7 +119,9 @@ class Runtime:
                 engine=engine,
                 sender=operator,
                 artifacts=artifacts,
-                plan=deployment_plan(operator=operator.address),
+                plan=deployment_plan(
+                    operator=operator.address, dispute_window=settings.dispute_window
+                ),
                 redeploy=redeploy,
             )
             record_start(settings, chain_id=chain.chain_id, source_hash=artifacts.source_hash)

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledger.dispute_window import DEFAULT_DISPUTE_WINDOW, MAX_DISPUTE_WINDOW
+
 
 def project_root() -> Path:
     """The checkout this package runs from (where `node_modules` and `contracts` are)."""
@@ -103,6 +105,15 @@ class Settings(BaseSettings):
         default=60.0,
         gt=0,
         description="Seconds between scheduled clearing cycles (lenders can trigger one at once)",
+    )
+    dispute_window: int = Field(
+        default=DEFAULT_DISPUTE_WINDOW,
+        ge=1,
+        le=MAX_DISPUTE_WINDOW,
+        description=(
+            "Seconds a debtor may dispute a confirmed claim before it is final; fixed when the"
+            " Clearing contract is deployed (a change needs a new deployment)"
+        ),
     )
     clearing_gridlock: bool = Field(
         default=True,

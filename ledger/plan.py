@@ -6,10 +6,7 @@ from collections.abc import Sequence
 
 from ledger.chain import Address
 from ledger.deployments import ContractSpec
-
-DEFAULT_DISPUTE_WINDOW = 3 * 24 * 3600
-"""Seconds a debtor has to dispute a confirmed claim before it becomes final: three days
-covers a weekend plus a working day."""
+from ledger.dispute_window import DEFAULT_DISPUTE_WINDOW
 
 
 def deployment_plan(

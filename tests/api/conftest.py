@@ -37,25 +37,33 @@ class Caller:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+DEMO_NAMES = (
+    "operator",
+    "lender",
+    "lender2",
+    "dealer",
+    "dealer2",
+    "dealer3",
+    "collector",
+    "legal",
+    "regulator",
+    "notary",
+    "bank",
+)
+"""A short name per demo member, in the order `run_demo` admits them."""
+
+
+def demo_callers(runtime: Runtime) -> dict[str, Caller]:
+    """Admit the demo consortium on `runtime`; its members and API keys by short name."""
+    members = run_demo(runtime)
+    return {n: Caller(m.member, m.token) for n, m in zip(DEMO_NAMES, members, strict=True)}
+
+
 @pytest.fixture
 def demo(runtime: Runtime) -> dict[str, Caller]:
     """The demo consortium, keyed by a short name per member: operator, lender, lender2,
     dealer, dealer2, dealer3, collector, legal, regulator, notary, bank."""
-    names = [
-        "operator",
-        "lender",
-        "lender2",
-        "dealer",
-        "dealer2",
-        "dealer3",
-        "collector",
-        "legal",
-        "regulator",
-        "notary",
-        "bank",
-    ]
-    members = run_demo(runtime)
-    return {n: Caller(m.member, m.token) for n, m in zip(names, members, strict=True)}
+    return demo_callers(runtime)
 
 
 @pytest.fixture

@@ -73,3 +73,13 @@ def test_bad_values_name_the_setting(monkeypatch):
     monkeypatch.setenv("AUTOLEDGER_FINALITY_DEPTH", "-1")
     with pytest.raises(ValidationError, match="finality_depth"):
         Settings()
+
+
+def test_the_dispute_window_is_bounded_as_the_clearing_contract_bounds_it(monkeypatch):
+    assert Settings().dispute_window == 3 * 24 * 3600
+    monkeypatch.setenv("AUTOLEDGER_DISPUTE_WINDOW", "5")
+    assert Settings().dispute_window == 5
+    for refused in ("0", str(90 * 24 * 3600 + 1)):
+        monkeypatch.setenv("AUTOLEDGER_DISPUTE_WINDOW", refused)
+        with pytest.raises(ValidationError, match="dispute_window"):
+            Settings()

@@ -8,6 +8,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils import keccak
 
 from ledger.consortium import Role
+from ledger.dispute_window import MAX_DISPUTE_WINDOW
 from ledger.settlement import (
     CONFIRM_CLAIM_TYPE,
     Claim,
@@ -45,7 +46,7 @@ pytestmark = pytest.mark.anvil
 built_world, senders, world = shared.built_world, shared.senders, shared.world
 
 ZERO = bytes(32)
-MAX_WINDOW = 90 * 86_400
+MAX_WINDOW = MAX_DISPUTE_WINDOW
 
 
 def file(world, creditor=LENDER, debtor=DEALER, amount=25_000_00, kind=ClaimKind.PAYOFF, **kw):
@@ -86,7 +87,8 @@ def test_constructor_rejects_non_contracts_and_bad_windows(world):
     for window in (0, MAX_WINDOW + 1):
         with reverts("ClearingInvalidDisputeWindow", window=window, maxWindow=MAX_WINDOW):
             deploy_clearing(deployer, artifacts, council, token, dispute_window=window)
-    deploy_clearing(deployer, artifacts, council, token, dispute_window=MAX_WINDOW)
+    longest = deploy_clearing(deployer, artifacts, council, token, dispute_window=MAX_WINDOW)
+    assert longest.contract.functions.MAX_DISPUTE_WINDOW().call() == MAX_DISPUTE_WINDOW
 
 
 # -- filing -----------------------------------------------------------------------------------
