@@ -167,10 +167,7 @@ def reorg_the_service_node(net: Network, tally: Tally, runtime: Runtime) -> None
         # alone (a Clique signer seals at most one of any N/2 + 1 consecutive blocks).
         wait_for("a moment the node may seal", lambda: may_seal(node), 30)
         start = block_of(node.url) or 0
-        for other in others:
-            rpc(node.url, "admin_removePeer", [other.enode])
-            rpc(other.url, "admin_removePeer", [node.enode])
-        wait_for("isolation", lambda: rpc(node.url, "net_peerCount") == "0x0", 10)
+        wait_for("isolation", lambda: isolated(node, others), 30)
         time.sleep(5)  # the isolated signer seals at most one block alone; the others go on
         lone = block_of(node.url) or 0
         lone_hash = rpc(node.url, "eth_getBlockByNumber", [hex(lone), False])["hash"]
@@ -196,6 +193,18 @@ def reorg_the_service_node(net: Network, tally: Tally, runtime: Runtime) -> None
     # The indexer rolls back once it reads the replaced range; give it a few rounds.
     wait_for("the indexer's rollback", lambda: len(tally.reorgs) > reorgs_before, 30)
     tally.step(f"indexer: {tally.reorgs[-1]}")
+
+
+def isolated(node: NodeSpec, others: list[NodeSpec]) -> bool:
+    """Drop every peering of `node`, and say whether none is left.
+
+    Asked again on each check: a dial that was in flight when the peers were dropped (a node
+    just restarted is still dialing its static peers) can complete afterwards.
+    """
+    for other in others:
+        rpc(node.url, "admin_removePeer", [other.enode])
+        rpc(other.url, "admin_removePeer", [node.enode])
+    return bool(rpc(node.url, "net_peerCount") == "0x0")
 
 
 def may_seal(node: NodeSpec) -> bool:
