@@ -15,6 +15,7 @@ def all_models() -> None:
     """Import every module that defines tables, so SQLModel.metadata knows them all."""
     import api.models  # noqa: F401
     import clearing.models  # noqa: F401
+    import ledger.audit_outcomes  # noqa: F401
     import ledger.models  # noqa: F401
     import ledger.read_models  # noqa: F401
     import notary.case_access  # noqa: F401

@@ -29,6 +29,7 @@ from api.members import MemberCache
 from api.settings import Settings
 from clearing.engine import ClearingEngine
 from clearing.service import on_engine_step
+from ledger.audit_outcomes import LOT_AUDIT, AuditOutcomeProjection
 from ledger.chain import Chain, checksum
 from ledger.compiler import Artifacts, cached_artifacts, compile_contracts
 from ledger.consortium import ConsortiumClient, Member, Role
@@ -309,7 +310,7 @@ class Runtime:
         if "FloorPlan" in self.contracts:
             contracts.append(
                 WatchedContract(
-                    name="LotAudit",
+                    name=LOT_AUDIT,
                     address=self.lot_audit.address,
                     abi=self.artifacts["LotAudit"].abi,
                     from_block=self.contracts["FloorPlan"].block_number,
@@ -319,7 +320,7 @@ class Runtime:
             engine=self.engine,
             chain=self.chain,
             contracts=contracts,
-            projections=[self._projection],
+            projections=[self._projection, AuditOutcomeProjection()],
         )
 
     def fresh_block(self) -> int:

@@ -17,6 +17,8 @@ from typing import Any, Protocol
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine
 
+from ledger.audit_outcomes import LOT_AUDIT as LOT_AUDIT  # its events are in the mirror
+from ledger.audit_outcomes import audit_outcomes
 from ledger.chain import Chain, checksum
 from ledger.consortium import ConsortiumClient, Member, Principal, Role
 from ledger.deployments import Deployed
@@ -118,9 +120,6 @@ KEY_NAMES = {
     KeyKind.ENGINE: "engine number",
 }
 """How a uniqueness key is named in messages."""
-
-LOT_AUDIT = "LotAudit"
-"""The watched name of the floor plan's LotAudit contract (its events are in the mirror)."""
 
 _HASH = re.compile(r"0x[0-9a-fA-F]{64}")
 
@@ -1234,8 +1233,9 @@ def audit_checklist(
         return None
     index = floor_plan_index(runtime) if events is None else events
     vehicles = line_vehicles(index, audit.line_id, active_only=True)
+    recorded = audit_outcomes(runtime.engine, runtime.chain.chain_id, audit.id)
     return [
-        (v.vin_hash, runtime.lot_audit.outcome_of(audit.id, v.vin_hash))
+        (v.vin_hash, recorded.get(v.vin_hash, Outcome.NONE))
         for v in vehicles
         if v.status is VehicleStatus.FINANCED
         and drawn(audit.seed or bytes(32), v.vin_hash, audit.sample_bps)

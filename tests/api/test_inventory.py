@@ -8,6 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.runtime import Runtime
+from ledger.audit_outcomes import AuditOutcomeRow, fill
 from ledger.floorplan import sign_typed_data
 from ledger.vin import check_digit
 from tests.api.conftest import Caller
@@ -342,6 +343,20 @@ def test_sampled_lot_audit_finds_a_vehicle_missing(
     )
     assert recorded.status_code == 200, recorded.text
     assert (recorded.json()["missing"], recorded.json()["found"]) == (1, len(present))
+    # The checklist's outcomes come from the audit-outcome read model (no eth_call a vehicle):
+    # current right after the findings, the same after a rebuild and after the migration's fill.
+    shown = {c["vin_hash"]: c["outcome"] for c in recorded.json()["to_check"]}
+    assert {h: "found" for h in present}.items() <= shown.items()
+    assert shown.get(missing, "missing") == "missing"
+    runtime.indexer.rebuild()
+    again = client.get(f"/v1/audits/{audit['id']}", headers=lender.headers).json()["to_check"]
+    assert {c["vin_hash"]: c["outcome"] for c in again} == shown
+    table = AuditOutcomeRow.__table__  # type: ignore[attr-defined]
+    with runtime.engine.begin() as conn:
+        conn.execute(table.delete())
+        assert fill(conn) == len(findings)
+    again = client.get(f"/v1/audits/{audit['id']}", headers=lender.headers).json()["to_check"]
+    assert {c["vin_hash"]: c["outcome"] for c in again} == shown
     closed = client.post(f"/v1/audits/{audit['id']}/close", headers=lender.headers)
     assert closed.json()["status"] == "closed"
 
