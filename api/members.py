@@ -1,20 +1,28 @@
-"""Consortium members as authentication sees them: each read from the chain once per block."""
+"""Consortium members as the service reads them: each read from the chain once per block."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
+from typing import Any, TypeVar, cast
 
 from ledger.consortium import ConsortiumClient, Member
 from ledger.heads import ChainHead
 
+T = TypeVar("T")
+
+_ALL = "*"
+"""The key of the whole list (no address or id is spelled so)."""
+
 
 class MemberCache:
-    """`ConsortiumClient.member` answers kept until the chain's head moves.
+    """`ConsortiumClient.member` and `members` answers kept until the chain's head moves.
 
     A member's status and roles change only by a transaction, so an answer read at block N
     holds until block N+1: a suspension or key rotation takes effect within one block (and
-    `heads.HEAD_MAX_AGE`). Errors (no such member) are not kept.
+    `heads.HEAD_MAX_AGE`). Errors (no such member) are not kept. Authentication and every read
+    path that shows members (pages, member lists, names on reports) ask here.
 
     One read per member and block: when the head moves, the requests in flight for a member
     all miss at once, and each used to read the chain itself (three calls to the node), so
@@ -27,8 +35,8 @@ class MemberCache:
         self.head = head
         self._lock = threading.Lock()
         self._block = -1
-        self._found: dict[str | int, Member] = {}
-        self._reading: dict[str | int, Future[Member]] = {}
+        self._found: dict[str | int, Any] = {}
+        self._reading: dict[str | int, Future[Any]] = {}
         self.reads = 0
         """Reads of the chain so far (the tests count them)."""
 
@@ -38,28 +46,40 @@ class MemberCache:
         block = self.head.block()
         key = _key(address_or_id)
         with self._lock:
-            return self._found.get(key) if block == self._block else None
+            return cast(Member | None, self._found.get(key)) if block == self._block else None
 
     def member(self, address_or_id: str | int) -> Member:
         """The member with this id or current address, as of the latest block; raises
         `TransactionReverted` as `ConsortiumClient.member` does."""
+        return self._cached(_key(address_or_id), lambda: self.consortium.member(address_or_id))
+
+    def all(self) -> list[Member]:
+        """Every member ever admitted (any status), by id, as of the latest block."""
         block = self.head.block()
-        key = _key(address_or_id)
+        members: tuple[Member, ...] = self._cached(_ALL, lambda: tuple(self.consortium.members()))
+        with self._lock:  # each then answers for itself too, by id and by current address
+            if self._block == block:
+                for m in members:
+                    self._found.setdefault(m.id, m)
+                    self._found.setdefault(m.address.lower(), m)
+        return list(members)
+
+    def _cached(self, key: str | int, read: Callable[[], T]) -> T:
+        block = self.head.block()
         with self._lock:
             if block != self._block:
                 self._block, self._found, self._reading = block, {}, {}
-            found = self._found.get(key)
-            if found is not None:
-                return found
+            if key in self._found:
+                return cast(T, self._found[key])
             pending = self._reading.get(key)
             leader = pending is None
             if pending is None:
                 pending = self._reading[key] = Future()
         if not leader:
-            return pending.result()
+            return cast(T, pending.result())
         try:
             self.reads += 1
-            found = self.consortium.member(address_or_id)
+            found = read()
         except BaseException as exc:
             self._done(key, pending)
             pending.set_exception(exc)
@@ -71,7 +91,7 @@ class MemberCache:
         pending.set_result(found)
         return found
 
-    def _done(self, key: str | int, pending: Future[Member]) -> None:
+    def _done(self, key: str | int, pending: Future[Any]) -> None:
         with self._lock:
             if self._reading.get(key) is pending:
                 del self._reading[key]

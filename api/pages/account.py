@@ -65,7 +65,7 @@ def sign_in(visitor: Anyone) -> Response:
         error = t("sign_in.error.unknown")
     else:
         try:
-            member = runtime.consortium.member(member_id)
+            member = runtime.members.member(member_id)
         except TransactionReverted:
             error = t("sign_in.error.unknown")
         else:
@@ -139,4 +139,4 @@ def _evidence_text(visitor: Visitor) -> str:
 @router.get("/members")
 def members(visitor: AnyMember) -> Response:
     """Every consortium member, with status and roles."""
-    return visitor.page("members.html", members=visitor.runtime.consortium.members())
+    return visitor.page("members.html", members=visitor.runtime.members.all())

@@ -182,7 +182,7 @@ def find_trail(visitor: Visitor, kind: str, text: str, t: Translator, *, start: 
             notes=[t("trail.case_commitment", commitment=commitment)],
             start=start,
         )
-    member = _member_named(runtime.consortium.members(), text)
+    member = _member_named(runtime.members.all(), text)
     if member is None:
         raise TrailProblem(t("trail.error.no_member", member=text), 404)
     try:
@@ -242,7 +242,7 @@ def trail(visitor: Regulator, request: Request) -> Response:
         errors=errors,
         trail=found,
         limit=TRAIL_LIMIT,
-        members=visitor.runtime.consortium.members(),
+        members=visitor.runtime.members.all(),
     )
 
 
@@ -381,7 +381,7 @@ def breaches(visitor: Regulator, request: Request) -> Response:
         breach_detail=breach_detail,
         violation_total=total,
         shown=BREACH_ROWS,
-        names={m.id: m.name for m in runtime.consortium.members()},
+        names={m.id: m.name for m in runtime.members.all()},
     )
 
 

@@ -85,7 +85,7 @@ def _item(visitor: Visitor, public_id: str) -> EvidenceItem:
 
 def _member_name(visitor: Visitor, member_id: int) -> str:
     try:
-        return visitor.runtime.consortium.member(member_id).name
+        return visitor.runtime.members.member(member_id).name
     except TransactionReverted:
         return f"#{member_id}"
 
@@ -110,7 +110,7 @@ def search(visitor: Reader, request: Request) -> Response:
             runtime.engine, runtime.intake, visitor.member, filters, offset=offset, limit=PAGE_SIZE
         )
     kept = {k: v for k, v in form.items() if v}
-    members = visitor.runtime.consortium.members()
+    members = visitor.runtime.members.all()
 
     def page_url(start: int) -> str:
         return "/evidence?" + urlencode({**kept, "offset": start})

@@ -30,7 +30,7 @@ RECENT = 10
 def oversight(visitor: Regulator) -> Response:
     """Members with status and roles; evidence counts by status, per member and in total."""
     runtime = visitor.runtime
-    members = runtime.consortium.members()
+    members = runtime.members.all()
     counts = status_counts(runtime.engine, visitor.member)
     totals = {status.value: 0 for status in ItemStatus}
     for (_, status), count in counts.items():

@@ -869,9 +869,7 @@ def balances(principal: AnyMember, request: Request) -> BalancesOut:
     runtime = _runtime(request)
     if sees_all_cycles(principal):
         rows = [
-            _balance(runtime, m.id, m.name, m.address)
-            for m in runtime.consortium.members()
-            if m.active
+            _balance(runtime, m.id, m.name, m.address) for m in runtime.members.all() if m.active
         ]
     else:
         rows = [_balance(runtime, principal.member_id, principal.name, principal.address)]

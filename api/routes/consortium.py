@@ -126,7 +126,8 @@ def me(principal: AnyMember, request: Request) -> MemberOut:
 @router.get("/members")
 def list_members(principal: AnyMember, request: Request) -> list[MemberOut]:
     """Every member ever admitted, with status and roles."""
-    return [MemberOut.of(m) for m in _consortium(request).members()]
+    runtime: Runtime = request.app.state.runtime
+    return [MemberOut.of(m) for m in runtime.members.all()]
 
 
 @router.get("/members/{member_id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, cast
 
 import pytest
@@ -22,6 +23,12 @@ class SlowDirectory:
         self.calls = 0
         self.lock = threading.Lock()
 
+    def members(self) -> list[Any]:
+        with self.lock:
+            self.calls += 1
+        time.sleep(self.delay)
+        return [Listed(1, "0xAAA"), Listed(2, "0xBbB")]
+
     def member(self, ref: str | int) -> Any:
         with self.lock:
             self.calls += 1
@@ -29,6 +36,12 @@ class SlowDirectory:
         if ref == 404:
             raise LookupError("no such member")
         return ("member", ref, self.calls)
+
+
+@dataclass(frozen=True)
+class Listed:
+    id: int
+    address: str
 
 
 class Head:
@@ -82,3 +95,17 @@ def test_a_failed_read_fails_every_waiter_and_is_not_kept() -> None:
         members.member(404)  # asked again, not answered from memory
     assert directory.calls == 2
     assert members.known(404) is None
+
+
+def test_the_member_list_is_read_once_per_block_and_answers_for_each_member() -> None:
+    directory, head = SlowDirectory(delay=0.2), Head()
+    members = cache(directory, head)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        lists = [f.result() for f in [pool.submit(members.all) for _ in range(16)]]
+    assert directory.calls == 1 and all(listed == lists[0] for listed in lists)
+    assert cast(Any, members.member(2)) == Listed(2, "0xBbB")
+    assert cast(Any, members.member("0xbbb")) == Listed(2, "0xBbB")
+    assert directory.calls == 1  # both from the list
+    head.number = 11
+    members.all()
+    assert directory.calls == 2
