@@ -930,7 +930,8 @@ def events(
     """Stored events in chain order (block, then log index), filtered, one page.
 
     Every filter given must hold. `args` matches decoded arguments by equality: ints, bools,
-    bytes (compared as ``0x`` hex), strings; an address may be given in any case. Filters on
+    bytes (compared as ``0x`` hex), strings; an address may be given in any case; a list (or
+    tuple, set) of such values matches any of them. Filters on
     `chain_id` + `contract` + `event` and on block ranges use indexes; `args` alone scans, so
     narrow it with those. `limit` is capped at `MAX_PAGE`. Raises `ValueError` for an
     argument name that is not an identifier or a negative `offset`/`limit`.
@@ -978,13 +979,19 @@ def _arg_condition(dialect: str, name: str, value: Any) -> ColumnElement[bool]:
     else:
         member = cast(func.json_extract(column, f'$."{name}"'), String)
         boolean = ("1", "0")
-    if isinstance(value, bool):
-        text = boolean[0] if value else boolean[1]
-    elif isinstance(value, bytes):
-        text = _hex(value)
-    elif isinstance(value, str) and _ADDRESS.match(value):
-        text = _checksummed(value.lower())
-    else:
-        text = str(value)
-    condition: ColumnElement[bool] = member == text
+    if isinstance(value, list | tuple | set | frozenset):
+        listed: ColumnElement[bool] = member.in_([_arg_text(v, boolean) for v in value])
+        return listed
+    condition: ColumnElement[bool] = member == _arg_text(value, boolean)
     return condition
+
+
+def _arg_text(value: Any, boolean: tuple[str, str]) -> str:
+    """`value` as `_arg_condition` compares it: the text the encoding stores."""
+    if isinstance(value, bool):
+        return boolean[0] if value else boolean[1]
+    if isinstance(value, bytes):
+        return _hex(value)
+    if isinstance(value, str) and _ADDRESS.match(value):
+        return _checksummed(value.lower())
+    return str(value)

@@ -388,6 +388,11 @@ def case_items(
         return list(session.exec(query.order_by(col(EvidenceItem.id))).all())
 
 
+CASE_QUERY_VALUES = 500
+"""Items of a case looked up in one query of the indexed events (well under SQLite's limit of
+bound parameters)."""
+
+
 def case_timeline(
     engine: Engine, chain_id: int, items: Sequence[EvidenceItem]
 ) -> list[TimelineEntry]:
@@ -431,10 +436,15 @@ def case_timeline(
         ("PersonalDataForgotten", "item", {k: (v,) for k, v in by_leaf.items()}),
     ]
     for name, argument, keys in wanted:
-        for value, ids in keys.items():
+        values = sorted(keys)
+        # one query per event and up to CASE_QUERY_VALUES items (it was one per item: 100
+        # queries for a 20-item case, each scanning the event's rows)
+        for start in range(0, len(values), CASE_QUERY_VALUES):
+            chunk = values[start : start + CASE_QUERY_VALUES]
             for e in _all(
-                engine, chain_id=chain_id, contract=REGISTRY, event=name, args={argument: value}
+                engine, chain_id=chain_id, contract=REGISTRY, event=name, args={argument: chunk}
             ):
+                ids = keys.get(str(e.args[argument]).lower(), ())
                 key = (e.block_number, e.block_hash, e.log_index)
                 known = found.get(key, (e, ()))[1]
                 found[key] = (e, known + tuple(i for i in ids if i not in known))

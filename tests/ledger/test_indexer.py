@@ -374,6 +374,12 @@ def test_event_queries_filter_and_page(fresh_chain, operator, artifacts, engine)
     by = events(engine, event="Bumped", args={"by": operator.address.lower()})
     assert [e.args["value"] for e in by] == ["5"]
     assert events(engine, args={"memo": "no such note"}) == []
+    # A list matches any of its values, each spelled as a single value is.
+    listed = events(engine, event="Noted", args={"index": [3, 17, 99]})
+    assert [e.args["index"] for e in listed] == ["3", "17"]
+    keys = [(n).to_bytes(32, "big") for n in (4, 12)]
+    assert [e.args["index"] for e in events(engine, args={"key": keys})] == ["4", "12"]
+    assert events(engine, event="Noted", args={"index": []}) == []
     assert len(events(engine, tx_hash=by[0].tx_hash)) == 1
     with pytest.raises(ValueError, match="not an identifier"):
         events(engine, args={"x') or 1=1 --": 1})
