@@ -27,7 +27,7 @@ from ledger.consortium import Principal, Role
 from ledger.errors import NotFound
 from ledger.indexer import MAX_PAGE, StoredEvent, events
 from ledger.models import IndexedEvent
-from ledger.read_models import ALERT_EVENTS
+from ledger.read_models import ALERT_EVENTS, FloorPlanIndex
 from notary.models import AnchorBatch, EvidenceItem
 
 VIEW_ALL = frozenset({Role.REGULATOR, Role.LEGAL})
@@ -186,71 +186,23 @@ class LineBook:
         return member_id in (self.lender_id, self.dealer_id)
 
 
-_BOOK_EVENTS = (
-    "LineOpened",
-    "LineChanged",
-    "LineFrozen",
-    "LineUnfrozen",
-    "LineClosed",
-    "VehicleFinanced",
-    "CurtailmentPaid",
-    "LienReleased",
-    "LienTransferred",
-)
-
-
 def line_books(engine: Engine, chain_id: int) -> dict[int, LineBook]:
-    """Every credit line, replayed from the indexed FloorPlan events.
-
-    Outstanding principal follows the contract's book: an advance adds it, a curtailment
-    payment and a release subtract the principal paid, a transfer moves the old principal off
-    the old line and puts the new advance (old payoff) on the new one.
-    """
-    books: dict[int, LineBook] = {}
-
-    def book(line_id: Any) -> LineBook | None:
-        return books.get(_int(line_id))
-
-    for e in stream_events(engine, chain_id=chain_id, contract=FLOOR_PLAN, names=_BOOK_EVENTS):
-        a = e.args
-        if e.event == "LineOpened":
-            books[_int(a["lineId"])] = LineBook(
-                id=_int(a["lineId"]),
-                lender_id=_int(a["lenderId"]),
-                dealer_id=_int(a["dealerId"]),
-                limit=_int(a["limit"]),
-            )
-            continue
-        if e.event == "LienTransferred":
-            old, new = book(a["fromLineId"]), book(a["toLineId"])
-            if old is not None:
-                old.outstanding -= _int(a["principal"])
-                old.active_liens -= 1
-            if new is not None:
-                new.outstanding += _int(a["principal"]) + _int(a["interest"]) + _int(a["fee"])
-                new.active_liens += 1
-            continue
-        line = book(a["lineId"])
-        if line is None:
-            continue
-        match e.event:
-            case "LineChanged":
-                line.limit = _int(a["limit"])
-            case "LineFrozen":
-                line.status = "frozen"
-            case "LineUnfrozen":
-                line.status = "open"
-            case "LineClosed":
-                line.status = "closed"
-            case "VehicleFinanced":
-                line.outstanding += _int(a["advance"])
-                line.active_liens += 1
-            case "CurtailmentPaid":
-                line.outstanding -= _int(a["amount"])
-            case "LienReleased":
-                line.outstanding -= _int(a["principal"])
-                line.active_liens -= 1
-    return books
+    """Every credit line, from the floor-plan read models (`ledger.read_models`): one query
+    whatever the chain's history (this replayed every FloorPlan event on each request, so the
+    regulator's exposure page grew with the history: 224 ms at 10,000 vehicles)."""
+    index = FloorPlanIndex(engine, chain_id, block=0, now=0)  # lines do not depend on the time
+    return {
+        line.id: LineBook(
+            id=line.id,
+            lender_id=line.lender_id,
+            dealer_id=line.dealer_id,
+            limit=line.limit,
+            outstanding=line.outstanding,
+            active_liens=line.active_liens,
+            status=line.status.name.lower(),
+        )
+        for line in index.lines()
+    }
 
 
 def visible_lines(books: dict[int, LineBook], principal: Principal) -> dict[int, LineBook]:

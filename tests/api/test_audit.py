@@ -90,7 +90,7 @@ def test_vehicle_timeline_exposure_alerts_and_member_timeline(
     bad = client.get("/v1/views/vehicles/NOT-A-VIN/timeline", headers=lender.headers)
     assert bad.status_code == 422 and bad.json()["problem"] == "length"
 
-    # Exposure per lender and per dealer, replayed from events, equals the contract's books.
+    # Exposure per lender and per dealer, from the read models, equals the contract's books.
     books = {i: runtime.floorplan.line(i) for i in (line, other)}
     everything = client.get("/v1/views/exposure", headers=regulator.headers).json()
     assert [
