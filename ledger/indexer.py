@@ -956,7 +956,7 @@ def events(
     if to_block is not None:
         conditions.append(table.c.block_number <= to_block)
     for name, value in (args or {}).items():
-        conditions.append(_arg_condition(engine.dialect.name, name, value))
+        conditions.append(arg_condition(engine.dialect.name, name, value))
     query = (
         query.where(*conditions)
         .order_by(table.c.chain_id, table.c.block_number, table.c.log_index)
@@ -968,7 +968,7 @@ def events(
     return [StoredEvent.from_row(row) for row in rows]
 
 
-def _arg_condition(dialect: str, name: str, value: Any) -> ColumnElement[bool]:
+def arg_condition(dialect: str, name: str, value: Any) -> ColumnElement[bool]:
     """`args_json`'s member `name` equals `value`, compared as text (see the encoding)."""
     if not _ARG_NAME.match(name):
         raise ValueError(f"argument name {name!r} is not an identifier")
@@ -987,7 +987,7 @@ def _arg_condition(dialect: str, name: str, value: Any) -> ColumnElement[bool]:
 
 
 def _arg_text(value: Any, boolean: tuple[str, str]) -> str:
-    """`value` as `_arg_condition` compares it: the text the encoding stores."""
+    """`value` as `arg_condition` compares it: the text the encoding stores."""
     if isinstance(value, bool):
         return boolean[0] if value else boolean[1]
     if isinstance(value, bytes):

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from api.runtime import Runtime
 from ledger.vin import vin_hash
 from oversight.audit import Auditor, Checkpoint, verify_bundle
+from oversight.views import _ALERT_STREAM, _still_open, open_alerts, stream_events
 from tests.api.conftest import Caller
 from tests.api.test_inventory import ADVANCE, DAY, advance, car, make_vin, open_line
 
@@ -129,6 +130,13 @@ def test_vehicle_timeline_exposure_alerts_and_member_timeline(
         ("certificate_mismatch", line)
     ]
     assert client.get("/v1/views/alerts", headers=lender2.headers).json()["total"] == 0
+    # The narrowed query (alert events, then only events naming their vehicles and lines)
+    # answers as a replay of every FloorPlan event of the stream does.
+    chain_id = runtime.chain.chain_id
+    replayed = _still_open(
+        stream_events(runtime.engine, chain_id=chain_id, contract="FloorPlan", names=_ALERT_STREAM)
+    )
+    assert open_alerts(runtime.engine, chain_id) == replayed and replayed
     after = client.get("/v1/views/exposure", headers=lender.headers).json()
     assert after["lenders"][0]["outstanding"] == runtime.floorplan.line(line).outstanding
 
