@@ -19,6 +19,7 @@ from api.routes import (
     apikeys,
     audit,
     case_links,
+    case_status,
     clearing,
     consortium,
     evidence,
@@ -68,6 +69,7 @@ ROUTERS: list[APIRouter] = [
     clearing.router,
     audit.router,
     case_links.router,
+    case_status.router,
 ]
 """Every router of the API; each of their routes must declare one access policy."""
 

@@ -25,6 +25,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
+from api.pages.financing import amount
 from api.pages.site import PageNotFound, Visitor, public_page
 from ledger.errors import TransactionReverted
 from notary.case_access import (
@@ -35,6 +36,7 @@ from notary.case_access import (
     AccessRefused,
     CaseLink,
 )
+from notary.case_status import status_history
 from notary.compliance_models import CollectionContact, ComplianceViolation
 from notary.intake import Submission, Submitter
 from notary.models import EvidenceItem, ItemStatus
@@ -200,8 +202,12 @@ def _case_view(visitor: Visitor, link: CaseLink) -> dict[str, Any]:
     ]
     kinds = {i.public_id: json.loads(i.record_json).get("metadata", {}).get("kind") for i in items}
     trust = visitor.runtime.trust_root(with_notaries=False)
+    history = status_history(visitor.runtime.engine, link.case_commitment)
     return {
         "link": link,
+        "case_status": history[0] if history else None,
+        "history": history,
+        "amount": amount,
         "contacts": views,
         "breaches": sum(len(v.violations) for v in views),
         "items": list(items),

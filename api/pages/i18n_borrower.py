@@ -4,6 +4,21 @@ merged into the catalogs of `api.pages.i18n`. Chinese is the first language of t
 from __future__ import annotations
 
 ZH: dict[str, str] = {
+    "borrower.stage.title": "案件进展与应还金额",
+    "borrower.stage.current": "当前阶段：{stage}",
+    "borrower.stage.reminder": "提醒",
+    "borrower.stage.negotiation": "协商",
+    "borrower.stage.agreement": "达成协议",
+    "borrower.stage.repayment": "还款中",
+    "borrower.stage.legal": "法律程序",
+    "borrower.stage.none": "机构尚未设置案件阶段和应还金额。",
+    "borrower.stage.history": "阶段变更记录",
+    "borrower.stage.entry": "{at}：{stage}，应还 {total} {currency}",
+    "borrower.due.total": "应还金额：{total} {currency}",
+    "borrower.due.words": (
+        "计算方式：本金 {principal} + 利息 {interest} + 费用 {fees} = {total} {currency}。"
+    ),
+    "borrower.due.note": "机构的说明：",
     "borrower.open.title": "查看您的案件",
     "borrower.open.explain": "请输入催收机构或贷款机构通过其他渠道（短信、电话）告知您的访问码。",
     "borrower.open.code": "访问码",
@@ -58,6 +73,22 @@ ZH: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
+    "borrower.stage.title": "Where your case stands and what is due",
+    "borrower.stage.current": "Stage: {stage}",
+    "borrower.stage.reminder": "Reminder",
+    "borrower.stage.negotiation": "Negotiation",
+    "borrower.stage.agreement": "Agreement",
+    "borrower.stage.repayment": "Repayment",
+    "borrower.stage.legal": "Legal proceedings",
+    "borrower.stage.none": "The agency has not set the case's stage and amount due yet.",
+    "borrower.stage.history": "Changes of stage",
+    "borrower.stage.entry": "{at}: {stage}, {total} {currency} due",
+    "borrower.due.total": "Amount due: {total} {currency}",
+    "borrower.due.words": (
+        "How it was computed: principal {principal} + interest {interest} + fees {fees} = "
+        "{total} {currency}."
+    ),
+    "borrower.due.note": "The agency's note:",
     "borrower.open.title": "See your case",
     "borrower.open.explain": (
         "Enter the access code the collection agency or lender gave you by another channel "
