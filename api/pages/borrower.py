@@ -36,6 +36,7 @@ from notary.case_access import (
     AccessRefused,
     CaseLink,
 )
+from notary.case_reports import REPORT_KIND
 from notary.case_status import status_history
 from notary.compliance_models import CollectionContact, ComplianceViolation
 from notary.intake import Submission, Submitter
@@ -47,8 +48,6 @@ CASE_COOKIE = "autoledger_case"
 MAX_REPORT = 2000
 """Characters in an improper-contact report: a few paragraphs; it is stored encrypted."""
 
-REPORT_KIND = "improper_contact_report"
-"""The `kind` metadata of a borrower's report (evidence type `other`)."""
 
 _KEY_CONTEXT = b"autoledger/pages/case-session/v1"
 Anyone = Annotated[Visitor, Depends(public_page())]
