@@ -21,6 +21,7 @@ def all_models() -> None:
     import notary.case_status  # noqa: F401
     import notary.compliance_models  # noqa: F401
     import notary.models  # noqa: F401
+    import notary.repayment  # noqa: F401
 
 
 def alembic_config(engine: Engine) -> Config:

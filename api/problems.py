@@ -32,6 +32,7 @@ from notary.case_access import LinkInputError, LinkNotFound
 from notary.case_status import CaseNotFound, StatusInputError
 from notary.errors import CertificateFontMissing, FormatError, NotaryError, RecordError
 from notary.intake import SubmissionError
+from notary.repayment import PlanConflict, PlanInputError, PlanNotFound
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("autoledger.api")
@@ -71,6 +72,9 @@ _NOTARY_STATUS: list[tuple[type[Exception], int]] = [
     (LinkInputError, 422),
     (CaseNotFound, 404),
     (StatusInputError, 422),
+    (PlanNotFound, 404),
+    (PlanInputError, 422),
+    (PlanConflict, 409),
     (SubmissionError, 422),
     (FormatError, 422),
     (RecordError, 422),
