@@ -25,6 +25,7 @@ from api.routes import (
     evidence,
     health,
     inventory,
+    repayment,
     trust,
 )
 from api.runtime import Runtime
@@ -70,6 +71,7 @@ ROUTERS: list[APIRouter] = [
     audit.router,
     case_links.router,
     case_status.router,
+    repayment.router,
 ]
 """Every router of the API; each of their routes must declare one access policy."""
 

@@ -142,7 +142,8 @@ class PlanView:
 def check_instalments(
     instalments: Sequence[InstalmentIn], status: CaseStatus, *, today: date | None = None
 ) -> None:
-    """Raise `PlanInputError` (naming the field) unless `instalments` keep `status`'s limits:
+    """Raise `PlanInputError` (naming the field: `instalments`, `instalments[n].amount`,
+    `instalments[n].due_on` or `total`) unless `instalments` keep `status`'s limits:
     1 .. `max_instalments` of them, dates after today, increasing, the last on or before
     `latest_end`, each amount positive, together at least the amount due."""
     if status.max_instalments is None or status.latest_end is None:
@@ -165,9 +166,7 @@ def check_instalments(
         previous = part.due_on
     total = sum(part.amount for part in instalments)
     if total < status.amount_due:
-        raise PlanInputError(
-            "instalments", f"together at least the amount due ({status.amount_due})"
-        )
+        raise PlanInputError("total", f"together at least the amount due ({status.amount_due})")
 
 
 def _require_consent(consent: bool) -> None:

@@ -1,6 +1,7 @@
 """A case as its collector or lender handles it (`/cases?case=...`): the stage and amount due
 with their history and the form to set them; the borrower's access links (issue, with the code
-shown once; revoke) and their access log; the borrower's reports.
+shown once; revoke) and their access log; the borrower's reports; the repayment plans, with
+accept, decline and counter-proposal for the borrower's open plan (as `/v1/cases/plans`).
 
 The same rules as the API (`/v1/cases/status`): only a member of the case (one that submitted
 evidence about it or issued a link for it) sees it; any other case answers 404. Amounts are
@@ -9,7 +10,6 @@ typed in main units (yuan, two decimals) and stored in smallest units.
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,12 +18,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.pages.financing import amount
+from api.pages.plan_forms import filled_rows, instalments_of, parse_units, plan_error
 from api.pages.site import PageNotFound, Visitor, role_page
 from ledger.consortium import Role
 from notary.case_access import MAX_LIFETIME, Issued
 from notary.case_reports import list_reports, report_text
 from notary.case_status import (
-    MAX_AMOUNT,
     MAX_INSTALMENTS,
     MAX_NOTE,
     STAGES,
@@ -35,24 +35,25 @@ from notary.case_status import (
     set_status,
     status_history,
 )
+from notary.intake import Submitter
+from notary.repayment import (
+    PlanConflict,
+    PlanInputError,
+    PlanNotFound,
+    PlanState,
+    accept_by_member,
+    counter,
+    decline,
+    plans,
+)
 
 router = APIRouter(include_in_schema=False)
 
 CaseMember = Annotated[Visitor, Depends(role_page(Role.COLLECTOR, Role.LENDER))]
 CaseQuery = Annotated[str, Query(alias="case", max_length=200)]
 
-_UNITS = re.compile(r"^(\d{1,13})(?:\.(\d{1,2}))?$")
 STATUS_FIELDS = ("stage", "currency", "principal", "interest", "fees", "note",
                  "max_instalments", "latest_end")  # fmt: skip
-
-
-def parse_units(text: str) -> int | None:
-    """An amount typed in main units (``1,234.50``) as smallest units; None if malformed."""
-    found = _UNITS.fullmatch(text.strip().replace(",", ""))
-    if found is None:
-        return None
-    value = int(found.group(1)) * 100 + int((found.group(2) or "0").ljust(2, "0"))
-    return value if value <= MAX_AMOUNT else None
 
 
 def case_commitment_of(visitor: Visitor, reference: str) -> str:
@@ -109,7 +110,10 @@ def _members_side(visitor: Visitor, commitment: str) -> dict[str, Any]:
     names = {k.id: k.public_id for k in links}
     log = [e for e in runtime.case_access.case_log(commitment) if e.link_id in names]
     reports = list_reports(runtime.engine, case_commitment=commitment)
+    case_plans = plans(runtime.engine, commitment)
     return {
+        "plans": case_plans,
+        "open_state": PlanState.OPEN,
         "links": links,
         "link_names": names,
         "access_log": log[:200],
@@ -125,6 +129,7 @@ def _page(
     form: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     issued: Issued | None = None,
+    plan_form: dict[str, str] | None = None,
 ) -> Response:
     context: dict[str, Any] = {
         "case": reference,
@@ -133,9 +138,10 @@ def _page(
         "max_note": MAX_NOTE,
         "max_instalments": MAX_INSTALMENTS,
         "form": form or {},
-        "errors": {k: visitor.t(v, max=MAX_INSTALMENTS) for k, v in (errors or {}).items()},
+        "errors": {},
         "history": [],
         "issued": issued,
+        "plan_form": plan_form or {},
         "site": str(visitor.request.base_url).rstrip("/"),
         "max_days": MAX_LIFETIME.days,
     }
@@ -146,6 +152,16 @@ def _page(
             "history": status_history(visitor.runtime.engine, commitment),
             **_members_side(visitor, commitment),
         }
+    now = context["history"][0] if context["history"] else None
+    context["errors"] = {
+        name: visitor.t(
+            key,
+            max=(now.max_instalments if now and key.startswith("plan.") else MAX_INSTALMENTS),
+            end=now.latest_end if now else "",
+            due=amount(now.amount_due) if now else "",
+        )
+        for name, key in (errors or {}).items()
+    }
     return visitor.page("cases.html", status=status, **context)
 
 
@@ -207,3 +223,72 @@ def revoke_link(visitor: CaseMember, public_id: str) -> Response:
         raise PageNotFound(f"no case link {public_id!r} of yours in this case")
     desk.revoke(public_id, revoked_by=visitor.member.member_id)
     return visitor.redirect(f"/cases?case={_quoted(reference)}#links")
+
+
+def _plan_move(visitor: Visitor, public_id: str, move: str) -> Response:
+    """Accept, decline or counter the borrower's open plan `public_id` of the form's case."""
+    reference, commitment = _form_case(visitor)
+    runtime, me = visitor.runtime, visitor.member
+    note = visitor.form.get("note", "").strip()
+    history = status_history(runtime.engine, commitment)
+    rows = (history[0].max_instalments or 0) if history else 0
+    form = {k: v for k, v in visitor.form.items() if k.startswith(("due_on-", "amount-"))}
+    if len(note) > MAX_NOTE:
+        errors = {"note": "cases.error.note"}
+        return _page(visitor, reference, status=422, errors=errors, plan_form=form)
+    try:
+        if move == "accept":
+            accept_by_member(
+                runtime.engine,
+                runtime.intake,
+                case_commitment=commitment,
+                public_id=public_id,
+                member=Submitter(member_id=me.member_id, address=me.address),
+            )
+        elif move == "decline":
+            decline(
+                runtime.engine,
+                case_commitment=commitment,
+                public_id=public_id,
+                member_id=me.member_id,
+                note=note,
+            )
+        else:
+            instalments, errors = instalments_of(visitor.form, rows)
+            if errors:
+                return _page(visitor, reference, status=422, errors=errors, plan_form=form)
+            counter(
+                runtime.engine,
+                case_commitment=commitment,
+                public_id=public_id,
+                member_id=me.member_id,
+                instalments=instalments,
+                note=note,
+            )
+    except PlanNotFound as exc:
+        raise PageNotFound(str(exc)) from exc
+    except PlanInputError as exc:
+        errors = plan_error(exc, filled_rows(form, rows))
+        return _page(visitor, reference, status=422, errors=errors, plan_form=form)
+    except PlanConflict:
+        errors = {"plans": "plan.error.conflict"}
+        return _page(visitor, reference, status=409, errors=errors, plan_form=form)
+    return visitor.redirect(f"/cases?case={_quoted(reference)}#plans")
+
+
+@router.post("/cases/plans/{public_id}/accept")
+def accept_plan(visitor: CaseMember, public_id: str) -> Response:
+    """Accept the borrower's plan: agreed, and recorded as a signed agreement."""
+    return _plan_move(visitor, public_id[:40], "accept")
+
+
+@router.post("/cases/plans/{public_id}/decline")
+def decline_plan(visitor: CaseMember, public_id: str) -> Response:
+    """Decline the borrower's plan."""
+    return _plan_move(visitor, public_id[:40], "decline")
+
+
+@router.post("/cases/plans/{public_id}/counter")
+def counter_plan(visitor: CaseMember, public_id: str) -> Response:
+    """Answer the borrower's plan with a counter-proposal."""
+    return _plan_move(visitor, public_id[:40], "counter")
