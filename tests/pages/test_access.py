@@ -31,6 +31,9 @@ def test_sign_in_csrf_and_roles(
         ("GET", "/borrower"),
         ("GET", "/borrower/evidence/{public_id}/receipt.json"),
         ("POST", "/borrower/report"),
+        ("POST", "/borrower/plans"),
+        ("POST", "/borrower/plans/{public_id}/accept"),
+        ("POST", "/borrower/plans/{public_id}/decline"),
     }
     assert public == {("GET", "/sign-in"), ("POST", "/sign-in"), ("POST", "/language")} | borrower
     assert request.get(f"{server}/borrower", max_redirects=0).status == 401
