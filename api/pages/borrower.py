@@ -39,6 +39,7 @@ from notary.case_access import (
 )
 from notary.case_reports import REPORT_KIND
 from notary.case_status import status_history
+from notary.certificate import certificate_of
 from notary.compliance_models import CollectionContact, ComplianceViolation
 from notary.intake import Submission, Submitter
 from notary.intake import Submitter as MemberSubmitter
@@ -314,6 +315,24 @@ def receipt_file(visitor: Anyone, public_id: str) -> Response:
             receipt.to_json(),
             media_type="application/json",
             headers={"Content-Disposition": f'attachment; filename="{public_id}.receipt.json"'},
+        )
+    )
+
+
+@router.get("/borrower/evidence/{public_id}/certificate.pdf")
+def certificate_file(visitor: Anyone, public_id: str) -> Response:
+    """The evidence certificate (存证证书) PDF of an anchored item of the borrower's case: for
+    the agreed repayment plan, the certificate the borrower keeps."""
+    link = _link_of_cookie(visitor)
+    item = _item_of_case(visitor, link, public_id)
+    pdf = certificate_of(visitor.runtime, item)
+    if pdf is None:
+        raise PageNotFound(f"{public_id} is {item.status}")
+    return visitor.send(
+        Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{public_id}.certificate.pdf"'},
         )
     )
 

@@ -22,7 +22,9 @@ ZH: dict[str, str] = {
     "borrower.plan.accept": "同意此方案",
     "borrower.plan.decline": "拒绝此方案",
     "borrower.plan.agreed": "双方已同意以下还款计划。",
-    "borrower.plan.agreed_record": "此协议已作为证据 {id} 记录并上链存证，您可以下载其回执。",
+    "borrower.plan.agreed_record": (
+        "此协议已作为证据 {id} 记录并上链存证，您可以下载其回执和存证证书。"
+    ),
     "borrower.plan.to_evidence": "查看证据",
     "borrower.plan.evidence_kind": "还款协议（双方已同意）",
     "borrower.plan.instalment": "{day}：{amount} {currency}",
@@ -96,6 +98,7 @@ ZH: dict[str, str] = {
     "borrower.evidence.title": "与您案件相关的每一项证据",
     "borrower.evidence.none": "尚无证据。",
     "borrower.evidence.receipt": "下载存证回执（JSON）",
+    "borrower.evidence.certificate": "下载存证证书（PDF）",
     "borrower.evidence.recording_copy": "如需录音副本，请向催收机构书面申请，并注明证据编号 {id}。",
     "borrower.type.call_recording": "通话录音",
     "borrower.type.signed_agreement": "签署的协议",
@@ -136,7 +139,7 @@ EN: dict[str, str] = {
     "borrower.plan.agreed": "Both sides agreed to this repayment plan.",
     "borrower.plan.agreed_record": (
         "The agreement is recorded as evidence {id} and anchored on the chain; you can "
-        "download its receipt."
+        "download its receipt and certificate."
     ),
     "borrower.plan.to_evidence": "See the evidence",
     "borrower.plan.evidence_kind": "Repayment agreement (agreed by both sides)",
@@ -229,6 +232,7 @@ EN: dict[str, str] = {
     "borrower.evidence.title": "Every piece of evidence about your case",
     "borrower.evidence.none": "No evidence yet.",
     "borrower.evidence.receipt": "Download the receipt (JSON)",
+    "borrower.evidence.certificate": "Download the certificate (PDF)",
     "borrower.evidence.recording_copy": (
         "To get a copy of the recording, ask the collection agency in writing, quoting "
         "evidence {id}."

@@ -30,6 +30,7 @@ def test_sign_in_csrf_and_roles(
         ("POST", "/case-access/{token}"),
         ("GET", "/borrower"),
         ("GET", "/borrower/evidence/{public_id}/receipt.json"),
+        ("GET", "/borrower/evidence/{public_id}/certificate.pdf"),
         ("POST", "/borrower/report"),
         ("POST", "/borrower/plans"),
         ("POST", "/borrower/plans/{public_id}/accept"),

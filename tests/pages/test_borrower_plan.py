@@ -5,6 +5,7 @@ agreement is an evidence item of the case."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from sqlmodel import Session, select
 
 from notary.case_access import CaseLink
 from notary.case_status import CaseStatus
+from notary.intake import Submission, Submitter
 from notary.models import EvidenceItem
 from notary.receipts import verify_receipt
 from notary.repayment import InstalmentIn, RepaymentPlan, propose
@@ -133,6 +135,12 @@ def test_a_plan_proposed_countered_agreed_and_on_record(
         other_link = db.exec(
             select(CaseLink).where(CaseLink.public_id == other["link"]["id"])
         ).one()
+    collector = demo["collector"].member
+    other_item = runtime.intake.submit_file(
+        Submitter(member_id=collector.id, address=collector.address),
+        io.BytesIO(b"sms log of the other case"),
+        Submission(evidence_type="message_log", case_reference="CASE-2026-144"),
+    )
     other_plan = propose(runtime.engine, link=other_link, consent=True,
                          instalments=[InstalmentIn(due_on=today + timedelta(days=9),
                                                    amount=1_040_050)])  # fmt: skip
@@ -222,7 +230,7 @@ def test_a_plan_proposed_countered_agreed_and_on_record(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "borrower-13-agreed")
     with page.expect_download() as download:
-        item.get_by_role("link").click()
+        item.get_by_role("link", name="下载存证回执（JSON）").click()
     path = tmp_path / "agreement.receipt.json"
     download.value.save_as(path)
     with Session(runtime.engine) as db:
@@ -232,10 +240,11 @@ def test_a_plan_proposed_countered_agreed_and_on_record(
         path.read_text(), document=document, rpc_url=verify_url, trust=runtime.trust_root()
     )
     assert report.verified
+    certificate = page.request.get(f"{server}/borrower/evidence/{evidence_id}/certificate.pdf")
+    assert certificate.status == 200 and certificate.body().startswith(b"%PDF")
     record = json.loads(stored.record_json)
     assert record["evidence_type"] == "signed_agreement"
     assert record["metadata"]["acceptance.case_session"].startswith(issued["link"]["id"])
-    collector = demo["collector"].member
     assert record["metadata"]["acceptance.member"].startswith(f"{collector.id} {collector.address}")
     assert [i["amount"] for i in json.loads(document)["instalments"]] == [400_000, 400_000, 240_050]
 
@@ -253,6 +262,18 @@ def test_a_plan_proposed_countered_agreed_and_on_record(
         answer = page.request.post(server + path_, form={"csrf_token": csrf, "consent": "yes"})
         assert answer.status == 404, path_
     assert other_plan.public_id not in page.content()
+    with Session(runtime.engine) as db:
+        other_items = db.exec(
+            select(EvidenceItem).where(
+                EvidenceItem.case_commitment == runtime.intake.case_commitment("CASE-2026-144")
+            )
+        ).all()
+    assert [i.public_id for i in other_items] == [other_item.public_id]
+    for item_ in other_items:
+        other_pdf = page.request.get(
+            f"{server}/borrower/evidence/{item_.public_id}/certificate.pdf"
+        )
+        assert other_pdf.status == 404
     with Session(runtime.engine) as db:
         still = db.exec(select(RepaymentPlan).where(RepaymentPlan.id == other_plan.id)).one()
     assert still.state == "open"
