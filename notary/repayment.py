@@ -97,6 +97,7 @@ class RepaymentPlan(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = None
     decided_by_member: int | None = Field(default=None, sa_type=BigInteger)
+    decision_note: str = Field(default="", max_length=MAX_NOTE, description="why declined")
     borrower_consent_at: datetime | None = None
     member_accepted_by: int | None = Field(default=None, sa_type=BigInteger)
     member_accepted_at: datetime | None = None
@@ -355,7 +356,7 @@ def decline(
     if len(note) > MAX_NOTE:
         raise PlanInputError("note", f"at most {MAX_NOTE} characters")
     with Session(engine) as db:
-        _close(db, plan, PlanState.DECLINED, member=member_id)
+        _close(db, plan, PlanState.DECLINED, member=member_id, decision_note=note.strip())
         db.commit()
     return plan_of_case(engine, case_commitment, public_id)
 

@@ -80,6 +80,7 @@ class PlanOut(BaseModel):
     note: str
     created_at: datetime
     decided_at: datetime | None
+    decision_note: str
     borrower_consent_at: datetime | None
     member_accepted_by: int | None
     evidence_id: str | None
@@ -98,6 +99,7 @@ class PlanOut(BaseModel):
             note=plan.note,
             created_at=plan.created_at,
             decided_at=plan.decided_at,
+            decision_note=plan.decision_note,
             borrower_consent_at=plan.borrower_consent_at,
             member_accepted_by=plan.member_accepted_by,
             evidence_id=plan.evidence_id,

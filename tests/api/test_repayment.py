@@ -193,3 +193,32 @@ def test_members_answer_plans_through_the_api(client, demo, runtime):
         headers=collector.headers,
     )
     assert again.status_code == 409
+
+
+def test_a_declined_plan_lets_the_borrower_propose_again(client, demo, runtime):
+    collector = demo["collector"]
+    link = _case(client, collector, runtime, CASE)
+    first = propose(runtime.engine, link=link, consent=True, instalments=[InstalmentIn(END, DUE)])
+    too_long = client.post(
+        f"/v1/cases/plans/{first.public_id}/decline",
+        json={"case_reference": CASE, "note": "x" * 501},
+        headers=collector.headers,
+    )
+    assert too_long.status_code == 422 and "note" in too_long.text
+    declined = client.post(
+        f"/v1/cases/plans/{first.public_id}/decline",
+        json={"case_reference": CASE, "note": "金额不足以覆盖费用"},
+        headers=collector.headers,
+    )
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["state"] == "declined" and declined.json()["evidence_id"] is None
+    assert declined.json()["decision_note"] == "金额不足以覆盖费用"
+    second = propose(runtime.engine, link=link, consent=True, instalments=[InstalmentIn(END, DUE)])
+    assert second.state == "open" and second.public_id != first.public_id
+    with Session(runtime.engine) as db:
+        assert (
+            db.exec(
+                select(EvidenceItem).where(EvidenceItem.evidence_type == "signed_agreement")
+            ).all()
+            == []
+        )

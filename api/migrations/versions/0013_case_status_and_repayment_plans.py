@@ -1,8 +1,9 @@
-"""case status and repayment plans
+"""case status and repayment plans: the stage and amount due of a borrower's case (every
+setting kept), the plans proposed for it and their instalments (docs/borrower.md)
 
 Revision ID: 0013
 Revises: 0012
-Create Date: 2026-12-03 11:37:26.115896
+Create Date: 2026-12-03 11:54:20.795157
 """
 
 from collections.abc import Sequence
@@ -56,6 +57,7 @@ def upgrade() -> None:
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("decided_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("decided_by_member", sa.BigInteger(), nullable=True),
+        sa.Column("decision_note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("borrower_consent_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("member_accepted_by", sa.BigInteger(), nullable=True),
         sa.Column("member_accepted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
