@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import BigInteger
 from sqlalchemy.engine import Engine
@@ -37,6 +37,9 @@ MAX_NOTE = 500
 
 MAX_INSTALMENTS = 24
 """Most instalments a member may allow for a plan (two years of monthly payments)."""
+
+MAX_PLAN_DAYS = 5 * 366
+"""Latest end of a repayment plan, in days from the day the limits are set (five years)."""
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -116,8 +119,11 @@ def check_status(given: StatusIn, *, today: date | None = None) -> None:
         raise StatusInputError("max_instalments", "give it and latest_end together, or neither")
     if given.max_instalments is not None and not 1 <= given.max_instalments <= MAX_INSTALMENTS:
         raise StatusInputError("max_instalments", f"1 .. {MAX_INSTALMENTS}")
-    if given.latest_end is not None and given.latest_end <= (today or datetime.now(UTC).date()):
-        raise StatusInputError("latest_end", "a date after today")
+    today = today or datetime.now(UTC).date()
+    if given.latest_end is not None and not (
+        today < given.latest_end <= today + timedelta(days=MAX_PLAN_DAYS)
+    ):
+        raise StatusInputError("latest_end", f"after today, at most {MAX_PLAN_DAYS} days ahead")
 
 
 def case_members(engine: Engine, case_commitment: str) -> set[int]:

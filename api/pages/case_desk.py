@@ -10,6 +10,7 @@ typed in main units (yuan, two decimals) and stored in smallest units.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -49,6 +50,8 @@ from notary.repayment import (
 
 router = APIRouter(include_in_schema=False)
 
+_SMALL_NUMBER = re.compile(r"[0-9]{1,3}")
+
 CaseMember = Annotated[Visitor, Depends(role_page(Role.COLLECTOR, Role.LENDER))]
 CaseQuery = Annotated[str, Query(alias="case", max_length=200)]
 
@@ -80,7 +83,7 @@ def _status_form(form: dict[str, str]) -> tuple[StatusIn | None, dict[str, str]]
     limit: int | None = None
     end: date | None = None
     if limit_text:
-        limit = int(limit_text) if limit_text.isdigit() and len(limit_text) < 4 else 0
+        limit = int(limit_text) if _SMALL_NUMBER.fullmatch(limit_text) else 0
     if end_text:
         try:
             end = date.fromisoformat(end_text)
@@ -200,7 +203,7 @@ def issue_link(visitor: CaseMember) -> Response:
     """Issue a borrower's access link for the case; the page shows the link and code once."""
     reference, commitment = _form_case(visitor)
     days_text = visitor.form.get("lifetime_days", "").strip()
-    days = int(days_text) if days_text.isdigit() and len(days_text) < 4 else 0
+    days = int(days_text) if _SMALL_NUMBER.fullmatch(days_text) else 0
     if not 1 <= days <= MAX_LIFETIME.days:
         return _page(
             visitor, reference, status=422, errors={"lifetime_days": "cases.error.lifetime_days"}

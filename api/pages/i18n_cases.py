@@ -99,7 +99,7 @@ ZH: dict[str, str] = {
     "cases.error.fees": "费用须为不小于 0 的金额。",
     "cases.error.note": "说明过长。",
     "cases.error.max_instalments": "期数须为 1 至 {max}，并与最晚结束日期一起填写。",
-    "cases.error.latest_end": "最晚结束日期须为今天之后的日期，并与期数一起填写。",
+    "cases.error.latest_end": "最晚结束日期须在今天之后、五年之内，并与期数一起填写。",
 }
 
 EN: dict[str, str] = {
@@ -205,6 +205,7 @@ EN: dict[str, str] = {
         "Instalments: 1 to {max}, given together with the latest end date."
     ),
     "cases.error.latest_end": (
-        "The latest end date is after today, given together with the number of instalments."
+        "The latest end date is after today and within five years, given together with the "
+        "number of instalments."
     ),
 }

@@ -8,9 +8,10 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field, Strict
+from pydantic import BaseModel, Field
 
 from api.auth import Principal, roles
+from api.inputs import Day
 from api.runtime import Runtime
 from api.schemas import RequestBody
 from ledger.consortium import Role
@@ -48,7 +49,7 @@ class StatusBody(RequestBody):
     fees: Units
     note: str = Field(default="", max_length=MAX_NOTE)
     max_instalments: int | None = Field(default=None, ge=1, le=MAX_INSTALMENTS)
-    latest_end: Annotated[date, Strict(False)] | None = None
+    latest_end: Day | None = None
 
 
 class StatusOut(BaseModel):

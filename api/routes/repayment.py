@@ -12,9 +12,10 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, Field, Strict
+from pydantic import BaseModel, Field
 
 from api.auth import Principal, roles
+from api.inputs import Day
 from api.runtime import Runtime
 from api.schemas import RequestBody
 from ledger.consortium import Role
@@ -40,7 +41,7 @@ CaseReference = Annotated[str, Field(min_length=1, max_length=200)]
 class InstalmentBody(RequestBody):
     """One instalment: its date and amount (smallest units)."""
 
-    due_on: Annotated[date, Strict(False)]
+    due_on: Day
     amount: int = Field(gt=0, le=MAX_AMOUNT)
 
 

@@ -57,6 +57,11 @@ def test_members_set_the_status_and_the_history_stays(client, demo, runtime):
         ({"max_instalments": None}, "max_instalments"),
         ({"latest_end": past}, "latest_end"),
         ({"latest_end": "2026-02-30"}, "latest_end"),
+        ({"latest_end": "9999-12-31"}, "latest_end"),
+        (
+            {"latest_end": (datetime.now(UTC).date() + timedelta(days=5 * 366 + 1)).isoformat()},
+            "latest_end",
+        ),
         ({"amount_due": 1}, "amount_due"),
     ):
         bad = client.post("/v1/cases/status", json=_status(**change), headers=collector.headers)
