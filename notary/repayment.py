@@ -398,7 +398,7 @@ def accept_by_borrower(
 def _agree(
     engine: Engine, intake: Intake, plan: RepaymentPlan, *, member: Submitter, member_at: datetime
 ) -> RepaymentPlan:
-    """Put the agreement on record (intake, idempotent by plan) and mark the plan agreed."""
+    """Mark the plan agreed and put the agreement on record (intake, idempotent by plan)."""
     assert plan.borrower_consent_at is not None
     consent_at = _utc(plan.borrower_consent_at)
     view = next(v for v in plans(engine, plan.case_commitment) if v.plan.id == plan.id)
@@ -433,26 +433,8 @@ def _agree(
         "total": plan.total,
         "acceptances": acceptances,
     }
-    accepted = intake.submit_file(
-        member,
-        io.BytesIO(json.dumps(document, ensure_ascii=False, sort_keys=True).encode()),
-        Submission(
-            evidence_type="signed_agreement",
-            media_type="application/json",
-            case_commitment=plan.case_commitment,
-            idempotency_key=f"repayment-agreement/{plan.public_id}",
-            metadata={
-                "kind": AGREEMENT_KIND,
-                "plan": plan.public_id,
-                "instalments": str(len(view.instalments)),
-                "total": f"{plan.total} {plan.currency}",
-                "acceptance.case_session": f"{link.public_id} consent {consent_at.isoformat()}",
-                "acceptance.member": (
-                    f"{member.member_id} {member.address} {_utc(member_at).isoformat()}"
-                ),
-            },
-        ),
-    )
+    # Claim the plan first, so that a concurrent decline cannot leave an agreement on record
+    # for a declined plan; put the state back if the intake refuses.
     with Session(engine) as db:
         _close(
             db,
@@ -462,7 +444,54 @@ def _agree(
             borrower_consent_at=consent_at,
             member_accepted_by=member.member_id,
             member_accepted_at=_utc(member_at),
-            evidence_id=accepted.public_id,
+        )
+        db.commit()
+    try:
+        accepted = intake.submit_file(
+            member,
+            io.BytesIO(json.dumps(document, ensure_ascii=False, sort_keys=True).encode()),
+            Submission(
+                evidence_type="signed_agreement",
+                media_type="application/json",
+                case_commitment=plan.case_commitment,
+                idempotency_key=f"repayment-agreement/{plan.public_id}",
+                metadata={
+                    "kind": AGREEMENT_KIND,
+                    "plan": plan.public_id,
+                    "instalments": str(len(view.instalments)),
+                    "total": f"{plan.total} {plan.currency}",
+                    "acceptance.case_session": f"{link.public_id} consent {consent_at.isoformat()}",
+                    "acceptance.member": (
+                        f"{member.member_id} {member.address} {_utc(member_at).isoformat()}"
+                    ),
+                },
+            ),
+        )
+    except BaseException:
+        with Session(engine) as db:
+            db.exec(
+                update(RepaymentPlan)
+                .where(
+                    col(RepaymentPlan.id) == plan.id, col(RepaymentPlan.state) == PlanState.AGREED
+                )
+                .values(
+                    state=PlanState.OPEN,
+                    decided_at=None,
+                    decided_by_member=None,
+                    member_accepted_by=None,
+                    member_accepted_at=None,
+                    borrower_consent_at=(consent_at if plan.proposed_by_member is None else None),
+                )
+                .execution_options(synchronize_session=False)
+            )
+            db.commit()
+        raise
+    with Session(engine) as db:
+        db.exec(
+            update(RepaymentPlan)
+            .where(col(RepaymentPlan.id) == plan.id)
+            .values(evidence_id=accepted.public_id)
+            .execution_options(synchronize_session=False)
         )
         db.commit()
     return plan_of_case(engine, plan.case_commitment, plan.public_id)

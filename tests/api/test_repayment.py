@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import Session, select
 
 from notary.case_access import CaseLink
+from notary.intake import Submitter
 from notary.models import EvidenceItem
 from notary.repayment import (
     InstalmentIn,
@@ -19,6 +20,8 @@ from notary.repayment import (
     PlanInputError,
     PlanInstalment,
     RepaymentPlan,
+    accept_by_member,
+    plan_of_case,
     propose,
 )
 
@@ -222,3 +225,34 @@ def test_a_declined_plan_lets_the_borrower_propose_again(client, demo, runtime):
             ).all()
             == []
         )
+
+
+class _RefusingIntake:
+    """An intake that fails, as a full disk would: the plan must not stay agreed."""
+
+    def submit_file(self, *args, **kwargs):
+        raise OSError("no space left on device")
+
+
+def test_an_agreement_the_intake_refuses_leaves_the_plan_open(client, demo, runtime):
+    collector = demo["collector"].member
+    link = _case(client, demo["collector"], runtime, CASE)
+    plan = propose(runtime.engine, link=link, consent=True, instalments=[InstalmentIn(END, DUE)])
+    with pytest.raises(OSError):
+        accept_by_member(
+            runtime.engine,
+            _RefusingIntake(),  # type: ignore[arg-type]
+            case_commitment=link.case_commitment,
+            public_id=plan.public_id,
+            member=Submitter(member_id=collector.id, address=collector.address),
+        )
+    again = plan_of_case(runtime.engine, link.case_commitment, plan.public_id)
+    assert again.state == "open" and again.evidence_id is None and again.borrower_consent_at
+    agreed = accept_by_member(
+        runtime.engine,
+        runtime.intake,
+        case_commitment=link.case_commitment,
+        public_id=plan.public_id,
+        member=Submitter(member_id=collector.id, address=collector.address),
+    )
+    assert agreed.state == "agreed" and agreed.evidence_id
