@@ -6,8 +6,9 @@ on or before `latest_end`, together at least the amount due. A member of the cas
 declines or counter-proposes (a new plan that answers the first); the borrower accepts a
 counter-proposal or declines it. The borrower's side always takes an explicit consent step.
 
-Only one plan of a case is open at a time, and an agreed plan closes the case's plans. Every
-move is a compare-and-set on the plan's state, so two answers to one plan cannot both win.
+Only one plan of a case is open at a time, and an agreed plan closes the case's plans (the
+unique `open_key` holds, even against concurrent proposals). Every move is a compare-and-set on
+the plan's state, so two answers to one plan cannot both win.
 
 An agreed plan becomes a `signed_agreement` evidence item about the case, through the intake
 like any evidence (so it is anchored and has a receipt). It is submitted as the member whose
@@ -27,6 +28,7 @@ from enum import StrEnum
 
 from sqlalchemy import BigInteger, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from ledger.models import utcnow
@@ -91,6 +93,12 @@ class RepaymentPlan(SQLModel, table=True):
     )
     answers: int | None = Field(default=None, foreign_key="repayment_plan.id")
     state: str = Field(max_length=12, index=True)
+    open_key: str | None = Field(
+        default=None,
+        max_length=64,
+        unique=True,
+        description="the case commitment while open or agreed, else NULL: one such plan a case",
+    )
     currency: str = Field(max_length=3)
     total: int = Field(sa_type=BigInteger)
     note: str = Field(default="", max_length=MAX_NOTE)
@@ -235,6 +243,7 @@ def _new_plan(
         proposed_by_member=proposed_by_member,
         answers=answers,
         state=PlanState.OPEN,
+        open_key=case_commitment,
         currency=status.currency,
         total=sum(part.amount for part in instalments),
         note=note,
@@ -268,18 +277,22 @@ def propose(
         ).first()
         if blocking is not None:
             raise PlanConflict(f"plan {blocking.public_id} of this case is {blocking.state}")
-        plan = _new_plan(
-            db,
-            case_commitment=link.case_commitment,
-            link_id=link.id,
-            status=status,
-            instalments=instalments,
-            proposed_by_member=None,
-            answers=None,
-            note="",
-            consent_at=datetime.now(UTC),
-        )
-        db.commit()
+        try:
+            plan = _new_plan(
+                db,
+                case_commitment=link.case_commitment,
+                link_id=link.id,
+                status=status,
+                instalments=instalments,
+                proposed_by_member=None,
+                answers=None,
+                note="",
+                consent_at=datetime.now(UTC),
+            )
+            db.commit()
+        except IntegrityError as exc:  # a concurrent proposal of the case won
+            db.rollback()
+            raise PlanConflict("another plan of this case was just proposed") from exc
     return plan
 
 
@@ -290,7 +303,13 @@ def _close(
     moved = db.exec(
         update(RepaymentPlan)
         .where(col(RepaymentPlan.id) == plan.id, col(RepaymentPlan.state) == PlanState.OPEN)
-        .values(state=state, decided_at=datetime.now(UTC), decided_by_member=member, **values)
+        .values(
+            state=state,
+            open_key=plan.case_commitment if state == PlanState.AGREED else None,
+            decided_at=datetime.now(UTC),
+            decided_by_member=member,
+            **values,
+        )
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:

@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from notary.case_access import CaseLink
@@ -80,6 +81,11 @@ def test_the_borrowers_proposal_keeps_the_limits(client, demo, runtime):
     with pytest.raises(PlanConflict):
         propose(runtime.engine, link=link, instalments=[InstalmentIn(END, DUE)], consent=True)
     assert first.state == "open" and first.total == DUE and first.borrower_consent_at
+    # the database itself holds one open plan a case, whatever a concurrent check saw
+    with Session(runtime.engine) as db, pytest.raises(IntegrityError, match="open_key"):
+        twin = first.model_copy(update={"id": None, "public_id": "rp_" + "1" * 16})
+        db.add(RepaymentPlan.model_validate(twin.model_dump()))
+        db.commit()
 
 
 def test_members_answer_plans_through_the_api(client, demo, runtime):

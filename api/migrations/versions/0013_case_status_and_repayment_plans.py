@@ -3,7 +3,7 @@ setting kept), the plans proposed for it and their instalments (docs/borrower.md
 
 Revision ID: 0013
 Revises: 0012
-Create Date: 2026-12-03 11:54:20.795157
+Create Date: 2026-12-03 12:01:11.493194
 """
 
 from collections.abc import Sequence
@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("proposed_by_member", sa.BigInteger(), nullable=True),
         sa.Column("answers", sa.Integer(), nullable=True),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+        sa.Column("open_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
         sa.Column("total", sa.BigInteger(), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
@@ -75,6 +76,7 @@ def upgrade() -> None:
             ["case_status.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("open_key"),
     )
     with op.batch_alter_table("repayment_plan", schema=None) as batch_op:
         batch_op.create_index(
