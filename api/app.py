@@ -19,11 +19,13 @@ from api.routes import (
     apikeys,
     audit,
     case_links,
+    case_status,
     clearing,
     consortium,
     evidence,
     health,
     inventory,
+    repayment,
     trust,
 )
 from api.runtime import Runtime
@@ -68,6 +70,8 @@ ROUTERS: list[APIRouter] = [
     clearing.router,
     audit.router,
     case_links.router,
+    case_status.router,
+    repayment.router,
 ]
 """Every router of the API; each of their routes must declare one access policy."""
 

@@ -19,8 +19,10 @@ def all_models() -> None:
     import ledger.models  # noqa: F401
     import ledger.read_models  # noqa: F401
     import notary.case_access  # noqa: F401
+    import notary.case_status  # noqa: F401
     import notary.compliance_models  # noqa: F401
     import notary.models  # noqa: F401
+    import notary.repayment  # noqa: F401
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -29,8 +29,10 @@ from ledger.financing import InvalidTerms
 from ledger.vin import InvalidIdentifier, InvalidVin
 from notary.blobs import BlobKeyDestroyed, BlobNotFound, BlobTooLarge
 from notary.case_access import LinkInputError, LinkNotFound
+from notary.case_status import CaseNotFound, StatusInputError
 from notary.errors import CertificateFontMissing, FormatError, NotaryError, RecordError
 from notary.intake import SubmissionError
+from notary.repayment import PlanConflict, PlanInputError, PlanNotFound
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("autoledger.api")
@@ -68,6 +70,11 @@ is a bug: 500, logged."""
 _NOTARY_STATUS: list[tuple[type[Exception], int]] = [
     (LinkNotFound, 404),
     (LinkInputError, 422),
+    (CaseNotFound, 404),
+    (StatusInputError, 422),
+    (PlanNotFound, 404),
+    (PlanInputError, 422),
+    (PlanConflict, 409),
     (SubmissionError, 422),
     (FormatError, 422),
     (RecordError, 422),

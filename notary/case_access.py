@@ -108,6 +108,9 @@ class AccessOutcome(StrEnum):
     ENDED = "ended"
     VIEWED = "viewed"
     REPORTED = "reported"
+    PROPOSED = "proposed"
+    AGREED = "agreed"
+    DECLINED = "declined"
 
 
 class CaseLink(SQLModel, table=True):

@@ -19,6 +19,7 @@ from api.pages import (
     account,
     audit_trail,
     borrower,
+    case_desk,
     collections,
     evidence,
     financing,
@@ -45,6 +46,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     audit_trail.router,
     collections.router,
     borrower.router,
+    case_desk.router,
 ]
 """Every router of the web pages; each of their routes must declare one page policy."""
 

@@ -26,6 +26,7 @@ from ledger.consortium import Member, Role
 from ledger.indexer import StoredEvent, indexed_through
 from ledger.inventory import VehicleRef
 from ledger.vin import InvalidVin
+from notary.case_reports import list_reports, report_text
 from notary.contacts import Window, list_violations, load_rules, summary
 from notary.queries import sees_all
 from oversight.audit import (
@@ -382,6 +383,10 @@ def breaches(visitor: Regulator, request: Request) -> Response:
         violation_total=total,
         shown=BREACH_ROWS,
         names={m.id: m.name for m in runtime.members.all()},
+        reports=[
+            (r, report_text(runtime.blobs, r))
+            for r in list_reports(runtime.engine, limit=BREACH_ROWS)
+        ],
     )
 
 

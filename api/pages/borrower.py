@@ -25,6 +25,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
+from api.pages.financing import amount
+from api.pages.plan_forms import filled_rows, instalments_of, plan_error
 from api.pages.site import PageNotFound, Visitor, public_page
 from ledger.errors import TransactionReverted
 from notary.case_access import (
@@ -35,9 +37,24 @@ from notary.case_access import (
     AccessRefused,
     CaseLink,
 )
+from notary.case_reports import REPORT_KIND
+from notary.case_status import status_history
+from notary.certificate import certificate_of
 from notary.compliance_models import CollectionContact, ComplianceViolation
 from notary.intake import Submission, Submitter
+from notary.intake import Submitter as MemberSubmitter
 from notary.models import EvidenceItem, ItemStatus
+from notary.repayment import (
+    AGREEMENT_KIND,
+    PlanConflict,
+    PlanInputError,
+    PlanNotFound,
+    PlanState,
+    accept_by_borrower,
+    decline,
+    plans,
+    propose,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,8 +62,6 @@ CASE_COOKIE = "autoledger_case"
 MAX_REPORT = 2000
 """Characters in an improper-contact report: a few paragraphs; it is stored encrypted."""
 
-REPORT_KIND = "improper_contact_report"
-"""The `kind` metadata of a borrower's report (evidence type `other`)."""
 
 _KEY_CONTEXT = b"autoledger/pages/case-session/v1"
 Anyone = Annotated[Visitor, Depends(public_page())]
@@ -200,13 +215,29 @@ def _case_view(visitor: Visitor, link: CaseLink) -> dict[str, Any]:
     ]
     kinds = {i.public_id: json.loads(i.record_json).get("metadata", {}).get("kind") for i in items}
     trust = visitor.runtime.trust_root(with_notaries=False)
+    history = status_history(visitor.runtime.engine, link.case_commitment)
+    case_plans = plans(visitor.runtime.engine, link.case_commitment)
+    settled = [v for v in case_plans if v.plan.state in (PlanState.OPEN, PlanState.AGREED)]
+    plans_open = bool(history) and history[0].plans_open
     return {
         "link": link,
+        "case_status": history[0] if history else None,
+        "history": history,
+        "amount": amount,
+        "plans": case_plans,
+        "open_plan": next((v for v in settled if v.plan.state == PlanState.OPEN), None),
+        "agreed_plan": next((v for v in settled if v.plan.state == PlanState.AGREED), None),
+        "can_propose": plans_open and not settled,
+        "plan_rows": range(1, (history[0].max_instalments or 0) + 1) if plans_open else range(0),
+        "plan_form": {},
+        "plan_errors": {},
+        "plan_notice": None,
         "contacts": views,
         "breaches": sum(len(v.violations) for v in views),
         "items": list(items),
         "kinds": kinds,
         "report_kind": REPORT_KIND,
+        "agreement_kind": AGREEMENT_KIND,
         "trust": trust,
         "max_report": MAX_REPORT,
         "anchored": (ItemStatus.ANCHORED, ItemStatus.FINAL),
@@ -256,9 +287,11 @@ def case_page(visitor: Anyone) -> Response:
     link = _link_of_cookie(visitor)
     visitor.runtime.case_access.note(link, AccessOutcome.VIEWED, client=_client(visitor))
     reported = visitor.request.query_params.get("reported")
-    return visitor.page(
-        "borrower/case.html", reported=reported, report_error=None, **_case_view(visitor, link)
-    )
+    view = _case_view(visitor, link)
+    notice = visitor.request.query_params.get("plan")
+    if notice in ("proposed", "agreed", "declined"):
+        view["plan_notice"] = f"borrower.plan.done.{notice}"
+    return visitor.page("borrower/case.html", reported=reported, report_error=None, **view)
 
 
 def _item_of_case(visitor: Visitor, link: CaseLink, public_id: str) -> EvidenceItem:
@@ -282,6 +315,24 @@ def receipt_file(visitor: Anyone, public_id: str) -> Response:
             receipt.to_json(),
             media_type="application/json",
             headers={"Content-Disposition": f'attachment; filename="{public_id}.receipt.json"'},
+        )
+    )
+
+
+@router.get("/borrower/evidence/{public_id}/certificate.pdf")
+def certificate_file(visitor: Anyone, public_id: str) -> Response:
+    """The evidence certificate (存证证书) PDF of an anchored item of the borrower's case: for
+    the agreed repayment plan, the certificate the borrower keeps."""
+    link = _link_of_cookie(visitor)
+    item = _item_of_case(visitor, link, public_id)
+    pdf = certificate_of(visitor.runtime, item)
+    if pdf is None:
+        raise PageNotFound(f"{public_id} is {item.status}")
+    return visitor.send(
+        Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{public_id}.certificate.pdf"'},
         )
     )
 
@@ -331,3 +382,99 @@ def report(visitor: Anyone) -> Response:
         link, AccessOutcome.REPORTED, client=_client(visitor), detail=accepted.public_id
     )
     return visitor.redirect(f"/borrower?reported={accepted.public_id}")
+
+
+# ------------------------------------------------------------------ repayment plans
+
+
+def _plan_refused(
+    visitor: Visitor, link: CaseLink, status: int, errors: dict[str, str], form: dict[str, str]
+) -> Response:
+    view = _case_view(visitor, link)
+    due = view["case_status"].amount_due if view["case_status"] else 0
+    end = view["case_status"].latest_end if view["case_status"] else None
+    view["plan_errors"] = {
+        name: visitor.t(key, max=len(view["plan_rows"]), end=end, due=amount(due))
+        for name, key in errors.items()
+    }
+    view["plan_form"] = form
+    return visitor.page(
+        "borrower/case.html", status=status, reported=None, report_error=None, **view
+    )
+
+
+@router.post("/borrower/plans")
+def propose_plan(visitor: Anyone) -> Response:
+    """Propose a repayment plan within the members' limits, with explicit consent."""
+    link = _link_of_cookie(visitor)
+    view = _case_view(visitor, link)
+    rows = len(view["plan_rows"])
+    form = {k: v for k, v in visitor.form.items() if k.startswith(("due_on-", "amount-"))}
+    consent = visitor.form.get("consent") == "yes"
+    instalments, errors = instalments_of(visitor.form, rows)
+    if not errors and not consent:
+        errors = {"consent": "plan.error.consent"}
+    if errors:
+        return _plan_refused(visitor, link, 422, errors, form)
+    try:
+        plan = propose(visitor.runtime.engine, link=link, instalments=instalments, consent=True)
+    except PlanInputError as exc:
+        return _plan_refused(visitor, link, 422, plan_error(exc, filled_rows(form, rows)), form)
+    except PlanConflict:
+        return _plan_refused(visitor, link, 409, {"plans": "plan.error.conflict"}, form)
+    visitor.runtime.case_access.note(
+        link, AccessOutcome.PROPOSED, client=_client(visitor), detail=plan.public_id
+    )
+    return visitor.redirect("/borrower?plan=proposed#plans")
+
+
+@router.post("/borrower/plans/{public_id}/accept")
+def accept_plan(visitor: Anyone, public_id: str) -> Response:
+    """Accept the member's counter-proposal: only with the explicit consent box ticked."""
+    link = _link_of_cookie(visitor)
+    runtime = visitor.runtime
+
+    def submitter_of(member_id: int) -> MemberSubmitter:
+        member = runtime.members.member(member_id)
+        return MemberSubmitter(member_id=member.id, address=member.address)
+
+    try:
+        plan = accept_by_borrower(
+            runtime.engine,
+            runtime.intake,
+            link=link,
+            public_id=public_id[:40],
+            consent=visitor.form.get("consent") == "yes",
+            submitter_of=submitter_of,
+        )
+    except PlanNotFound as exc:
+        raise PageNotFound(str(exc)) from exc
+    except PlanInputError:
+        return _plan_refused(visitor, link, 422, {"consent": "plan.error.consent"}, {})
+    except PlanConflict:
+        return _plan_refused(visitor, link, 409, {"plans": "plan.error.conflict"}, {})
+    runtime.case_access.note(
+        link, AccessOutcome.AGREED, client=_client(visitor), detail=plan.evidence_id
+    )
+    return visitor.redirect("/borrower?plan=agreed#plans")
+
+
+@router.post("/borrower/plans/{public_id}/decline")
+def decline_plan(visitor: Anyone, public_id: str) -> Response:
+    """Decline the member's counter-proposal (the borrower may then propose again)."""
+    link = _link_of_cookie(visitor)
+    try:
+        decline(
+            visitor.runtime.engine,
+            case_commitment=link.case_commitment,
+            public_id=public_id[:40],
+            member_id=None,
+        )
+    except PlanNotFound as exc:
+        raise PageNotFound(str(exc)) from exc
+    except PlanConflict:
+        return _plan_refused(visitor, link, 409, {"plans": "plan.error.conflict"}, {})
+    visitor.runtime.case_access.note(
+        link, AccessOutcome.DECLINED, client=_client(visitor), detail=public_id[:40]
+    )
+    return visitor.redirect("/borrower?plan=declined#plans")

@@ -219,6 +219,8 @@ def navigation(visitor: Visitor) -> list[NavItem]:
         items.append(NavItem(href="/lender", label="nav.lender"))
     if visitor.holds(Role.COLLECTOR):
         items.append(NavItem(href="/collections", label="nav.collections"))
+    if visitor.holds(Role.COLLECTOR, Role.LENDER):
+        items.append(NavItem(href="/cases", label="nav.cases"))
     items.append(NavItem(href="/members", label="nav.members"))
     return items
 

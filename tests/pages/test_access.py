@@ -30,7 +30,11 @@ def test_sign_in_csrf_and_roles(
         ("POST", "/case-access/{token}"),
         ("GET", "/borrower"),
         ("GET", "/borrower/evidence/{public_id}/receipt.json"),
+        ("GET", "/borrower/evidence/{public_id}/certificate.pdf"),
         ("POST", "/borrower/report"),
+        ("POST", "/borrower/plans"),
+        ("POST", "/borrower/plans/{public_id}/accept"),
+        ("POST", "/borrower/plans/{public_id}/decline"),
     }
     assert public == {("GET", "/sign-in"), ("POST", "/sign-in"), ("POST", "/language")} | borrower
     assert request.get(f"{server}/borrower", max_redirects=0).status == 401

@@ -102,7 +102,9 @@ def test_borrower_sees_the_case_reports_a_contact_and_verifies_receipts(
 
     # the receipt of the late contact verifies against the trust root
     with page.expect_download() as download:
-        page.locator(f"#{contacts['late'].evidence_id}").get_by_role("link").click()
+        page.locator(f"#{contacts['late'].evidence_id}").get_by_role(
+            "link", name="下载存证回执（JSON）"
+        ).click()
     path = tmp_path / "late.receipt.json"
     download.value.save_as(path)
     report = verify_receipt(
@@ -124,7 +126,7 @@ def test_borrower_sees_the_case_reports_a_contact_and_verifies_receipts(
     expect(item).to_contain_text(anchored)
     shot(page, "borrower-03-reported")
     with page.expect_download() as download:
-        item.get_by_role("link").click()
+        item.get_by_role("link", name="下载存证回执（JSON）").click()
     download.value.save_as(path)
     with Session(runtime.engine) as db:
         stored = db.exec(select(EvidenceItem).where(EvidenceItem.public_id == report_id)).one()

@@ -38,7 +38,7 @@ class Round:
 def _rounds(line: int, audit: int, recording: str) -> list[Round]:
     vehicle = _hash(2)
     return [
-        Round("lender", ("/", "/members", "/lender", f"/lender/lines/{line}",
+        Round("lender", ("/", "/members", "/lender", "/cases", f"/lender/lines/{line}",
                          f"/lender/audits/{audit}", f"/lender/vehicles/{vehicle}",
                          "/lender/clearing", "/evidence", "/no/such/page")),
         Round("dealer", ("/dealer", f"/dealer/lines/{line}", f"/dealer/vehicles/{vehicle}")),
@@ -46,7 +46,7 @@ def _rounds(line: int, audit: int, recording: str) -> list[Round]:
                             "/oversight/verification", "/oversight/breaches",
                             "/oversight/exposure", "/oversight/alerts", "/oversight/exports")),
         Round("legal", ("/evidence?case=CASE-2026-001", f"/evidence/{recording}")),
-        Round("collector", ("/collections",)),
+        Round("collector", ("/collections", "/cases", "/cases?case=CASE-2026-001")),
     ]  # fmt: skip
 
 
@@ -119,11 +119,22 @@ def test_no_page_is_wider_than_a_phone_and_axe_finds_nothing(
     assert advance(client, lender, line, car(1), car(2), car(3)).status_code == 201
     audit = _audit_missing(client, lender, line, missing=2, found=3)
     assert _contact(client, demo["collector"], "2026-03-02T22:30:00+08:00").status_code == 201
+    _case_of_collector(client, demo["collector"])
     runtime.indexer.run_once()
     faults: list[str] = []
     for locale in ("en-US", "zh-CN"):
         faults += _visit_all(browser, server, demo, locale, line, audit, evidence.recording)
     assert faults == [], "\n".join(faults)
+
+
+def _case_of_collector(client, collector) -> None:
+    """CASE-2026-001 with a stage, an amount due and a link, for its page `/cases`."""
+    status = {"case_reference": "CASE-2026-001", "stage": "negotiation", "currency": "CNY",
+              "principal": 1_000_000, "interest": 20_000, "fees": 0, "note": "逾期"}  # fmt: skip
+    answer = client.post("/v1/cases/status", json=status, headers=collector.headers)
+    assert answer.status_code == 201, answer.text
+    link = {"case_reference": "CASE-2026-001"}
+    assert client.post("/v1/case-links", json=link, headers=collector.headers).status_code == 201
 
 
 def _visit_all(browser: Browser, server, demo, locale, line, audit, recording) -> list[str]:
