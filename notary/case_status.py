@@ -140,6 +140,20 @@ def case_members(engine: Engine, case_commitment: str) -> set[int]:
     return {int(m) for m in submitters} | {int(m) for m in issuers}
 
 
+def require_submitter(engine: Engine, case_commitment: str, member_id: int) -> None:
+    """Raise `CaseNotFound` unless `member_id` submitted evidence about the case: who may
+    issue its links (and so become a member by them)."""
+    with Session(engine) as db:
+        found = db.exec(
+            select(EvidenceItem.id).where(
+                EvidenceItem.case_commitment == case_commitment,
+                EvidenceItem.submitter_id == member_id,
+            )
+        ).first()
+    if found is None:
+        raise CaseNotFound("no case with that reference among yours")
+
+
 def require_member(engine: Engine, case_commitment: str, member_id: int) -> None:
     """Raise `CaseNotFound` unless `member_id` is a member of the case."""
     if member_id not in case_members(engine, case_commitment):

@@ -18,6 +18,7 @@ from api.runtime import Runtime
 from api.schemas import RequestBody
 from ledger.consortium import Role
 from notary.case_access import CaseAccess, CaseLink
+from notary.case_status import CaseNotFound, require_submitter
 
 router = APIRouter(prefix="/v1/case-links", tags=["case access"])
 
@@ -91,10 +92,18 @@ def _visible(principal: Principal, link: CaseLink, public_id: str) -> CaseLink:
 
 @router.post("", status_code=201)
 def issue(principal: Issuers, request: Request, body: LinkIn) -> LinkIssued:
-    """Issue a link and access code for one case (both shown once)."""
+    """Issue a link and access code for one case (both shown once). Only a member of the case
+    may: one that submitted evidence about it (else 404, as for an unknown case). Were anyone
+    holding the role let in, a lender that guessed a reference would make itself the case's
+    member by issuing a link, and read the borrower's reports and answer its plans."""
     runtime = _runtime(request)
+    commitment = runtime.intake.case_commitment(body.case_reference.strip())
+    try:
+        require_submitter(runtime.engine, commitment, principal.member_id)
+    except CaseNotFound as exc:
+        raise NotFound(str(exc)) from exc
     issued = runtime.case_access.issue(
-        case_commitment=runtime.intake.case_commitment(body.case_reference.strip()),
+        case_commitment=commitment,
         issued_by=principal.member_id,
         lifetime=timedelta(hours=body.lifetime_hours),
     )

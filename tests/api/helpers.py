@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def run_verify(*args: str) -> subprocess.CompletedProcess[str]:
@@ -34,3 +36,12 @@ def verify_here(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(
         ["autoledger", "verify", *args], result.exit_code, result.stdout, result.stderr
     )
+
+
+def submit_about(client: Any, caller: Any, case: str, note: str = "") -> None:
+    """A digest `caller` submits about case `case`: what makes it a member of the case (who
+    may issue the case's access links)."""
+    digest = hashlib.sha256(f"about {case} by {caller.member.id} {note}".encode()).hexdigest()
+    body = {"document_digest": digest, "evidence_type": "other", "case_reference": case}
+    answer = client.post("/v1/evidence/digests", json=body, headers=caller.headers)
+    assert answer.status_code in (200, 201), answer.text

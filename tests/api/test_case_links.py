@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from notary.case_access import CaseLink
+from tests.api.helpers import submit_about
 
 CASE = "CASE-2026-077"
 
@@ -32,6 +33,16 @@ def test_roles_bad_input_and_visibility(client, demo, runtime):
     assert client.post("/v1/case-links", json={"case_reference": CASE}).status_code == 401
     with Session(runtime.engine) as db:
         assert db.exec(select(CaseLink)).all() == []
+
+    # Only a member of the case (one that submitted evidence about it) may issue its links:
+    # anyone else gets the answer for an unknown case, and nothing is stored.
+    stranger = client.post("/v1/case-links", json={"case_reference": CASE}, headers=lender.headers)
+    assert stranger.status_code == 404, stranger.text
+    assert stranger.headers["content-type"].startswith("application/problem+json")
+    with Session(runtime.engine) as db:
+        assert db.exec(select(CaseLink)).all() == []
+    submit_about(client, collector, CASE)
+    submit_about(client, lender, CASE)
 
     mine = client.post(
         "/v1/case-links",

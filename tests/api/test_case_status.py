@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, select
 
 from notary.case_status import CaseStatus
+from tests.api.helpers import submit_about
 
 CASE = "CASE-2026-081"
 
@@ -43,8 +44,7 @@ def test_members_set_the_status_and_the_history_stays(client, demo, runtime):
     assert stranger.status_code == 404
     assert stranger.headers["content-type"].startswith("application/problem+json")
 
-    issued = client.post("/v1/case-links", json={"case_reference": CASE}, headers=collector.headers)
-    assert issued.status_code == 201
+    submit_about(client, collector, CASE)  # now a member of the case
     past = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
     for change, field in (
         ({"stage": "closed"}, "stage"),

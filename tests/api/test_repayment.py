@@ -25,6 +25,7 @@ from notary.repayment import (
     plan_of_case,
     propose,
 )
+from tests.api.helpers import submit_about
 
 CASE, OTHER = "CASE-2026-091", "CASE-2026-092"
 TODAY = datetime.now(UTC).date()
@@ -41,7 +42,9 @@ def _day(n: int) -> str:
 
 
 def _case(client, caller, runtime, case: str) -> CaseLink:
-    """A case with a link (so the caller is its member) and a status with plan limits."""
+    """A case with evidence and a link (so the caller is its member) and a status with plan
+    limits."""
+    submit_about(client, caller, case)
     issued = client.post("/v1/case-links", json={"case_reference": case}, headers=caller.headers)
     assert issued.status_code == 201
     status = {"case_reference": case, "stage": "negotiation", "currency": "CNY",

@@ -16,6 +16,7 @@ from notary.contacts import ContactIn, load_rules, record_contact
 from notary.intake import Submitter
 from notary.models import EvidenceItem
 from notary.receipts import verify_receipt
+from tests.api.helpers import submit_about
 from tests.pages.conftest import shot
 
 pytestmark = pytest.mark.zh
@@ -59,6 +60,7 @@ def contacts(runtime, demo):
 
 
 def _issue(client, caller, case: str = CASE) -> dict:
+    submit_about(client, caller, case)  # only a member of the case issues its links
     answer = client.post("/v1/case-links", json={"case_reference": case}, headers=caller.headers)
     assert answer.status_code == 201, answer.text
     return answer.json()
