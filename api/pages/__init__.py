@@ -22,8 +22,11 @@ from api.pages import (
     collections,
     evidence,
     financing,
+    lending,
     oversight,
 )
+from api.pages.inventory_imports import ImportJobs
+from api.pages.once import SubmittedForms
 from api.pages.sessions import SessionSigner
 from api.pages.site import (
     STATIC,
@@ -40,6 +43,7 @@ __all__ = ["PAGE_ROUTERS", "install_pages"]
 PAGE_ROUTERS: list[APIRouter] = [
     account.router,
     evidence.router,
+    lending.router,  # before financing: /lender/lines/new is not /lender/lines/{line_id}
     financing.router,
     oversight.router,
     audit_trail.router,
@@ -54,6 +58,8 @@ def install_pages(app: FastAPI) -> None:
     runtime: Runtime = app.state.runtime
     require_page_policies(PAGE_ROUTERS)
     app.state.page_sessions = SessionSigner(runtime.settings.master_key_bytes())
+    app.state.submitted_forms = SubmittedForms()
+    app.state.inventory_imports = ImportJobs()
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

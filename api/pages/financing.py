@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.errors import ApiError, Conflict, NotFound
+from api.pages.once import FORM_KEY_FIELD, new_form_key
 from api.pages.site import PageNotFound, Visitor, role_page
 from clearing.reports import report_csv
 from clearing.service import (
@@ -429,29 +430,60 @@ def lender_home(visitor: LenderVisitor) -> Response:
 
 @router.get("/lender/lines/{line_id}")
 def lender_line_page(
-    visitor: LenderVisitor, line_id: int, q: Annotated[str, Query(max_length=64)] = ""
+    visitor: LenderVisitor,
+    line_id: int,
+    q: Annotated[str, Query(max_length=64)] = "",
+    done: str = "",
+    vin: Annotated[str, Query(max_length=66)] = "",
+    figure: Annotated[int, Query(alias="amount", ge=0)] = 0,
 ) -> Response:
-    """One of the lender's lines: terms, vehicles and what is owed, alerts and audits."""
-    runtime, member = visitor.runtime, visitor.member
+    """One of the lender's lines: terms, vehicles and what is owed, alerts and audits; after
+    one of the lender's forms (`api.pages.lending`), what it did."""
     with _absent_is_404():
-        line = lender_line(runtime, member, line_id)
+        line = lender_line(visitor.runtime, visitor.member, line_id)
+    result = None
+    if done in ("opened", "changed"):
+        result = visitor.t(f"lending.done.{done}", id=line_id)
+    elif done in ("advanced", "released"):
+        result = visitor.t(f"lending.done.{done}", vin=vin, amount=amount(figure))
+    return lender_line_view(visitor, line, query=q, result=result)
+
+
+def lender_line_view(
+    visitor: Visitor,
+    line: Line,
+    *,
+    query: str = "",
+    result: str | None = None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The lender's line page, with a form's `result` or `errors` when given."""
+    runtime, member, line_id = visitor.runtime, visitor.member, line.id
     events = line_events(runtime)
     _, terms = runtime.floorplan.terms(line.terms_id)
     audits = line_audits(runtime, line_id, events)
-    owed = _matching(visitor, obligations(runtime, line_id, events=events), q)
+    owed = _matching(visitor, obligations(runtime, line_id, events=events), query)
     alerts = visible_alerts(runtime, member, line_id=line_id, events=events)
     hashes = [o.vehicle.vin_hash for o in owed.vehicles] + [a.vin_hash for a in alerts]
     return visitor.page(
         "lender_line.html",
+        status=status,
         line=line,
         terms=terms,
         names=party_names(runtime, [line]),
         owed=owed,
         alerts=alerts,
         vins=_vins(visitor, [line_id], hashes),
-        query=q,
+        query=query,
         audits=audits,
         opener_names=names_of(runtime, [a.opener_id for a in audits]),
+        result=result,
+        errors=errors or {},
+        form=form or {},
+        form_key=new_form_key(),
+        form_key_field=FORM_KEY_FIELD,
         **_helpers(),
     )
 

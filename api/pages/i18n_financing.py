@@ -1,4 +1,5 @@
-"""UI strings of the dealer and lender pages, merged into the catalogs of `api.pages.i18n`."""
+"""UI strings of the dealer and lender pages, merged into the catalogs of `api.pages.i18n`;
+those of the lender's action forms (`api.pages.lending`) are `LENDING_EN` / `LENDING_ZH`."""
 
 from __future__ import annotations
 
@@ -729,3 +730,285 @@ ZH: dict[str, str] = {
     "cycle.payee": "收款方",
     "cycle.no_transfers": "此批次中没有贵机构的划转。",
 }
+
+LENDING_EN: dict[str, str] = {
+    "lending.to_open": "Open a credit line for a dealer →",
+    "lending.to_advance": "Advance on vehicles or import a CSV file →",
+    "lending.to_change": "Change the limit and terms →",
+    "lending.back_to_line": "← Back to line {id}",
+    "lending.optional": "(optional)",
+    "lending.open_title": "Open a credit line",
+    "lending.open_explain": (
+        "A line lets you advance money on the dealer's vehicles up to its limit, each under a "
+        "lien on its VIN. The terms below apply to every advance until you change them."
+    ),
+    "lending.change_title": "Change line {id}",
+    "lending.change_explain": (
+        "The new limit and terms take effect at once for later advances; vehicles advanced "
+        "before keep the terms they were advanced under."
+    ),
+    "lending.dealer": "Dealer",
+    "lending.dealer_hint": "The consortium member whose stock the line finances.",
+    "lending.dealer_choose": "Choose a dealer",
+    "lending.limit": "Limit, in {currency}",
+    "lending.limit_hint": (
+        "The most principal outstanding at once, in {currency} with up to two decimals, "
+        "e.g. 1000000.00. 0 stops new advances."
+    ),
+    "lending.advance_rate": "Advance rate, per cent of the vehicle's value",
+    "lending.advance_rate_hint": (
+        "How much of each vehicle's value you advance, from 0.01 to 100, e.g. 80 for 80 %."
+    ),
+    "lending.interest_rate": "Interest, per cent a year",
+    "lending.interest_rate_hint": (
+        "Simple interest on the principal outstanding, from 0 to 655.35, e.g. 6.5."
+    ),
+    "lending.fee": "Fee per vehicle, in {currency}",
+    "lending.fee_hint": "Charged once on each vehicle's payoff, e.g. 50.00; empty for none.",
+    "lending.confirm_days": "Days to confirm receipt",
+    "lending.confirm_days_hint": (
+        "Whole days the dealer has to confirm a vehicle arrived, counted from the advance; "
+        "later, the vehicle is flagged unconfirmed."
+    ),
+    "lending.payoff_days": "Days to pay off after a sale",
+    "lending.payoff_days_hint": (
+        "Whole days the dealer has to pay a sold vehicle off; later, it is sold out of trust."
+    ),
+    "lending.steps": "Curtailments (principal paydowns)",
+    "lending.steps_hint": (
+        "Each step makes a share of the advance fall due a number of days after it; days "
+        "must rise from step to step and the shares add up to 100 % at most. Leave a step "
+        "empty to have none."
+    ),
+    "lending.step_day": "Step {n}: day",
+    "lending.step_day_hint": "Days after the advance, from 1 to 65535.",
+    "lending.step_percent": "Step {n}: per cent of the advance",
+    "lending.step_percent_hint": "From 0.01 to 100, e.g. 10.",
+    "lending.open_submit": "Open the line",
+    "lending.change_submit": "Save the new limit and terms",
+    "lending.advance_title": "Advance on line {id}",
+    "lending.advance_explain": (
+        "Each vehicle is advanced {rate} of its value and put under a lien on its VIN, "
+        "certificate of conformity and engine numbers. Available on the line: {available} "
+        "{currency}."
+    ),
+    "lending.one_title": "One vehicle",
+    "lending.vin_hint": "The 17 characters of the vehicle identification number.",
+    "lending.certificate_hint": "The certificate of conformity number on its documents.",
+    "lending.engine_hint": "The engine number on its documents.",
+    "lending.value": "Value, in {currency}",
+    "lending.value_hint": (
+        "The invoice or wholesale value in {currency}, e.g. 250000.00; you advance {rate} of it."
+    ),
+    "lending.make": "Make",
+    "lending.model": "Model",
+    "lending.colour": "Colour",
+    "lending.directory_hint": "Kept in the service's VIN directory to name the vehicle.",
+    "lending.stock_hint": "The dealer's own stock number, to find the vehicle by.",
+    "lending.registration": "Registration number",
+    "lending.registration_hint": (
+        "The movable-property registration covering the vehicle, at most 32 bytes."
+    ),
+    "lending.advance_submit": "Advance on this vehicle",
+    "lending.import_title": "Import a CSV file of vehicles",
+    "lending.import_explain": (
+        "The file the command line imports: a header row, then one vehicle a row, at most "
+        "{max_rows} rows and {megabytes} MB. Good rows are advanced, 100 a transaction; each "
+        "bad row is listed with its row number and reason, and the others carry on."
+    ),
+    "lending.import_columns": "Required columns:",
+    "lending.import_optional": "optional:",
+    "lending.file": "CSV file",
+    "lending.file_hint": "UTF-8 text, comma-separated; values in the smallest unit (1/100).",
+    "lending.import_submit": "Import and advance",
+    "lending.import_result_title": "Import on line {id}",
+    "lending.outcome.running": "Still advancing: this page reloads itself until it is done.",
+    "lending.outcome.stopped": (
+        "The import stopped before its end: the rows counted as advanced are advanced, the "
+        "others are not."
+    ),
+    "lending.outcome.nothing": "Nothing was advanced: every row was rejected.",
+    "lending.outcome.partly": (
+        "Only part was advanced: the rows below were rejected, every other row is advanced."
+    ),
+    "lending.outcome.all": "Every row was advanced.",
+    "lending.import_failure": "What stopped it:",
+    "lending.import_file": "File",
+    "lending.import_rows": "Rows in the file",
+    "lending.import_done": "Rows handled so far",
+    "lending.import_advanced": "Vehicles advanced",
+    "lending.import_rejected": "Rows rejected",
+    "lending.import_total": "Principal advanced",
+    "lending.import_transactions": "Transactions",
+    "lending.import_reload": "The figures above are as of now.",
+    "lending.import_reload_link": "Reload",
+    "lending.rejected_title": "Rejected rows",
+    "lending.rejected_caption": "{count} rows rejected (the header is row 1)",
+    "lending.rejected_caption.one": "1 row rejected (the header is row 1)",
+    "lending.row": "Row",
+    "lending.reason": "Reason",
+    "lending.reason_language": "Reasons are given as the command line gives them.",
+    "lending.rejected_none": "No row was rejected.",
+    "lending.release_title": "Release a lien",
+    "lending.release_explain": (
+        "When the dealer's payoff for a vehicle has reached you, record it: the lien is "
+        "released and the vehicle's VIN, certificate and engine numbers are free again."
+    ),
+    "lending.release_vin": "VIN or VIN hash",
+    "lending.release_vin_hint": "As on the vehicle's documents, or the hash listed above.",
+    "lending.release_submit": "Record the payoff and release",
+    "lending.done.opened": "Line {id} is open.",
+    "lending.done.changed": "The new limit and terms of line {id} apply from now on.",
+    "lending.done.advanced": "Advanced {amount} on {vin}.",
+    "lending.done.released": "The lien on {vin} is released; payoff {amount} recorded.",
+    "lending.error.required": "Fill this in.",
+    "lending.error.money": (
+        "Write an amount in {currency} with digits, at most two after the point, e.g. 1500.00."
+    ),
+    "lending.error.money_range": "Give an amount from {low} to {high} {currency}.",
+    "lending.error.percent": "Write a per cent with digits, at most two after the point.",
+    "lending.error.percent_range": "Give a per cent from {low} to {high}.",
+    "lending.error.days": "Give whole days from {low} to {high}.",
+    "lending.error.step_day": "Give a whole day from {low} to {high}.",
+    "lending.error.steps": (
+        "The steps' days must rise from step to step, and their shares add up to 100 % at most."
+    ),
+    "lending.error.dealer": "Choose the dealer from the list.",
+    "lending.error.refused": "Refused: {detail}",
+    "lending.error.line_status": "The line is frozen or closed: it takes no advance or change.",
+    "lending.error.over_limit": "This would take the line over its limit.",
+    "lending.error.too_large": "The amount is too large for the contract.",
+    "lending.error.too_long": "At most {count} characters.",
+    "lending.error.registration": "At most 32 bytes (about 10 Chinese characters).",
+    "lending.error.pledged": "This is already under an active lien; nothing was advanced.",
+    "lending.error.file_too_large": "The file is larger than {megabytes} MB: split it.",
+    "lending.error.no_file": "Choose a CSV file.",
+    "lending.error.bad_file": "The file cannot be imported: {detail}",
+}
+LENDING_ZH: dict[str, str] = {
+    "lending.to_open": "为经销商开立授信额度 →",
+    "lending.to_advance": "按车辆放款或导入 CSV 文件 →",
+    "lending.to_change": "修改额度与条款 →",
+    "lending.back_to_line": "← 返回授信额度 {id}",
+    "lending.optional": "（选填）",
+    "lending.open_title": "开立授信额度",
+    "lending.open_explain": (
+        "额度内可按经销商的车辆放款，每辆车以其车架号设立抵押。"
+        "以下条款适用于此后的每笔放款，直到您修改。"
+    ),
+    "lending.change_title": "修改授信额度 {id}",
+    "lending.change_explain": "新额度与条款立即适用于此后的放款；此前放款的车辆沿用放款时的条款。",
+    "lending.dealer": "经销商",
+    "lending.dealer_hint": "此额度为其库存融资的联盟成员。",
+    "lending.dealer_choose": "请选择经销商",
+    "lending.limit": "额度（{currency}）",
+    "lending.limit_hint": (
+        "同时未偿本金的上限，以 {currency} 计，最多两位小数，例如 1000000.00。为 0 则停止新放款。"
+    ),
+    "lending.advance_rate": "放款比例（占车辆价值的百分比）",
+    "lending.advance_rate_hint": "每辆车按其价值放款的比例，0.01 至 100，例如 80 表示 80 %。",
+    "lending.interest_rate": "年利率（百分比）",
+    "lending.interest_rate_hint": "按未偿本金计单利，0 至 655.35，例如 6.5。",
+    "lending.fee": "每车费用（{currency}）",
+    "lending.fee_hint": "每辆车结清时收取一次，例如 50.00；不收则留空。",
+    "lending.confirm_days": "确认收车天数",
+    "lending.confirm_days_hint": "自放款起经销商确认车辆到店的整天数；逾期则标记为未确认。",
+    "lending.payoff_days": "售出后结清天数",
+    "lending.payoff_days_hint": "车辆售出后经销商结清的整天数；逾期即为违规售车（未还款）。",
+    "lending.steps": "分期还本（本金递减）",
+    "lending.steps_hint": (
+        "每一期规定放款后第几天应还放款额的一定比例；各期天数须逐期递增，比例合计不超过 100 %。"
+        "不需要则留空。"
+    ),
+    "lending.step_day": "第 {n} 期：天数",
+    "lending.step_day_hint": "放款后的天数，1 至 65535。",
+    "lending.step_percent": "第 {n} 期：占放款额的百分比",
+    "lending.step_percent_hint": "0.01 至 100，例如 10。",
+    "lending.open_submit": "开立额度",
+    "lending.change_submit": "保存新额度与条款",
+    "lending.advance_title": "在授信额度 {id} 下放款",
+    "lending.advance_explain": (
+        "每辆车按其价值的 {rate} 放款，并以其车架号、合格证编号和发动机号设立抵押。"
+        "额度内可用：{available} {currency}。"
+    ),
+    "lending.one_title": "单辆车",
+    "lending.vin_hint": "车辆识别代号（车架号）的 17 位字符。",
+    "lending.certificate_hint": "车辆文件上的合格证编号。",
+    "lending.engine_hint": "车辆文件上的发动机号。",
+    "lending.value": "车辆价值（{currency}）",
+    "lending.value_hint": "发票价或批发价，以 {currency} 计，例如 250000.00；放款为其 {rate}。",
+    "lending.make": "品牌",
+    "lending.model": "车型",
+    "lending.colour": "颜色",
+    "lending.directory_hint": "保存在本服务的车架号目录中，用于标识车辆。",
+    "lending.stock_hint": "经销商自己的库存编号，便于查找车辆。",
+    "lending.registration": "登记编号",
+    "lending.registration_hint": "涵盖此车的动产抵押登记编号，最多 32 字节。",
+    "lending.advance_submit": "为此车放款",
+    "lending.import_title": "导入车辆 CSV 文件",
+    "lending.import_explain": (
+        "与命令行导入相同的文件：一行表头，之后每行一辆车，最多 {max_rows} 行、{megabytes} MB。"
+        "合格的行按每笔交易 100 辆放款；每个不合格的行连同行号和原因列出，其余照常进行。"
+    ),
+    "lending.import_columns": "必需的列：",
+    "lending.import_optional": "可选：",
+    "lending.file": "CSV 文件",
+    "lending.file_hint": "UTF-8 文本，逗号分隔；金额以最小单位（1/100）计。",
+    "lending.import_submit": "导入并放款",
+    "lending.import_result_title": "授信额度 {id} 的导入",
+    "lending.outcome.running": "仍在放款：本页会自动刷新，直到完成。",
+    "lending.outcome.stopped": "导入中途停止：已计为放款的行已放款，其余未放款。",
+    "lending.outcome.nothing": "未放款任何车辆：所有行均被拒绝。",
+    "lending.outcome.partly": "仅部分放款：以下各行被拒绝，其余各行均已放款。",
+    "lending.outcome.all": "所有行均已放款。",
+    "lending.import_failure": "停止原因：",
+    "lending.import_file": "文件",
+    "lending.import_rows": "文件中的行数",
+    "lending.import_done": "已处理的行数",
+    "lending.import_advanced": "已放款车辆",
+    "lending.import_rejected": "被拒绝的行",
+    "lending.import_total": "放款本金合计",
+    "lending.import_transactions": "交易笔数",
+    "lending.import_reload": "以上数字为当前情况。",
+    "lending.import_reload_link": "刷新",
+    "lending.rejected_title": "被拒绝的行",
+    "lending.rejected_caption": "{count} 行被拒绝（表头为第 1 行）",
+    "lending.row": "行号",
+    "lending.reason": "原因",
+    "lending.reason_language": "原因与命令行给出的一致（英文）。",
+    "lending.rejected_none": "没有被拒绝的行。",
+    "lending.release_title": "解除抵押",
+    "lending.release_explain": (
+        "收到经销商对某辆车的结清款后在此登记：抵押解除，"
+        "该车的车架号、合格证编号和发动机号重新可用。"
+    ),
+    "lending.release_vin": "车架号或车架号哈希",
+    "lending.release_vin_hint": "按车辆文件填写，或填写上方列出的哈希。",
+    "lending.release_submit": "登记结清并解除抵押",
+    "lending.done.opened": "授信额度 {id} 已开立。",
+    "lending.done.changed": "授信额度 {id} 的新额度与条款自现在起适用。",
+    "lending.done.advanced": "已为 {vin} 放款 {amount}。",
+    "lending.done.released": "{vin} 的抵押已解除；已登记结清款 {amount}。",
+    "lending.error.required": "请填写此项。",
+    "lending.error.money": "请用数字填写 {currency} 金额，小数点后最多两位，例如 1500.00。",
+    "lending.error.money_range": "请填写 {low} 至 {high} {currency} 之间的金额。",
+    "lending.error.percent": "请用数字填写百分比，小数点后最多两位。",
+    "lending.error.percent_range": "请填写 {low} 至 {high} 之间的百分比。",
+    "lending.error.days": "请填写 {low} 至 {high} 之间的整天数。",
+    "lending.error.step_day": "请填写 {low} 至 {high} 之间的整天数。",
+    "lending.error.steps": "各期天数须逐期递增，比例合计不超过 100 %。",
+    "lending.error.dealer": "请从列表中选择经销商。",
+    "lending.error.refused": "被拒绝：{detail}",
+    "lending.error.line_status": "此额度已冻结或关闭：不能放款或修改。",
+    "lending.error.over_limit": "这将超出额度上限。",
+    "lending.error.too_large": "金额超出合约可接受的范围。",
+    "lending.error.too_long": "最多 {count} 个字符。",
+    "lending.error.registration": "最多 32 字节（约 10 个汉字）。",
+    "lending.error.pledged": "此项已设有有效抵押；未放款。",
+    "lending.error.file_too_large": "文件超过 {megabytes} MB：请拆分。",
+    "lending.error.no_file": "请选择 CSV 文件。",
+    "lending.error.bad_file": "此文件无法导入：{detail}",
+}
+
+EN |= LENDING_EN
+ZH |= LENDING_ZH
