@@ -862,6 +862,7 @@ LENDING_EN: dict[str, str] = {
     "lending.done.advanced": "Advanced {amount} on {vin}.",
     "lending.done.released": "The lien on {vin} is released; payoff {amount} recorded.",
     "lending.error.required": "Fill this in.",
+    "lending.error.vin_empty": "Enter the VIN (or VIN hash) of the vehicle paid off.",
     "lending.error.money": (
         "Write an amount in {currency} with digits, at most two after the point, e.g. 1500.00."
     ),
@@ -990,6 +991,7 @@ LENDING_ZH: dict[str, str] = {
     "lending.done.advanced": "已为 {vin} 放款 {amount}。",
     "lending.done.released": "{vin} 的抵押已解除；已登记结清款 {amount}。",
     "lending.error.required": "请填写此项。",
+    "lending.error.vin_empty": "请输入已结清车辆的车架号（或车架号哈希）。",
     "lending.error.money": "请用数字填写 {currency} 金额，小数点后最多两位，例如 1500.00。",
     "lending.error.money_range": "请填写 {low} 至 {high} {currency} 之间的金额。",
     "lending.error.percent": "请用数字填写百分比，小数点后最多两位。",

@@ -321,7 +321,10 @@ async def _upload(request: Request) -> tuple[str, bytes | None]:
     upload = form.get("file")
     if upload is None or isinstance(upload, str):
         return "", b""
-    data = await upload.read(MAX_IMPORT_BYTES + 1)
+    try:
+        data = await upload.read(MAX_IMPORT_BYTES + 1)
+    finally:
+        await upload.close()
     return upload.filename or "", None if len(data) > MAX_IMPORT_BYTES else data
 
 
@@ -412,7 +415,7 @@ def _release(visitor: Visitor, line: Line) -> Response:
     text = visitor.form.get("vin", "").strip()
     error = None
     if not text:
-        error = t("dealer.error.vin_empty")
+        error = t("lending.error.vin_empty")
     else:
         try:
             refs = vehicle_refs([text])
