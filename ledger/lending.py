@@ -1,6 +1,7 @@
 """A lender's writes on its lines, as the `/v1` inventory routes and the lender's pages make
 them: open a line for a dealer, advance on vehicles (and describe them in the VIN directory),
-release liens. One function per action, so the API and the pages cannot drift apart.
+release liens, act on a lot audit it opened. One function per action, so the API and the pages
+cannot drift apart.
 
 Each takes the floor plan acting as the lender (`FloorPlanClient.as_sender`); checking that
 the line is the caller's (`ledger.inventory.lender_line`) is the caller's first step.
@@ -11,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ledger.consortium import ConsortiumClient, Role
-from ledger.errors import TransactionReverted, Unprocessable
+from ledger.consortium import ConsortiumClient, Principal, Role
+from ledger.errors import Conflict, TransactionReverted, Unprocessable
 from ledger.financing import LineTerms
-from ledger.floorplan import FloorPlanClient, LineId
-from ledger.inventory import Pledge, VehicleRef, advance
+from ledger.floorplan import Audit, FloorPlanClient, LineId
+from ledger.inventory import Pledge, Runtime, VehicleRef, advance, visible_audit
 from ledger.transactions import Sent
 from ledger.vin_directory import VinDirectory
 
@@ -96,3 +97,12 @@ def release_liens(client: FloorPlanClient, refs: Sequence[VehicleRef]) -> Releas
         if e.name == "LienReleased"
     }
     return Released(sent=sent, charged=charged)
+
+
+def opened_audit(runtime: Runtime, principal: Principal, audit_id: int) -> Audit:
+    """Audit `audit_id` if `principal` opened it: `NotFound` if it may not see it, `Conflict`
+    if another member opened it (only the opener reveals, records and closes)."""
+    audit = visible_audit(runtime, principal, audit_id)
+    if audit.opener_id != principal.member_id:
+        raise Conflict(f"only the member that opened audit {audit_id} acts on it")
+    return audit

@@ -23,6 +23,7 @@ from api.pages import (
     evidence,
     financing,
     lending,
+    lot_audits,
     oversight,
 )
 from api.pages.inventory_imports import ImportJobs
@@ -44,6 +45,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     account.router,
     evidence.router,
     lending.router,  # before financing: /lender/lines/new is not /lender/lines/{line_id}
+    lot_audits.router,
     financing.router,
     oversight.router,
     audit_trail.router,

@@ -78,6 +78,10 @@ CONFIRM_FIELD = "confirm_"
 """Prefix of the confirmation checklist's fields: one checkbox ``confirm_0x<VIN hash>`` per
 vehicle (the page's form holds one value per name)."""
 
+OUTCOME_FIELD = "outcome_"
+"""Prefix of the audit findings form's fields: one choice ``outcome_0x<VIN hash>`` per
+vehicle to check."""
+
 _SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
 
@@ -482,15 +486,32 @@ def lender_line_view(
         result=result,
         errors=errors or {},
         form=form or {},
-        form_key=new_form_key(),
+        new_key=new_form_key,
         form_key_field=FORM_KEY_FIELD,
         **_helpers(),
     )
 
 
 @router.get("/lender/audits/{audit_id}")
-def lender_audit(visitor: LenderVisitor, audit_id: int) -> Response:
-    """A lot audit of one of the lender's lines: its draw and each vehicle's outcome."""
+def lender_audit(visitor: LenderVisitor, audit_id: int, done: str = "", count: int = 0) -> Response:
+    """A lot audit of one of the lender's lines: its draw and each vehicle's outcome; to its
+    opener, the forms to reveal the draw, record outcomes and close it
+    (`api.pages.lot_audits`)."""
+    result = None
+    if done in ("opened", "revealed", "recorded", "closed"):
+        result = visitor.t(f"lot_audit.done.{done}", id=audit_id, count=count)
+    return lender_audit_view(visitor, audit_id, result=result)
+
+
+def lender_audit_view(
+    visitor: Visitor,
+    audit_id: int,
+    *,
+    result: str | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The lender's audit page, with a form's `result` or `errors` when given."""
     runtime, member = visitor.runtime, visitor.member
     with _absent_is_404():
         audit = visible_audit(runtime, member, audit_id)
@@ -498,11 +519,18 @@ def lender_audit(visitor: LenderVisitor, audit_id: int) -> Response:
     checklist = audit_checklist(runtime, audit)
     return visitor.page(
         "lender_audit.html",
+        status=status,
         vins=_vins(visitor, [line.id], [vin for vin, _ in checklist or []]),
         audit=audit,
         line=line,
         checklist=checklist,
         opener=names_of(runtime, [audit.opener_id]).get(audit.opener_id, f"#{audit.opener_id}"),
+        acts=audit.opener_id == member.member_id,
+        result=result,
+        errors=errors or {},
+        new_key=new_form_key,
+        form_key_field=FORM_KEY_FIELD,
+        outcome_field=OUTCOME_FIELD,
         **_helpers(),
     )
 

@@ -1012,5 +1012,95 @@ LENDING_ZH: dict[str, str] = {
     "lending.error.bad_file": "此文件无法导入：{detail}",
 }
 
-EN |= LENDING_EN
-ZH |= LENDING_ZH
+LOT_AUDIT_EN: dict[str, str] = {
+    "lot_audit.open_title": "Open a lot audit",
+    "lot_audit.open_explain": (
+        "An auditor checks the dealer's lot for the vehicles financed on this line. A sampled "
+        "audit draws its vehicles from a block mined after it is opened, so the dealer cannot "
+        "know which ones in advance."
+    ),
+    "lot_audit.sample": "Sample, per cent of the financed vehicles",
+    "lot_audit.sample_hint": "From 0.01 to 100; 100 checks every vehicle and needs no draw.",
+    "lot_audit.open_submit": "Open the audit",
+    "lot_audit.reveal_explain": (
+        "The draw is fixed by the hash of the block after the draw block: reveal it once that "
+        "block is mined, and within 256 blocks."
+    ),
+    "lot_audit.reveal_submit": "Reveal the draw",
+    "lot_audit.not_opener": "Only the member that opened this audit records its outcomes.",
+    "lot_audit.record_explain": (
+        "Choose what was found for each vehicle checked; vehicles left as they are are not "
+        "recorded now. A missing vehicle raises a sold-out-of-trust alert."
+    ),
+    "lot_audit.record": "Record",
+    "lot_audit.record_for": "What was found about {vehicle}",
+    "lot_audit.no_change": "leave as is",
+    "lot_audit.evidence": "Evidence digest (SHA-256)",
+    "lot_audit.evidence_hint": (
+        "The 64 hexadecimal digits of the SHA-256 of the photos and GPS track of these checks, "
+        "e.g. the digest of a notarized evidence item."
+    ),
+    "lot_audit.record_submit": "Record the outcomes",
+    "lot_audit.close_title": "Close the audit",
+    "lot_audit.close_explain": "Once closed, the audit takes no more outcomes.",
+    "lot_audit.close_submit": "Close the audit",
+    "lot_audit.done.opened": "Lot audit {id} is open.",
+    "lot_audit.done.revealed": (
+        "The draw of audit {id} is revealed: the vehicles to check are below."
+    ),
+    "lot_audit.done.recorded": "{count} outcomes recorded.",
+    "lot_audit.done.recorded.one": "1 outcome recorded.",
+    "lot_audit.done.closed": "Lot audit {id} is closed.",
+    "lot_audit.error.not_ready": (
+        "The draw is not ready: the block after the draw block is not mined yet. Try again in "
+        "a few seconds."
+    ),
+    "lot_audit.error.expired": (
+        "The draw expired (more than 256 blocks passed): close this audit and open a new one."
+    ),
+    "lot_audit.error.status": "The audit is not in a state that allows this.",
+    "lot_audit.error.none_chosen": "Choose an outcome for at least one vehicle.",
+    "lot_audit.error.evidence": "Give the 64 hexadecimal digits of a SHA-256 digest.",
+}
+
+LOT_AUDIT_ZH: dict[str, str] = {
+    "lot_audit.open_title": "发起盘库",
+    "lot_audit.open_explain": (
+        "盘库人员到经销商场地核查此额度下融资的车辆。抽样盘库从发起后产生的区块中抽取车辆，"
+        "经销商无法事先知道抽中哪些。"
+    ),
+    "lot_audit.sample": "抽样比例（占融资车辆的百分比）",
+    "lot_audit.sample_hint": "0.01 至 100；100 表示核查全部车辆，无需抽取。",
+    "lot_audit.open_submit": "发起盘库",
+    "lot_audit.reveal_explain": (
+        "抽取结果由抽取区块之后一个区块的哈希确定：该区块产生后、256 个区块之内揭示。"
+    ),
+    "lot_audit.reveal_submit": "揭示抽取结果",
+    "lot_audit.not_opener": "只有发起此盘库的成员可以登记结果。",
+    "lot_audit.record_explain": (
+        "为每辆已核查的车辆选择核查结果；保持不变的车辆此次不登记。车辆缺失将触发违规售车预警。"
+    ),
+    "lot_audit.record": "登记",
+    "lot_audit.record_for": "{vehicle} 的核查结果",
+    "lot_audit.no_change": "保持不变",
+    "lot_audit.evidence": "证据摘要（SHA-256）",
+    "lot_audit.evidence_hint": (
+        "本次核查的照片和定位轨迹的 SHA-256 摘要，64 位十六进制数字，例如已存证证据的摘要。"
+    ),
+    "lot_audit.record_submit": "登记核查结果",
+    "lot_audit.close_title": "结束盘库",
+    "lot_audit.close_explain": "结束后，此盘库不再接受核查结果。",
+    "lot_audit.close_submit": "结束盘库",
+    "lot_audit.done.opened": "盘库 {id} 已发起。",
+    "lot_audit.done.revealed": "盘库 {id} 的抽取结果已揭示：需核查的车辆见下方。",
+    "lot_audit.done.recorded": "已登记 {count} 项核查结果。",
+    "lot_audit.done.closed": "盘库 {id} 已结束。",
+    "lot_audit.error.not_ready": "抽取尚未就绪：抽取区块之后的区块尚未产生。请几秒后重试。",
+    "lot_audit.error.expired": "抽取已过期（已超过 256 个区块）：请结束此盘库并发起新的盘库。",
+    "lot_audit.error.status": "盘库当前的状态不允许此操作。",
+    "lot_audit.error.none_chosen": "请至少为一辆车选择核查结果。",
+    "lot_audit.error.evidence": "请填写 SHA-256 摘要的 64 位十六进制数字。",
+}
+
+EN |= LENDING_EN | LOT_AUDIT_EN
+ZH |= LENDING_ZH | LOT_AUDIT_ZH

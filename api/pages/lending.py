@@ -27,7 +27,7 @@ from api.pages.lending_forms import (
     step_rows,
     terms_form,
 )
-from api.pages.once import FORM_KEY_FIELD, SubmittedForms, new_form_key
+from api.pages.once import FORM_KEY_FIELD, act_once, new_form_key
 from api.pages.site import PageNotFound, Visitor
 from ledger import lending
 from ledger.consortium import MemberStatus, Role
@@ -63,21 +63,9 @@ DESCRIPTION_FIELDS = {"make": 64, "model": 64, "colour": 32, "stock_number": 32}
 """The optional VIN-directory fields of the advance form and their longest length."""
 
 
-def _submitted(request: Request) -> SubmittedForms:
-    forms: SubmittedForms = request.app.state.submitted_forms
-    return forms
-
-
 def _imports(request: Request) -> ImportJobs:
     jobs: ImportJobs = request.app.state.inventory_imports
     return jobs
-
-
-def _once(visitor: Visitor, act: Any) -> Response:
-    """`act()` once per form key (`api.pages.once`)."""
-    return _submitted(visitor.request).once(
-        visitor.member.member_id, visitor.form.get(FORM_KEY_FIELD, ""), act, visitor.redirect
-    )
 
 
 def _acting(visitor: Visitor) -> FloorPlanClient:
@@ -151,7 +139,7 @@ def new_line_form(visitor: LenderVisitor) -> Response:
 @router.post("/lender/lines")
 def open_line(visitor: LenderVisitor) -> Response:
     """Open a line (as ``POST /v1/lines``), then its page."""
-    return _once(visitor, lambda: _open_line(visitor))
+    return act_once(visitor, lambda: _open_line(visitor))
 
 
 def _open_line(visitor: Visitor) -> Response:
@@ -198,7 +186,7 @@ def change_line_form(visitor: LenderVisitor, line_id: int) -> Response:
 def change_line(visitor: LenderVisitor, line_id: int) -> Response:
     """Set a line's limit and terms (as ``PATCH /v1/lines/{id}``); later advances take them."""
     line = _own_line(visitor, line_id)
-    return _once(visitor, lambda: _change_line(visitor, line))
+    return act_once(visitor, lambda: _change_line(visitor, line))
 
 
 def _change_line(visitor: Visitor, line: Line) -> Response:
@@ -260,7 +248,7 @@ def advance_form(visitor: LenderVisitor, line_id: int) -> Response:
 def advance_vehicle(visitor: LenderVisitor, line_id: int) -> Response:
     """Advance on one vehicle (as ``POST /v1/lines/{id}/advances``), then the line's page."""
     line = _own_line(visitor, line_id)
-    return _once(visitor, lambda: _advance(visitor, line))
+    return act_once(visitor, lambda: _advance(visitor, line))
 
 
 def _advance(visitor: Visitor, line: Line) -> Response:
@@ -336,7 +324,7 @@ def import_vehicles(visitor: LenderVisitor, line_id: int, upload: Upload) -> Res
     """Import a CSV file of vehicles (as ``autoledger inventory import``): checked here, then
     advanced in the background; the result page shows the progress and every rejected row."""
     line = _own_line(visitor, line_id)
-    return _once(visitor, lambda: _import(visitor, line, *upload))
+    return act_once(visitor, lambda: _import(visitor, line, *upload))
 
 
 def _import(visitor: Visitor, line: Line, name: str, data: bytes | None) -> Response:
@@ -407,7 +395,7 @@ def release_vehicle(visitor: LenderVisitor, line_id: int) -> Response:
     """Record a vehicle's payoff received: its lien is released (as ``POST
     /v1/lines/{id}/releases``), then the line's page."""
     line = _own_line(visitor, line_id)
-    return _once(visitor, lambda: _release(visitor, line))
+    return act_once(visitor, lambda: _release(visitor, line))
 
 
 def _release(visitor: Visitor, line: Line) -> Response:

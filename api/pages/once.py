@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 from fastapi.responses import Response
 
+from api.pages.site import Visitor
+
 FORM_KEY_FIELD = "form_key"
 """The hidden field that holds a form's key."""
 
@@ -87,3 +89,11 @@ class SubmittedForms:
             with self._lock:
                 del self._acting[slot]
             finished.set()
+
+
+def act_once(visitor: Visitor, act: Callable[[], Response]) -> Response:
+    """`act()` unless the signed-in member's form (its `FORM_KEY_FIELD`) acted already."""
+    forms: SubmittedForms = visitor.request.app.state.submitted_forms
+    return forms.once(
+        visitor.member.member_id, visitor.form.get(FORM_KEY_FIELD, ""), act, visitor.redirect
+    )

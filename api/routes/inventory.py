@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Principal, members, public, roles
-from api.errors import Conflict, NotFound, Unprocessable
+from api.errors import NotFound, Unprocessable
 from api.inputs import MAX_ID
 from api.runtime import Runtime
 from api.schemas import RequestBody
@@ -557,14 +557,6 @@ def _payoff_out(principal: int, interest: int, fee: int) -> PayoffOut:
     )
 
 
-def _opened_audit(runtime: Runtime, principal: Principal, audit_id: int) -> Audit:
-    """Audit `audit_id` if the caller opened it (404 if it may not see it, 409 otherwise)."""
-    audit = visible_audit(runtime, principal, audit_id)
-    if audit.opener_id != principal.member_id:
-        raise Conflict(f"only the member that opened audit {audit_id} acts on it")
-    return audit
-
-
 def _audit_out(runtime: Runtime, audit: Audit) -> AuditOut:
     checklist = audit_checklist(runtime, audit)
     to_check = None
@@ -949,7 +941,7 @@ def get_audit(principal: Overseer, request: Request, audit_id: AuditNumber) -> A
 def reveal_lot_audit(principal: Lender, request: Request, audit_id: AuditNumber) -> AuditOut:
     """Reveal your sampled audit's secret once its draw block is mined: the draw is fixed."""
     runtime = _runtime(request)
-    audit = _opened_audit(runtime, principal, audit_id)
+    audit = lending.opened_audit(runtime, principal, audit_id)
     audits = runtime.lot_audit.as_sender(runtime.sender_for(principal.address))
     reveal_audit(audits, runtime.settings.master_key_bytes(), audit)
     return _audit_out(runtime, runtime.lot_audit.audit(audit_id))
@@ -961,7 +953,7 @@ def record_findings(
 ) -> AuditOut:
     """Record what your audit found; a missing vehicle raises a sold-out-of-trust alert."""
     runtime = _runtime(request)
-    _opened_audit(runtime, principal, audit_id)
+    lending.opened_audit(runtime, principal, audit_id)
     refs = vehicle_refs([f.vehicle for f in body.findings])
     findings = [
         Finding(
@@ -981,7 +973,7 @@ def record_findings(
 def close_lot_audit(principal: Lender, request: Request, audit_id: AuditNumber) -> AuditOut:
     """Close your audit: no more findings."""
     runtime = _runtime(request)
-    _opened_audit(runtime, principal, audit_id)
+    lending.opened_audit(runtime, principal, audit_id)
     runtime.lot_audit.as_sender(runtime.sender_for(principal.address)).close_audit(audit_id)
     return _audit_out(runtime, runtime.lot_audit.audit(audit_id))
 

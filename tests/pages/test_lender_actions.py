@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from api.pages.financing import amount
-from tests.api.test_inventory import DAY, TERMS, VALUE, car, make_vin, open_line
+from tests.api.test_inventory import DAY, TERMS, VALUE, advance, car, make_vin, open_line
 from tests.pages.conftest import shot, sign_in
 
 CSV_HEADER = "vin,certificate,engine,value,make,model,colour,stock\n"
@@ -34,6 +34,15 @@ def _vehicles(client, caller, line: int) -> list[dict]:
     answer = client.get(f"/v1/lines/{line}/vehicles?include_released=true", headers=caller.headers)
     assert answer.status_code == 200, answer.text
     return answer.json()
+
+
+def _audits(client, caller, line: int) -> int:
+    """How many lot audits line `line` has (the line page's audit table, by the API's rule)."""
+    count, audit = 0, 1
+    while client.get(f"/v1/audits/{audit}", headers=caller.headers).status_code == 200:
+        count += client.get(f"/v1/audits/{audit}", headers=caller.headers).json()["line_id"] == line
+        audit += 1
+    return count
 
 
 def _fields(page: Page, action: str) -> dict[str, str]:
@@ -300,3 +309,62 @@ def test_a_form_sent_twice_acts_once(page: Page, context: BrowserContext, server
     other = context.request.post(server + "/lender/lines", form=fresh, max_redirects=0)
     assert other.status == 303 and other.headers["location"] != first
     assert len(_lines(client, lender)) == 3
+
+
+def test_lender_runs_a_sampled_lot_audit_end_to_end(page: Page, server, client, runtime, demo):
+    lender = demo["lender"]
+    line = open_line(client, lender, demo["dealer"])
+    assert advance(client, lender, line, *(car(n) for n in range(1, 6))).status_code == 201
+    sign_in(page, server, lender)
+    page.goto(f"{server}/lender/lines/{line}")
+
+    # A wrong sample is refused next to its field, and no audit is opened.
+    page.get_by_label("Sample, per cent of the financed vehicles").fill("150")
+    page.get_by_role("button", name="Open the audit").click()
+    expect(page.locator("#f-sample-error")).to_have_text("Give a per cent from 0.01 to 100.")
+    assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "open"
+    assert _audits(client, lender, line) == 0
+
+    page.get_by_label("Sample, per cent of the financed vehicles").fill("99.99")
+    page.get_by_role("button", name="Open the audit").click()
+    page.wait_for_url(re.compile(r"/lender/audits/\d+\?done=opened$"))
+    audit = int(re.search(r"/lender/audits/(\d+)", page.url).group(1))
+    expect(page.get_by_role("status")).to_have_text(f"Lot audit {audit} is open.")
+
+    # Too early: the block after the draw block is not mined; the page says so.
+    page.get_by_role("button", name="Reveal the draw").click()
+    expect(page.locator("#f-reveal-error")).to_contain_text("The draw is not ready")
+    runtime.chain.w3.provider.make_request("anvil_mine", ["0x2"])  # type: ignore[arg-type]
+    page.get_by_role("button", name="Reveal the draw").click()
+    page.wait_for_url(re.compile(rf"/lender/audits/{audit}\?done=revealed$"))
+    rows = page.locator("table.audit-checklist tbody tr")
+    drawn = rows.count()
+    assert drawn >= 4  # 99.99 % of 5 vehicles
+
+    # Outcomes need the evidence digest; then one missing, the rest found.
+    first = rows.nth(0)
+    missing_hash = first.get_attribute("data-vin-hash")
+    first.get_by_role("combobox").select_option("missing")
+    page.get_by_role("button", name="Record the outcomes").click()
+    expect(page.locator("#f-evidence-error")).to_contain_text("64 hexadecimal digits")
+    assert client.get(f"/v1/audits/{audit}", headers=lender.headers).json()["missing"] == 0
+    rows.nth(0).get_by_role("combobox").select_option("missing")
+    for n in range(1, drawn):
+        rows.nth(n).get_by_role("combobox").select_option("found")
+    page.get_by_label("Evidence digest (SHA-256)").fill("ab" * 32)
+    page.get_by_role("button", name="Record the outcomes").click()
+    page.wait_for_url(re.compile(rf"/lender/audits/{audit}\?done=recorded&count={drawn}$"))
+    expect(page.get_by_role("status")).to_have_text(f"{drawn} outcomes recorded.")
+    outcomes = rows.locator("td:nth-child(2)")  # the recorded outcome, beside the choice
+    expect(outcomes.filter(has_text="missing")).to_have_count(1)
+    expect(outcomes.filter(has_text="found")).to_have_count(drawn - 1)
+    shown = client.get(f"/v1/audits/{audit}", headers=lender.headers).json()
+    assert (shown["missing"], shown["found"]) == (1, drawn - 1)
+    checked = {c["vin_hash"]: c["outcome"] for c in shown["to_check"]}
+    assert checked[missing_hash] == "missing"
+
+    page.get_by_role("button", name="Close the audit").click()
+    page.wait_for_url(re.compile(rf"/lender/audits/{audit}\?done=closed$"))
+    assert client.get(f"/v1/audits/{audit}", headers=lender.headers).json()["status"] == "closed"
+    assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "frozen"
+    expect(page.get_by_role("button", name="Record the outcomes")).to_have_count(0)
