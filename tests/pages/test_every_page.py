@@ -35,11 +35,13 @@ class Round:
     paths: tuple[str, ...]
 
 
-def _rounds(line: int, audit: int, recording: str, imported: str) -> list[Round]:
+def _rounds(line: int, audits: tuple[int, int], recording: str, imported: str) -> list[Round]:
+    audit, running = audits
     vehicle = _hash(2)
     return [
         Round("lender", ("/", "/members", "/lender", f"/lender/lines/{line}",
-                         f"/lender/audits/{audit}", f"/lender/vehicles/{vehicle}",
+                         f"/lender/audits/{audit}", f"/lender/audits/{running}",
+                         f"/lender/vehicles/{vehicle}",
                          "/lender/lines/new", f"/lender/lines/{line}/terms",
                          f"/lender/lines/{line}/advances/new", imported,
                          "/lender/clearing", "/evidence", "/no/such/page")),
@@ -120,13 +122,24 @@ def test_no_page_is_wider_than_a_phone_and_axe_finds_nothing(
     line = open_line(client, lender, dealer)
     assert advance(client, lender, line, car(1), car(2), car(3)).status_code == 201
     audit = _audit_missing(client, lender, line, missing=2, found=3)
+    running = client.post(  # a check-all audit still open: its page has the findings form
+        f"/v1/lines/{line}/audits", json={"sample_bps": 10_000}, headers=lender.headers
+    )
+    assert running.status_code == 201, running.text
     assert _contact(client, demo["collector"], "2026-03-02T22:30:00+08:00").status_code == 201
     imported = _import_with_a_bad_row(browser, server, demo["lender"], line, tmp_path)
     runtime.indexer.run_once()
     faults: list[str] = []
     for locale in ("en-US", "zh-CN"):
         faults += _visit_all(
-            browser, server, demo, locale, line, audit, evidence.recording, imported
+            browser,
+            server,
+            demo,
+            locale,
+            line,
+            (audit, running.json()["id"]),
+            evidence.recording,
+            imported,
         )
     assert faults == [], "\n".join(faults)
 
@@ -157,11 +170,11 @@ def _import_with_a_bad_row(browser: Browser, server, lender, line: int, folder) 
 
 
 def _visit_all(
-    browser: Browser, server, demo, locale, line, audit, recording, imported
+    browser: Browser, server, demo, locale, line, audits, recording, imported
 ) -> list[str]:
     names = {caller.member.name for caller in demo.values()} | {"Asia/Shanghai"}
     faults: list[str] = []
-    for round_ in _rounds(line, audit, recording, imported):
+    for round_ in _rounds(line, audits, recording, imported):
         context = browser.new_context(locale=locale)
         try:
             page = context.new_page()
