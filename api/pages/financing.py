@@ -448,7 +448,7 @@ def lender_line_page(
     result = None
     if done in ("opened", "changed"):
         result = visitor.t(f"lending.done.{done}", id=line_id)
-    elif done in ("advanced", "released"):
+    elif done in ("advanced", "released", "curtailment"):
         result = visitor.t(f"lending.done.{done}", vin=vin, amount=amount(figure))
     return lender_line_view(visitor, line, query=q, result=result)
 

@@ -857,6 +857,21 @@ LENDING_EN: dict[str, str] = {
     "lending.release_vin": "VIN or VIN hash",
     "lending.release_vin_hint": "As on the vehicle's documents, or the hash listed above.",
     "lending.release_submit": "Record the payoff and release",
+    "lending.curtail_title": "Record a curtailment payment",
+    "lending.curtail_explain": (
+        "A principal paydown the dealer made on one vehicle: its principal outstanding drops by "
+        "the amount, and the curtailments due so far count it as paid."
+    ),
+    "lending.curtail_vin": "VIN or VIN hash of the vehicle paid on",
+    "lending.curtail_paid": "Amount paid, in {currency}",
+    "lending.curtail_paid_hint": (
+        "In {currency} with up to two decimals, e.g. 18000.00; at most the principal outstanding."
+    ),
+    "lending.curtail_submit": "Record the payment",
+    "lending.done.curtailment": "Curtailment payment of {amount} on {vin} recorded.",
+    "lending.error.payment": (
+        "The payment must be more than 0 and at most the principal outstanding, {principal}."
+    ),
     "lending.done.opened": "Line {id} is open.",
     "lending.done.changed": "The new limit and terms of line {id} apply from now on.",
     "lending.done.advanced": "Advanced {amount} on {vin}.",
@@ -986,6 +1001,16 @@ LENDING_ZH: dict[str, str] = {
     "lending.release_vin": "车架号或车架号哈希",
     "lending.release_vin_hint": "按车辆文件填写，或填写上方列出的哈希。",
     "lending.release_submit": "登记结清并解除抵押",
+    "lending.curtail_title": "登记分期还本款",
+    "lending.curtail_explain": (
+        "经销商就某辆车偿还的本金：其未偿本金相应减少，已到期的分期还本计为已付。"
+    ),
+    "lending.curtail_vin": "所还款车辆的车架号或车架号哈希",
+    "lending.curtail_paid": "还款金额（{currency}）",
+    "lending.curtail_paid_hint": "以 {currency} 计，最多两位小数，例如 18000.00；不超过未偿本金。",
+    "lending.curtail_submit": "登记还款",
+    "lending.done.curtailment": "已登记 {vin} 的分期还本款 {amount}。",
+    "lending.error.payment": "还款金额须大于 0 且不超过未偿本金 {principal}。",
     "lending.done.opened": "授信额度 {id} 已开立。",
     "lending.done.changed": "授信额度 {id} 的新额度与条款自现在起适用。",
     "lending.done.advanced": "已为 {vin} 放款 {amount}。",

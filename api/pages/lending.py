@@ -1,5 +1,5 @@
 """The lender's action pages: open a line and change its terms, advance on one vehicle, import
-a CSV of vehicles (with a result page), release a lien.
+a CSV of vehicles (with a result page), release a lien, record a curtailment payment.
 
 Each form calls what its `/v1` route calls (`ledger.lending`, `ledger.inventory`), acting as
 the signed-in lender with the key this service holds for it. A form that succeeds is answered
@@ -424,4 +424,50 @@ def _release(visitor: Visitor, line: Line) -> Response:
     (ref,) = refs
     principal, interest, fee = done.charged[ref.vin_hash]
     query = urlencode({"done": "released", "vin": ref.label, "amount": principal + interest + fee})
+    return visitor.redirect(f"/lender/lines/{line.id}?{query}")
+
+
+# ------------------------------------------------------------------ curtailment payments
+
+
+@router.post("/lender/lines/{line_id}/curtailment-payments")
+def record_curtailment(visitor: LenderVisitor, line_id: int) -> Response:
+    """Record a curtailment (principal) payment received on a vehicle (as ``POST
+    /v1/lines/{id}/curtailment-payments``), then the line's page."""
+    line = _own_line(visitor, line_id)
+    return act_once(visitor, lambda: _curtailment(visitor, line))
+
+
+def _curtailment(visitor: Visitor, line: Line) -> Response:
+    t, reader = visitor.t, _reader(visitor)
+    text = reader.text("vin")
+    paid = reader.money("paid", minimum=1)
+    errors = dict(reader.errors)
+    refs = []
+    if not text:
+        errors["curtail"] = t("lending.error.vin_empty")
+    else:
+        try:
+            refs = vehicle_refs([text])
+            vehicles_on_line(visitor.runtime, line.id, refs)
+        except InvalidVin as exc:
+            errors["curtail"] = t("dealer.error.vin_invalid", reason=exc.reason)
+        except NotFound:
+            errors["curtail"] = t("dealer.error.not_on_line", vin=text)
+    if not errors and paid is not None:
+        (ref,) = refs
+        try:
+            _acting(visitor).record_curtailments([(ref.vin_hash, paid)])
+        except Conflict as exc:
+            errors["paid"] = t("lending.error.refused", detail=str(exc))
+        except TransactionReverted as exc:
+            if exc.error == "FloorPlanInvalidPayment":
+                principal = int(exc.arguments["principal"])
+                errors["paid"] = t("lending.error.payment", principal=amount(principal))
+            else:
+                errors["paid"] = _refused(visitor, exc)
+    if errors:
+        form = {"curtail": text, "paid": reader.text("paid")}
+        return lender_line_view(visitor, line, errors=errors, form=form, status=400)
+    query = urlencode({"done": "curtailment", "vin": refs[0].label, "amount": paid})
     return visitor.redirect(f"/lender/lines/{line.id}?{query}")

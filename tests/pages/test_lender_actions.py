@@ -368,3 +368,30 @@ def test_lender_runs_a_sampled_lot_audit_end_to_end(page: Page, server, client, 
     assert client.get(f"/v1/audits/{audit}", headers=lender.headers).json()["status"] == "closed"
     assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "frozen"
     expect(page.get_by_role("button", name="Record the outcomes")).to_have_count(0)
+
+
+def test_lender_records_a_curtailment_payment(page: Page, server, client, demo):
+    lender = demo["lender"]
+    line = open_line(client, lender, demo["dealer"])
+    assert advance(client, lender, line, car(1)).status_code == 201
+    principal = VALUE * 9_000 // 10_000
+    sign_in(page, server, lender)
+    page.goto(f"{server}/lender/lines/{line}")
+    page.get_by_label("VIN or VIN hash of the vehicle paid on").fill(make_vin(1))
+    page.get_by_label("Amount paid, in CNY").fill(f"{principal // 100 + 1}")
+    page.get_by_role("button", name="Record the payment").click()
+    expect(page.locator("#f-paid-error")).to_have_text(
+        "The payment must be more than 0 and at most the principal outstanding,"
+        f" {amount(principal)}."
+    )
+    (vehicle,) = _vehicles(client, lender, line)
+    assert vehicle["principal"] == principal
+
+    page.get_by_label("Amount paid, in CNY").fill("18,000.00")
+    page.get_by_role("button", name="Record the payment").click()
+    page.wait_for_url(re.compile(rf"/lender/lines/{line}\?done=curtailment"))
+    expect(page.get_by_role("status")).to_have_text(
+        f"Curtailment payment of {amount(1_800_000)} on {make_vin(1)} recorded."
+    )
+    (vehicle,) = _vehicles(client, lender, line)
+    assert vehicle["principal"] == principal - 1_800_000
