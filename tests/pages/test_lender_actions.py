@@ -133,7 +133,7 @@ def test_lender_opens_changes_advances_and_releases(page: Page, server, client, 
     shot(page, "lender-line-advanced")
 
     # Release it from the line page.
-    page.get_by_label("VIN or VIN hash").fill(vehicle["vin"])
+    page.get_by_label("VIN or VIN hash", exact=True).fill(vehicle["vin"])
     page.get_by_role("button", name="Record the payoff and release").click()
     page.wait_for_url(re.compile(rf"/lender/lines/{line}\?done=released"))
     expect(page.get_by_role("status")).to_contain_text(f"The lien on {vehicle['vin']} is released")
@@ -189,7 +189,7 @@ def test_bad_input_is_shown_next_to_its_field_and_stores_nothing(page: Page, ser
 
     # A release of a vehicle not on the line says so next to the field.
     page.goto(f"{server}/lender/lines/{line}")
-    page.get_by_label("VIN or VIN hash").fill(make_vin(5))
+    page.get_by_label("VIN or VIN hash", exact=True).fill(make_vin(5))
     page.get_by_role("button", name="Record the payoff and release").click()
     expect(page.locator("#f-release-error")).to_have_text(
         f"No vehicle {make_vin(5)} is under a lien on this line."
