@@ -20,6 +20,7 @@ from api.pages import (
     audit_trail,
     borrower,
     collections,
+    disputes,
     evidence,
     financing,
     lending,
@@ -46,6 +47,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     evidence.router,
     lending.router,  # before financing: /lender/lines/new is not /lender/lines/{line_id}
     lot_audits.router,
+    disputes.router,
     financing.router,
     oversight.router,
     audit_trail.router,

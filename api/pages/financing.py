@@ -554,17 +554,22 @@ class _ClaimRow:
 
 
 @router.get("/lender/clearing")
-def lender_clearing(visitor: LenderVisitor, refused: str | None = None) -> Response:
-    """The lender's claims and the clearing cycles it took part in; run a cycle now."""
+def lender_clearing(
+    visitor: LenderVisitor, refused: str | None = None, disputed: int = 0
+) -> Response:
+    """The lender's claims and the clearing cycles it took part in; run a cycle now; dispute
+    a claim on it (`api.pages.disputes`)."""
+    if disputed:
+        return lender_clearing_view(visitor, result=visitor.t("dispute.done", id=disputed))
     if refused is not None:  # where a refused run lands: a GET that can be reloaded
         outlook = next_cycle(visitor.runtime, visitor.member.member_id)
-        return _clearing_view(
+        return lender_clearing_view(
             visitor,
             errors={"run": visitor.t("lender.error.nothing_to_settle")},
             waiting=[_why(visitor, w) for w in waiting_documents(outlook)],
             status=409,
         )
-    return _clearing_view(visitor)
+    return lender_clearing_view(visitor)
 
 
 def _why(visitor: Visitor, waiting: dict[str, Any]) -> str:
@@ -587,13 +592,20 @@ def _why(visitor: Visitor, waiting: dict[str, Any]) -> str:
     )
 
 
-def _clearing_view(
+DISPUTABLE = ("filed", "confirmed")
+"""Claim states a debtor may dispute (a confirmed one until its dispute window ends)."""
+
+
+def lender_clearing_view(
     visitor: Visitor,
     *,
     errors: dict[str, str] | None = None,
     waiting: list[str] | None = None,
+    form: dict[str, str] | None = None,
+    result: str | None = None,
     status: int = 200,
 ) -> Response:
+    """The lender's clearing page, with a form's `errors` or `result` when given."""
     runtime, member = visitor.runtime, visitor.member
     claims = claims_of(runtime, member_id=member.member_id)
     names = names_of(runtime, [i for c in claims for i in (c.creditor_id, c.debtor_id)])
@@ -614,9 +626,18 @@ def _clearing_view(
         "lender_clearing.html",
         status=status,
         claims=rows,
+        disputable=[
+            r
+            for r, c in zip(rows, reversed(claims), strict=True)
+            if c.debtor_id == member.member_id and r.state in DISPUTABLE
+        ],
         cycles=visible_cycles(runtime, member),
         errors=errors or {},
         waiting=waiting or [],
+        form=form or {},
+        result=result,
+        new_key=new_form_key,
+        form_key_field=FORM_KEY_FIELD,
         **_helpers(),
     )
 

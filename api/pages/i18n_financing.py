@@ -1129,5 +1129,56 @@ LOT_AUDIT_ZH: dict[str, str] = {
     "lot_audit.error.evidence": "请填写 SHA-256 摘要的 64 位十六进制数字。",
 }
 
-EN |= LENDING_EN | LOT_AUDIT_EN
-ZH |= LENDING_ZH | LOT_AUDIT_ZH
+DISPUTE_EN: dict[str, str] = {
+    "dispute.title": "Dispute a claim on you",
+    "dispute.explain": (
+        "A claim another member filed on you, still filed or within its dispute window, can be "
+        "disputed citing evidence; it then cannot settle until the dispute ends (withdrawn, or "
+        "decided by governance)."
+    ),
+    "dispute.claim": "Claim",
+    "dispute.claim_option": "Claim {id}: {kind}, {amount} to {creditor}",
+    "dispute.evidence": "Evidence",
+    "dispute.evidence_hint": (
+        "An evidence item's id (ev_…) you may read, a document's SHA-256 as 0x and 64 hex "
+        "digits, or your own reference of at most 32 bytes."
+    ),
+    "dispute.submit": "Dispute the claim",
+    "dispute.none": "No claim on you can be disputed now.",
+    "dispute.done": "Claim {id} is disputed: it cannot settle until the dispute ends.",
+    "dispute.error.claim": "Choose one of the claims on you listed here.",
+    "dispute.error.no_evidence": "No evidence item {id} that you may read.",
+    "dispute.error.reference": (
+        "Give 0x and 64 hex digits, or a reference of at most 32 bytes that is not all zeros."
+    ),
+    "dispute.error.window_closed": "The claim's dispute window has closed: it is final.",
+    "dispute.error.status": "The claim cannot be disputed in its present state.",
+}
+
+DISPUTE_ZH: dict[str, str] = {
+    "dispute.title": "对针对贵机构的债权提出争议",
+    "dispute.explain": (
+        "其他成员对贵机构登记的债权，在已登记状态或争议期内，可附证据提出争议；"
+        "争议结束（撤回或由治理决定）前该债权不能结算。"
+    ),
+    "dispute.claim": "债权",
+    "dispute.claim_option": "债权 {id}：{kind}，应付 {creditor} {amount}",
+    "dispute.evidence": "证据",
+    "dispute.evidence_hint": (
+        "贵机构可读取的证据编号（ev_…）、以 0x 开头的 64 位十六进制文件 SHA-256，"
+        "或贵机构自己的不超过 32 字节的参考号。"
+    ),
+    "dispute.submit": "提出争议",
+    "dispute.none": "目前没有可提出争议的债权。",
+    "dispute.done": "债权 {id} 已提出争议：争议结束前不能结算。",
+    "dispute.error.claim": "请从此处列出的针对贵机构的债权中选择。",
+    "dispute.error.no_evidence": "没有贵机构可读取的证据 {id}。",
+    "dispute.error.reference": (
+        "请填写 0x 加 64 位十六进制数字，或不超过 32 字节且不全为零的参考号。"
+    ),
+    "dispute.error.window_closed": "此债权的争议期已结束：已最终确认。",
+    "dispute.error.status": "此债权当前的状态不能提出争议。",
+}
+
+EN |= LENDING_EN | LOT_AUDIT_EN | DISPUTE_EN
+ZH |= LENDING_ZH | LOT_AUDIT_ZH | DISPUTE_ZH

@@ -395,3 +395,33 @@ def test_lender_records_a_curtailment_payment(page: Page, server, client, demo):
     )
     (vehicle,) = _vehicles(client, lender, line)
     assert vehicle["principal"] == principal - 1_800_000
+
+
+def test_lender_disputes_a_claim_on_it(page: Page, server, client, demo):
+    lender, other = demo["lender"], demo["lender2"]
+    filed = client.post(
+        "/v1/claims",
+        json={"debtor_id": lender.member.id, "amount": 1_500_00, "kind": "fee",
+              "reference": "INV-2026-0042"},
+        headers=other.headers,
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    claim = filed.json()["id"]
+    sign_in(page, server, lender)
+    page.goto(server + "/lender/clearing")
+    page.get_by_label("Claim", exact=True).select_option(str(claim))
+    page.get_by_label("Evidence", exact=True).fill("ev_nope")
+    page.get_by_role("button", name="Dispute the claim").click()
+    expect(page.locator("#f-evidence-error")).to_have_text(
+        "No evidence item ev_nope that you may read."
+    )
+    assert client.get(f"/v1/claims/{claim}", headers=lender.headers).json()["state"] != "disputed"
+
+    page.get_by_label("Evidence", exact=True).fill("0x" + "ab" * 32)
+    page.get_by_role("button", name="Dispute the claim").click()
+    page.wait_for_url(re.compile(rf"/lender/clearing\?disputed={claim}$"))
+    expect(page.get_by_role("status")).to_contain_text(f"Claim {claim} is disputed")
+    shown = client.get(f"/v1/claims/{claim}", headers=lender.headers).json()
+    assert shown["state"] == "disputed" and shown["dispute_evidence"] == "0x" + "ab" * 32
+    expect(page.locator(f'tr[data-claim="{claim}"]')).to_contain_text("disputed")
+    expect(page.get_by_role("button", name="Dispute the claim")).to_have_count(0)
