@@ -126,6 +126,12 @@ def test_no_page_is_wider_than_a_phone_and_axe_finds_nothing(
         f"/v1/lines/{line}/audits", json={"sample_bps": 10_000}, headers=lender.headers
     )
     assert running.status_code == 201, running.text
+    on_lender = client.post(  # a claim on the lender: its clearing page has the dispute form
+        "/v1/claims",
+        json={"debtor_id": lender.member.id, "amount": 100_00, "kind": "fee", "reference": "INV-1"},
+        headers=demo["lender2"].headers,
+    )
+    assert on_lender.status_code == 201, on_lender.text
     assert _contact(client, demo["collector"], "2026-03-02T22:30:00+08:00").status_code == 201
     imported = _import_with_a_bad_row(browser, server, demo["lender"], line, tmp_path)
     runtime.indexer.run_once()
