@@ -32,11 +32,10 @@ from api.pages.site import PageNotFound, Visitor
 from ledger import lending
 from ledger.consortium import MemberStatus, Role
 from ledger.errors import TransactionReverted
-from ledger.floorplan import FloorPlanClient, Line
+from ledger.floorplan import FloorPlanClient, KeyKind, Line
 from ledger.inventory import (
     CSV_COLUMNS,
     CSV_OPTIONAL_COLUMNS,
-    KEY_NAMES,
     MAX_IMPORT_BYTES,
     MAX_IMPORT_ROWS,
     InventoryFileError,
@@ -58,6 +57,9 @@ REVERTS = {
     "FloorPlanAmountTooLarge": "lending.error.too_large",
 }
 """Catalog strings of the reverts the lender's forms can meet; others show their name."""
+
+KEY_FIELDS = {KeyKind.VIN: "vin", KeyKind.CERTIFICATE: "certificate", KeyKind.ENGINE: "engine"}
+"""The advance form's field of each key a lien holds (where "already pledged" is shown)."""
 
 DESCRIPTION_FIELDS = {"make": 64, "model": 64, "colour": 32, "stock_number": 32}
 """The optional VIN-directory fields of the advance form and their longest length."""
@@ -289,7 +291,7 @@ def _advance(visitor: Visitor, line: Line) -> Response:
         field = "vin"
         if isinstance(exc.__cause__, TransactionReverted):
             _, kind = pledge_conflict(exc.__cause__, [pledge])
-            field = {"VIN": "vin", "engine number": "engine"}.get(KEY_NAMES[kind], "certificate")
+            field = KEY_FIELDS[kind]
         errors = {field: t("lending.error.pledged")}
         return _advance_page(visitor, line, form=form, errors=errors, status=409)
     except Conflict as exc:

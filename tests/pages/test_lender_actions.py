@@ -284,6 +284,19 @@ def test_a_form_sent_twice_acts_once(page: Page, context: BrowserContext, server
     assert answers[0][1] == answers[1][1] and "done=advanced" in answers[0][1], answers
     assert len(_vehicles(client, lender, line)) == 1
 
+    # Another VIN with the certificate already under that lien: refused next to that field.
+    page.goto(f"{server}/lender/lines/{line}/advances/new")
+    page.get_by_label("VIN", exact=True).fill(make_vin(2))
+    page.get_by_label("Certificate of conformity").fill(vehicle["certificate"])
+    page.get_by_label("Engine number").fill(car(2)["engine"])
+    page.get_by_label("Value, in CNY").fill("250000.00")
+    page.get_by_role("button", name="Advance on this vehicle").click()
+    expect(page.locator("#f-certificate-error")).to_have_text(
+        "This is already under an active lien; nothing was advanced."
+    )
+    expect(page.locator("#f-vin-error")).to_have_count(0)
+    assert len(_vehicles(client, lender, line)) == 1
+
     # The open-line form sent again later (from the history): the chain would open a second
     # line, the form's key does not let it.
     page.goto(server + "/lender/lines/new")
