@@ -186,6 +186,19 @@ def debtor_claim(runtime: Runtime, principal: Principal, claim_id: int) -> Claim
     return claim
 
 
+def dispute_as_debtor(
+    runtime: Runtime, principal: Principal, claim_id: int, evidence: bytes
+) -> Claim:
+    """Dispute claim `claim_id` as its debtor, citing `evidence` (an evidence item's leaf hash
+    or a 32-byte reference): 404 if the caller may not see it, 409 if it is not the debtor;
+    the contract's refusals (window closed, not disputable now) raise `TransactionReverted`.
+    The claim as it is after the dispute."""
+    debtor_claim(runtime, principal, claim_id)
+    clearing = runtime.clearing_client.as_sender(runtime.sender_for(principal.address))
+    clearing.dispute(claim_id, evidence)
+    return visible_claim(runtime, principal, claim_id)
+
+
 def creditor_claim(runtime: Runtime, principal: Principal, claim_id: int) -> Claim:
     """Claim `claim_id` if the caller is its creditor (404 if it may not see it, 409 otherwise)."""
     claim = visible_claim(runtime, principal, claim_id)

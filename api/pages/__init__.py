@@ -21,10 +21,15 @@ from api.pages import (
     borrower,
     case_desk,
     collections,
+    disputes,
     evidence,
     financing,
+    lending,
+    lot_audits,
     oversight,
 )
+from api.pages.inventory_imports import ImportJobs
+from api.pages.once import SubmittedForms
 from api.pages.sessions import SessionSigner
 from api.pages.site import (
     STATIC,
@@ -41,6 +46,9 @@ __all__ = ["PAGE_ROUTERS", "install_pages"]
 PAGE_ROUTERS: list[APIRouter] = [
     account.router,
     evidence.router,
+    lending.router,  # before financing: /lender/lines/new is not /lender/lines/{line_id}
+    lot_audits.router,
+    disputes.router,
     financing.router,
     oversight.router,
     audit_trail.router,
@@ -56,6 +64,8 @@ def install_pages(app: FastAPI) -> None:
     runtime: Runtime = app.state.runtime
     require_page_policies(PAGE_ROUTERS)
     app.state.page_sessions = SessionSigner(runtime.settings.master_key_bytes())
+    app.state.submitted_forms = SubmittedForms()
+    app.state.inventory_imports = ImportJobs()
     for router in PAGE_ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.errors import ApiError, Conflict, NotFound
+from api.pages.once import FORM_KEY_FIELD, new_form_key
 from api.pages.site import PageNotFound, Visitor, role_page
 from clearing.reports import report_csv
 from clearing.service import (
@@ -76,6 +77,10 @@ LenderVisitor = Annotated[Visitor, Depends(role_page(Role.LENDER))]
 CONFIRM_FIELD = "confirm_"
 """Prefix of the confirmation checklist's fields: one checkbox ``confirm_0x<VIN hash>`` per
 vehicle (the page's form holds one value per name)."""
+
+OUTCOME_FIELD = "outcome_"
+"""Prefix of the audit findings form's fields: one choice ``outcome_0x<VIN hash>`` per
+vehicle to check."""
 
 _SIGNATURE = re.compile(r"^0x[0-9a-fA-F]{130}$")
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
@@ -429,36 +434,84 @@ def lender_home(visitor: LenderVisitor) -> Response:
 
 @router.get("/lender/lines/{line_id}")
 def lender_line_page(
-    visitor: LenderVisitor, line_id: int, q: Annotated[str, Query(max_length=64)] = ""
+    visitor: LenderVisitor,
+    line_id: int,
+    q: Annotated[str, Query(max_length=64)] = "",
+    done: str = "",
+    vin: Annotated[str, Query(max_length=66)] = "",
+    figure: Annotated[int, Query(alias="amount", ge=0)] = 0,
 ) -> Response:
-    """One of the lender's lines: terms, vehicles and what is owed, alerts and audits."""
-    runtime, member = visitor.runtime, visitor.member
+    """One of the lender's lines: terms, vehicles and what is owed, alerts and audits; after
+    one of the lender's forms (`api.pages.lending`), what it did."""
     with _absent_is_404():
-        line = lender_line(runtime, member, line_id)
+        line = lender_line(visitor.runtime, visitor.member, line_id)
+    result = None
+    if done in ("opened", "changed"):
+        result = visitor.t(f"lending.done.{done}", id=line_id)
+    elif done in ("advanced", "released", "curtailment"):
+        result = visitor.t(f"lending.done.{done}", vin=vin, amount=amount(figure))
+    return lender_line_view(visitor, line, query=q, result=result)
+
+
+def lender_line_view(
+    visitor: Visitor,
+    line: Line,
+    *,
+    query: str = "",
+    result: str | None = None,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The lender's line page, with a form's `result` or `errors` when given."""
+    runtime, member, line_id = visitor.runtime, visitor.member, line.id
     events = line_events(runtime)
     _, terms = runtime.floorplan.terms(line.terms_id)
     audits = line_audits(runtime, line_id, events)
-    owed = _matching(visitor, obligations(runtime, line_id, events=events), q)
+    owed = _matching(visitor, obligations(runtime, line_id, events=events), query)
     alerts = visible_alerts(runtime, member, line_id=line_id, events=events)
     hashes = [o.vehicle.vin_hash for o in owed.vehicles] + [a.vin_hash for a in alerts]
     return visitor.page(
         "lender_line.html",
+        status=status,
         line=line,
         terms=terms,
         names=party_names(runtime, [line]),
         owed=owed,
         alerts=alerts,
         vins=_vins(visitor, [line_id], hashes),
-        query=q,
+        query=query,
         audits=audits,
         opener_names=names_of(runtime, [a.opener_id for a in audits]),
+        result=result,
+        errors=errors or {},
+        form=form or {},
+        new_key=new_form_key,
+        form_key_field=FORM_KEY_FIELD,
         **_helpers(),
     )
 
 
 @router.get("/lender/audits/{audit_id}")
-def lender_audit(visitor: LenderVisitor, audit_id: int) -> Response:
-    """A lot audit of one of the lender's lines: its draw and each vehicle's outcome."""
+def lender_audit(visitor: LenderVisitor, audit_id: int, done: str = "", count: int = 0) -> Response:
+    """A lot audit of one of the lender's lines: its draw and each vehicle's outcome; to its
+    opener, the forms to reveal the draw, record outcomes and close it
+    (`api.pages.lot_audits`)."""
+    result = None
+    if done in ("opened", "revealed", "recorded", "closed"):
+        result = visitor.t(f"lot_audit.done.{done}", id=audit_id, count=count)
+    return lender_audit_view(visitor, audit_id, result=result)
+
+
+def lender_audit_view(
+    visitor: Visitor,
+    audit_id: int,
+    *,
+    result: str | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    """The lender's audit page, with a form's `result` or `errors` when given."""
     runtime, member = visitor.runtime, visitor.member
     with _absent_is_404():
         audit = visible_audit(runtime, member, audit_id)
@@ -466,11 +519,18 @@ def lender_audit(visitor: LenderVisitor, audit_id: int) -> Response:
     checklist = audit_checklist(runtime, audit)
     return visitor.page(
         "lender_audit.html",
+        status=status,
         vins=_vins(visitor, [line.id], [vin for vin, _ in checklist or []]),
         audit=audit,
         line=line,
         checklist=checklist,
         opener=names_of(runtime, [audit.opener_id]).get(audit.opener_id, f"#{audit.opener_id}"),
+        acts=audit.opener_id == member.member_id,
+        result=result,
+        errors=errors or {},
+        new_key=new_form_key,
+        form_key_field=FORM_KEY_FIELD,
+        outcome_field=OUTCOME_FIELD,
         **_helpers(),
     )
 
@@ -494,17 +554,22 @@ class _ClaimRow:
 
 
 @router.get("/lender/clearing")
-def lender_clearing(visitor: LenderVisitor, refused: str | None = None) -> Response:
-    """The lender's claims and the clearing cycles it took part in; run a cycle now."""
+def lender_clearing(
+    visitor: LenderVisitor, refused: str | None = None, disputed: int = 0
+) -> Response:
+    """The lender's claims and the clearing cycles it took part in; run a cycle now; dispute
+    a claim on it (`api.pages.disputes`)."""
+    if disputed:
+        return lender_clearing_view(visitor, result=visitor.t("dispute.done", id=disputed))
     if refused is not None:  # where a refused run lands: a GET that can be reloaded
         outlook = next_cycle(visitor.runtime, visitor.member.member_id)
-        return _clearing_view(
+        return lender_clearing_view(
             visitor,
             errors={"run": visitor.t("lender.error.nothing_to_settle")},
             waiting=[_why(visitor, w) for w in waiting_documents(outlook)],
             status=409,
         )
-    return _clearing_view(visitor)
+    return lender_clearing_view(visitor)
 
 
 def _why(visitor: Visitor, waiting: dict[str, Any]) -> str:
@@ -527,13 +592,20 @@ def _why(visitor: Visitor, waiting: dict[str, Any]) -> str:
     )
 
 
-def _clearing_view(
+DISPUTABLE = ("filed", "confirmed")
+"""Claim states a debtor may dispute (a confirmed one until its dispute window ends)."""
+
+
+def lender_clearing_view(
     visitor: Visitor,
     *,
     errors: dict[str, str] | None = None,
     waiting: list[str] | None = None,
+    form: dict[str, str] | None = None,
+    result: str | None = None,
     status: int = 200,
 ) -> Response:
+    """The lender's clearing page, with a form's `errors` or `result` when given."""
     runtime, member = visitor.runtime, visitor.member
     claims = claims_of(runtime, member_id=member.member_id)
     names = names_of(runtime, [i for c in claims for i in (c.creditor_id, c.debtor_id)])
@@ -554,9 +626,18 @@ def _clearing_view(
         "lender_clearing.html",
         status=status,
         claims=rows,
+        disputable=[
+            r
+            for r, c in zip(rows, reversed(claims), strict=True)
+            if c.debtor_id == member.member_id and r.state in DISPUTABLE
+        ],
         cycles=visible_cycles(runtime, member),
         errors=errors or {},
         waiting=waiting or [],
+        form=form or {},
+        result=result,
+        new_key=new_form_key,
+        form_key_field=FORM_KEY_FIELD,
         **_helpers(),
     )
 

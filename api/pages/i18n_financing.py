@@ -1,4 +1,5 @@
-"""UI strings of the dealer and lender pages, merged into the catalogs of `api.pages.i18n`."""
+"""UI strings of the dealer and lender pages, merged into the catalogs of `api.pages.i18n`;
+those of the lender's action forms (`api.pages.lending`) are `LENDING_EN` / `LENDING_ZH`."""
 
 from __future__ import annotations
 
@@ -729,3 +730,455 @@ ZH: dict[str, str] = {
     "cycle.payee": "收款方",
     "cycle.no_transfers": "此批次中没有贵机构的划转。",
 }
+
+LENDING_EN: dict[str, str] = {
+    "lending.to_open": "Open a credit line for a dealer →",
+    "lending.to_advance": "Advance on vehicles or import a CSV file →",
+    "lending.to_change": "Change the limit and terms →",
+    "lending.back_to_line": "← Back to line {id}",
+    "lending.optional": "(optional)",
+    "lending.open_title": "Open a credit line",
+    "lending.open_explain": (
+        "A line lets you advance money on the dealer's vehicles up to its limit, each under a "
+        "lien on its VIN. The terms below apply to every advance until you change them."
+    ),
+    "lending.change_title": "Change line {id}",
+    "lending.change_explain": (
+        "The new limit and terms take effect at once for later advances; vehicles advanced "
+        "before keep the terms they were advanced under."
+    ),
+    "lending.dealer": "Dealer",
+    "lending.dealer_hint": "The consortium member whose stock the line finances.",
+    "lending.dealer_choose": "Choose a dealer",
+    "lending.limit": "Limit, in {currency}",
+    "lending.limit_hint": (
+        "The most principal outstanding at once, in {currency} with up to two decimals, "
+        "e.g. 1000000.00. 0 stops new advances."
+    ),
+    "lending.advance_rate": "Advance rate, per cent of the vehicle's value",
+    "lending.advance_rate_hint": (
+        "How much of each vehicle's value you advance, from 0.01 to 100, e.g. 80 for 80 %."
+    ),
+    "lending.interest_rate": "Interest, per cent a year",
+    "lending.interest_rate_hint": (
+        "Simple interest on the principal outstanding, from 0 to 655.35, e.g. 6.5."
+    ),
+    "lending.fee": "Fee per vehicle, in {currency}",
+    "lending.fee_hint": "Charged once on each vehicle's payoff, e.g. 50.00; empty for none.",
+    "lending.confirm_days": "Days to confirm receipt",
+    "lending.confirm_days_hint": (
+        "Whole days the dealer has to confirm a vehicle arrived, counted from the advance; "
+        "later, the vehicle is flagged unconfirmed."
+    ),
+    "lending.payoff_days": "Days to pay off after a sale",
+    "lending.payoff_days_hint": (
+        "Whole days the dealer has to pay a sold vehicle off; later, it is sold out of trust."
+    ),
+    "lending.steps": "Curtailments (principal paydowns)",
+    "lending.steps_hint": (
+        "Each step makes a share of the advance fall due a number of days after it; days "
+        "must rise from step to step and the shares add up to 100 % at most. Leave a step "
+        "empty to have none."
+    ),
+    "lending.step_day": "Step {n}: day",
+    "lending.step_day_hint": "Days after the advance, from 1 to 65535.",
+    "lending.step_percent": "Step {n}: per cent of the advance",
+    "lending.step_percent_hint": "From 0.01 to 100, e.g. 10.",
+    "lending.open_submit": "Open the line",
+    "lending.change_submit": "Save the new limit and terms",
+    "lending.advance_title": "Advance on line {id}",
+    "lending.advance_explain": (
+        "Each vehicle is advanced {rate} of its value and put under a lien on its VIN, "
+        "certificate of conformity and engine numbers. Available on the line: {available} "
+        "{currency}."
+    ),
+    "lending.one_title": "One vehicle",
+    "lending.vin_hint": "The 17 characters of the vehicle identification number.",
+    "lending.certificate_hint": "The certificate of conformity number on its documents.",
+    "lending.engine_hint": "The engine number on its documents.",
+    "lending.value": "Value, in {currency}",
+    "lending.value_hint": (
+        "The invoice or wholesale value in {currency}, e.g. 250000.00; you advance {rate} of it."
+    ),
+    "lending.make": "Make",
+    "lending.model": "Model",
+    "lending.colour": "Colour",
+    "lending.directory_hint": "Kept in the service's VIN directory to name the vehicle.",
+    "lending.stock_hint": "The dealer's own stock number, to find the vehicle by.",
+    "lending.registration": "Registration number",
+    "lending.registration_hint": (
+        "The movable-property registration covering the vehicle, at most 32 bytes."
+    ),
+    "lending.advance_submit": "Advance on this vehicle",
+    "lending.import_title": "Import a CSV file of vehicles",
+    "lending.import_explain": (
+        "The file the command line imports: a header row, then one vehicle a row, at most "
+        "{max_rows} rows and {megabytes} MB. Good rows are advanced, 100 a transaction; each "
+        "bad row is listed with its row number and reason, and the others carry on."
+    ),
+    "lending.import_columns": "Required columns:",
+    "lending.import_optional": "optional:",
+    "lending.file": "CSV file",
+    "lending.file_hint": "UTF-8 text, comma-separated; values in the smallest unit (1/100).",
+    "lending.import_submit": "Import and advance",
+    "lending.import_result_title": "Import on line {id}",
+    "lending.outcome.running": "Still advancing: this page reloads itself until it is done.",
+    "lending.outcome.stopped": (
+        "The import stopped before its end: the rows counted as advanced are advanced, the "
+        "others are not."
+    ),
+    "lending.outcome.nothing": "Nothing was advanced: every row was rejected.",
+    "lending.outcome.partly": (
+        "Only part was advanced: the rows below were rejected, every other row is advanced."
+    ),
+    "lending.outcome.all": "Every row was advanced.",
+    "lending.import_failure": "What stopped it:",
+    "lending.import_file": "File",
+    "lending.import_rows": "Rows in the file",
+    "lending.import_done": "Rows handled so far",
+    "lending.import_advanced": "Vehicles advanced",
+    "lending.import_rejected": "Rows rejected",
+    "lending.import_total": "Principal advanced",
+    "lending.import_transactions": "Transactions",
+    "lending.import_reload": "The figures above are as of now.",
+    "lending.import_reload_link": "Reload",
+    "lending.rejected_title": "Rejected rows",
+    "lending.rejected_caption": "{count} rows rejected (the header is row 1)",
+    "lending.rejected_caption.one": "1 row rejected (the header is row 1)",
+    "lending.row": "Row",
+    "lending.reason": "Reason",
+    "lending.reason_language": "Reasons are given as the command line gives them.",
+    "lending.rejected_none": "No row was rejected.",
+    "lending.release_title": "Release a lien",
+    "lending.release_explain": (
+        "When the dealer's payoff for a vehicle has reached you, record it: the lien is "
+        "released and the vehicle's VIN, certificate and engine numbers are free again."
+    ),
+    "lending.release_vin": "VIN or VIN hash",
+    "lending.release_vin_hint": "As on the vehicle's documents, or the hash listed above.",
+    "lending.release_submit": "Record the payoff and release",
+    "lending.curtail_title": "Record a curtailment payment",
+    "lending.curtail_explain": (
+        "A principal paydown the dealer made on one vehicle: its principal outstanding drops by "
+        "the amount, and the curtailments due so far count it as paid."
+    ),
+    "lending.curtail_vin": "VIN or VIN hash of the vehicle paid on",
+    "lending.curtail_paid": "Amount paid, in {currency}",
+    "lending.curtail_paid_hint": (
+        "In {currency} with up to two decimals, e.g. 18000.00; at most the principal outstanding."
+    ),
+    "lending.curtail_submit": "Record the payment",
+    "lending.done.curtailment": "Curtailment payment of {amount} on {vin} recorded.",
+    "lending.error.payment": (
+        "The payment must be more than 0 and at most the principal outstanding, {principal}."
+    ),
+    "lending.done.opened": "Line {id} is open.",
+    "lending.done.changed": "The new limit and terms of line {id} apply from now on.",
+    "lending.done.advanced": "Advanced {amount} on {vin}.",
+    "lending.done.released": "The lien on {vin} is released; payoff {amount} recorded.",
+    "lending.error.required": "Fill this in.",
+    "lending.error.vin_empty": "Enter the VIN (or VIN hash) of the vehicle paid off.",
+    "lending.error.money": (
+        "Write an amount in {currency} with digits, at most two after the point, e.g. 1500.00."
+    ),
+    "lending.error.money_range": "Give an amount from {low} to {high} {currency}.",
+    "lending.error.percent": "Write a per cent with digits, at most two after the point.",
+    "lending.error.percent_range": "Give a per cent from {low} to {high}.",
+    "lending.error.days": "Give whole days from {low} to {high}.",
+    "lending.error.step_day": "Give a whole day from {low} to {high}.",
+    "lending.error.steps": (
+        "The steps' days must rise from step to step, and their shares add up to 100 % at most."
+    ),
+    "lending.error.dealer": "Choose the dealer from the list.",
+    "lending.error.refused": "Refused: {detail}",
+    "lending.error.line_status": "The line is frozen or closed: it takes no advance or change.",
+    "lending.error.over_limit": "This would take the line over its limit.",
+    "lending.error.too_large": "The amount is too large for the contract.",
+    "lending.error.too_long": "At most {count} characters.",
+    "lending.error.registration": "At most 32 bytes (about 10 Chinese characters).",
+    "lending.error.pledged": "This is already under an active lien; nothing was advanced.",
+    "lending.error.file_too_large": "The file is larger than {megabytes} MB: split it.",
+    "lending.error.no_file": "Choose a CSV file.",
+    "lending.error.bad_file": "The file cannot be imported: {detail}",
+}
+LENDING_ZH: dict[str, str] = {
+    "lending.to_open": "为经销商开立授信额度 →",
+    "lending.to_advance": "按车辆放款或导入 CSV 文件 →",
+    "lending.to_change": "修改额度与条款 →",
+    "lending.back_to_line": "← 返回授信额度 {id}",
+    "lending.optional": "（选填）",
+    "lending.open_title": "开立授信额度",
+    "lending.open_explain": (
+        "额度内可按经销商的车辆放款，每辆车以其车架号设立抵押。"
+        "以下条款适用于此后的每笔放款，直到您修改。"
+    ),
+    "lending.change_title": "修改授信额度 {id}",
+    "lending.change_explain": "新额度与条款立即适用于此后的放款；此前放款的车辆沿用放款时的条款。",
+    "lending.dealer": "经销商",
+    "lending.dealer_hint": "此额度为其库存融资的联盟成员。",
+    "lending.dealer_choose": "请选择经销商",
+    "lending.limit": "额度（{currency}）",
+    "lending.limit_hint": (
+        "同时未偿本金的上限，以 {currency} 计，最多两位小数，例如 1000000.00。为 0 则停止新放款。"
+    ),
+    "lending.advance_rate": "放款比例（占车辆价值的百分比）",
+    "lending.advance_rate_hint": "每辆车按其价值放款的比例，0.01 至 100，例如 80 表示 80 %。",
+    "lending.interest_rate": "年利率（百分比）",
+    "lending.interest_rate_hint": "按未偿本金计单利，0 至 655.35，例如 6.5。",
+    "lending.fee": "每车费用（{currency}）",
+    "lending.fee_hint": "每辆车结清时收取一次，例如 50.00；不收则留空。",
+    "lending.confirm_days": "确认收车天数",
+    "lending.confirm_days_hint": "自放款起经销商确认车辆到店的整天数；逾期则标记为未确认。",
+    "lending.payoff_days": "售出后结清天数",
+    "lending.payoff_days_hint": "车辆售出后经销商结清的整天数；逾期即为违规售车（未还款）。",
+    "lending.steps": "分期还本（本金递减）",
+    "lending.steps_hint": (
+        "每一期规定放款后第几天应还放款额的一定比例；各期天数须逐期递增，比例合计不超过 100 %。"
+        "不需要则留空。"
+    ),
+    "lending.step_day": "第 {n} 期：天数",
+    "lending.step_day_hint": "放款后的天数，1 至 65535。",
+    "lending.step_percent": "第 {n} 期：占放款额的百分比",
+    "lending.step_percent_hint": "0.01 至 100，例如 10。",
+    "lending.open_submit": "开立额度",
+    "lending.change_submit": "保存新额度与条款",
+    "lending.advance_title": "在授信额度 {id} 下放款",
+    "lending.advance_explain": (
+        "每辆车按其价值的 {rate} 放款，并以其车架号、合格证编号和发动机号设立抵押。"
+        "额度内可用：{available} {currency}。"
+    ),
+    "lending.one_title": "单辆车",
+    "lending.vin_hint": "车辆识别代号（车架号）的 17 位字符。",
+    "lending.certificate_hint": "车辆文件上的合格证编号。",
+    "lending.engine_hint": "车辆文件上的发动机号。",
+    "lending.value": "车辆价值（{currency}）",
+    "lending.value_hint": "发票价或批发价，以 {currency} 计，例如 250000.00；放款为其 {rate}。",
+    "lending.make": "品牌",
+    "lending.model": "车型",
+    "lending.colour": "颜色",
+    "lending.directory_hint": "保存在本服务的车架号目录中，用于标识车辆。",
+    "lending.stock_hint": "经销商自己的库存编号，便于查找车辆。",
+    "lending.registration": "登记编号",
+    "lending.registration_hint": "涵盖此车的动产抵押登记编号，最多 32 字节。",
+    "lending.advance_submit": "为此车放款",
+    "lending.import_title": "导入车辆 CSV 文件",
+    "lending.import_explain": (
+        "与命令行导入相同的文件：一行表头，之后每行一辆车，最多 {max_rows} 行、{megabytes} MB。"
+        "合格的行按每笔交易 100 辆放款；每个不合格的行连同行号和原因列出，其余照常进行。"
+    ),
+    "lending.import_columns": "必需的列：",
+    "lending.import_optional": "可选：",
+    "lending.file": "CSV 文件",
+    "lending.file_hint": "UTF-8 文本，逗号分隔；金额以最小单位（1/100）计。",
+    "lending.import_submit": "导入并放款",
+    "lending.import_result_title": "授信额度 {id} 的导入",
+    "lending.outcome.running": "仍在放款：本页会自动刷新，直到完成。",
+    "lending.outcome.stopped": "导入中途停止：已计为放款的行已放款，其余未放款。",
+    "lending.outcome.nothing": "未放款任何车辆：所有行均被拒绝。",
+    "lending.outcome.partly": "仅部分放款：以下各行被拒绝，其余各行均已放款。",
+    "lending.outcome.all": "所有行均已放款。",
+    "lending.import_failure": "停止原因：",
+    "lending.import_file": "文件",
+    "lending.import_rows": "文件中的行数",
+    "lending.import_done": "已处理的行数",
+    "lending.import_advanced": "已放款车辆",
+    "lending.import_rejected": "被拒绝的行",
+    "lending.import_total": "放款本金合计",
+    "lending.import_transactions": "交易笔数",
+    "lending.import_reload": "以上数字为当前情况。",
+    "lending.import_reload_link": "刷新",
+    "lending.rejected_title": "被拒绝的行",
+    "lending.rejected_caption": "{count} 行被拒绝（表头为第 1 行）",
+    "lending.rejected_caption.one": "1 行被拒绝（表头为第 1 行）",
+    "lending.row": "行号",
+    "lending.reason": "原因",
+    "lending.reason_language": "原因与命令行给出的一致（英文）。",
+    "lending.rejected_none": "没有被拒绝的行。",
+    "lending.release_title": "解除抵押",
+    "lending.release_explain": (
+        "收到经销商对某辆车的结清款后在此登记：抵押解除，"
+        "该车的车架号、合格证编号和发动机号重新可用。"
+    ),
+    "lending.release_vin": "车架号或车架号哈希",
+    "lending.release_vin_hint": "按车辆文件填写，或填写上方列出的哈希。",
+    "lending.release_submit": "登记结清并解除抵押",
+    "lending.curtail_title": "登记分期还本款",
+    "lending.curtail_explain": (
+        "经销商就某辆车偿还的本金：其未偿本金相应减少，已到期的分期还本计为已付。"
+    ),
+    "lending.curtail_vin": "所还款车辆的车架号或车架号哈希",
+    "lending.curtail_paid": "还款金额（{currency}）",
+    "lending.curtail_paid_hint": "以 {currency} 计，最多两位小数，例如 18000.00；不超过未偿本金。",
+    "lending.curtail_submit": "登记还款",
+    "lending.done.curtailment": "已登记 {vin} 的分期还本款 {amount}。",
+    "lending.error.payment": "还款金额须大于 0 且不超过未偿本金 {principal}。",
+    "lending.done.opened": "授信额度 {id} 已开立。",
+    "lending.done.changed": "授信额度 {id} 的新额度与条款自现在起适用。",
+    "lending.done.advanced": "已为 {vin} 放款 {amount}。",
+    "lending.done.released": "{vin} 的抵押已解除；已登记结清款 {amount}。",
+    "lending.error.required": "请填写此项。",
+    "lending.error.vin_empty": "请输入已结清车辆的车架号（或车架号哈希）。",
+    "lending.error.money": "请用数字填写 {currency} 金额，小数点后最多两位，例如 1500.00。",
+    "lending.error.money_range": "请填写 {low} 至 {high} {currency} 之间的金额。",
+    "lending.error.percent": "请用数字填写百分比，小数点后最多两位。",
+    "lending.error.percent_range": "请填写 {low} 至 {high} 之间的百分比。",
+    "lending.error.days": "请填写 {low} 至 {high} 之间的整天数。",
+    "lending.error.step_day": "请填写 {low} 至 {high} 之间的整天数。",
+    "lending.error.steps": "各期天数须逐期递增，比例合计不超过 100 %。",
+    "lending.error.dealer": "请从列表中选择经销商。",
+    "lending.error.refused": "被拒绝：{detail}",
+    "lending.error.line_status": "此额度已冻结或关闭：不能放款或修改。",
+    "lending.error.over_limit": "这将超出额度上限。",
+    "lending.error.too_large": "金额超出合约可接受的范围。",
+    "lending.error.too_long": "最多 {count} 个字符。",
+    "lending.error.registration": "最多 32 字节（约 10 个汉字）。",
+    "lending.error.pledged": "此项已设有有效抵押；未放款。",
+    "lending.error.file_too_large": "文件超过 {megabytes} MB：请拆分。",
+    "lending.error.no_file": "请选择 CSV 文件。",
+    "lending.error.bad_file": "此文件无法导入：{detail}",
+}
+
+LOT_AUDIT_EN: dict[str, str] = {
+    "lot_audit.open_title": "Open a lot audit",
+    "lot_audit.open_explain": (
+        "An auditor checks the dealer's lot for the vehicles financed on this line. A sampled "
+        "audit draws its vehicles from a block mined after it is opened, so the dealer cannot "
+        "know which ones in advance."
+    ),
+    "lot_audit.sample": "Sample, per cent of the financed vehicles",
+    "lot_audit.sample_hint": "From 0.01 to 100; 100 checks every vehicle and needs no draw.",
+    "lot_audit.open_submit": "Open the audit",
+    "lot_audit.reveal_explain": (
+        "The draw is fixed by the hash of the block after the draw block: reveal it once that "
+        "block is mined, and within 256 blocks."
+    ),
+    "lot_audit.reveal_submit": "Reveal the draw",
+    "lot_audit.not_opener": "Only the member that opened this audit records its outcomes.",
+    "lot_audit.record_explain": (
+        "Choose what was found for each vehicle checked; vehicles left as they are are not "
+        "recorded now. A missing vehicle raises a sold-out-of-trust alert."
+    ),
+    "lot_audit.record": "Record",
+    "lot_audit.record_for": "What was found about {vehicle}",
+    "lot_audit.no_change": "leave as is",
+    "lot_audit.evidence": "Evidence digest (SHA-256)",
+    "lot_audit.evidence_hint": (
+        "The 64 hexadecimal digits of the SHA-256 of the photos and GPS track of these checks, "
+        "e.g. the digest of a notarized evidence item."
+    ),
+    "lot_audit.record_submit": "Record the outcomes",
+    "lot_audit.close_title": "Close the audit",
+    "lot_audit.close_explain": "Once closed, the audit takes no more outcomes.",
+    "lot_audit.close_submit": "Close the audit",
+    "lot_audit.done.opened": "Lot audit {id} is open.",
+    "lot_audit.done.revealed": (
+        "The draw of audit {id} is revealed: the vehicles to check are below."
+    ),
+    "lot_audit.done.recorded": "{count} outcomes recorded.",
+    "lot_audit.done.recorded.one": "1 outcome recorded.",
+    "lot_audit.done.closed": "Lot audit {id} is closed.",
+    "lot_audit.error.not_ready": (
+        "The draw is not ready: the block after the draw block is not mined yet. Try again in "
+        "a few seconds."
+    ),
+    "lot_audit.error.expired": (
+        "The draw expired (more than 256 blocks passed): close this audit and open a new one."
+    ),
+    "lot_audit.error.status": "The audit is not in a state that allows this.",
+    "lot_audit.error.none_chosen": "Choose an outcome for at least one vehicle.",
+    "lot_audit.error.evidence": "Give the 64 hexadecimal digits of a SHA-256 digest.",
+}
+
+LOT_AUDIT_ZH: dict[str, str] = {
+    "lot_audit.open_title": "发起盘库",
+    "lot_audit.open_explain": (
+        "盘库人员到经销商场地核查此额度下融资的车辆。抽样盘库从发起后产生的区块中抽取车辆，"
+        "经销商无法事先知道抽中哪些。"
+    ),
+    "lot_audit.sample": "抽样比例（占融资车辆的百分比）",
+    "lot_audit.sample_hint": "0.01 至 100；100 表示核查全部车辆，无需抽取。",
+    "lot_audit.open_submit": "发起盘库",
+    "lot_audit.reveal_explain": (
+        "抽取结果由抽取区块之后一个区块的哈希确定：该区块产生后、256 个区块之内揭示。"
+    ),
+    "lot_audit.reveal_submit": "揭示抽取结果",
+    "lot_audit.not_opener": "只有发起此盘库的成员可以登记结果。",
+    "lot_audit.record_explain": (
+        "为每辆已核查的车辆选择核查结果；保持不变的车辆此次不登记。车辆缺失将触发违规售车预警。"
+    ),
+    "lot_audit.record": "登记",
+    "lot_audit.record_for": "{vehicle} 的核查结果",
+    "lot_audit.no_change": "保持不变",
+    "lot_audit.evidence": "证据摘要（SHA-256）",
+    "lot_audit.evidence_hint": (
+        "本次核查的照片和定位轨迹的 SHA-256 摘要，64 位十六进制数字，例如已存证证据的摘要。"
+    ),
+    "lot_audit.record_submit": "登记核查结果",
+    "lot_audit.close_title": "结束盘库",
+    "lot_audit.close_explain": "结束后，此盘库不再接受核查结果。",
+    "lot_audit.close_submit": "结束盘库",
+    "lot_audit.done.opened": "盘库 {id} 已发起。",
+    "lot_audit.done.revealed": "盘库 {id} 的抽取结果已揭示：需核查的车辆见下方。",
+    "lot_audit.done.recorded": "已登记 {count} 项核查结果。",
+    "lot_audit.done.recorded.one": "已登记 1 项核查结果。",
+    "lot_audit.done.closed": "盘库 {id} 已结束。",
+    "lot_audit.error.not_ready": "抽取尚未就绪：抽取区块之后的区块尚未产生。请几秒后重试。",
+    "lot_audit.error.expired": "抽取已过期（已超过 256 个区块）：请结束此盘库并发起新的盘库。",
+    "lot_audit.error.status": "盘库当前的状态不允许此操作。",
+    "lot_audit.error.none_chosen": "请至少为一辆车选择核查结果。",
+    "lot_audit.error.evidence": "请填写 SHA-256 摘要的 64 位十六进制数字。",
+}
+
+DISPUTE_EN: dict[str, str] = {
+    "dispute.title": "Dispute a claim on you",
+    "dispute.explain": (
+        "A claim another member filed on you, still filed or within its dispute window, can be "
+        "disputed citing evidence; it then cannot settle until the dispute ends (withdrawn, or "
+        "decided by governance)."
+    ),
+    "dispute.claim": "Claim",
+    "dispute.claim_option": "Claim {id}: {kind}, {amount} to {creditor}",
+    "dispute.evidence": "Evidence",
+    "dispute.evidence_hint": (
+        "An evidence item's id (ev_…) you may read, a document's SHA-256 as 0x and 64 hex "
+        "digits, or your own reference of at most 32 bytes."
+    ),
+    "dispute.submit": "Dispute the claim",
+    "dispute.none": "No claim on you can be disputed now.",
+    "dispute.done": "Claim {id} is disputed: it cannot settle until the dispute ends.",
+    "dispute.error.claim": "Choose one of the claims on you listed here.",
+    "dispute.error.no_evidence": "No evidence item {id} that you may read.",
+    "dispute.error.reference": (
+        "Give 0x and 64 hex digits, or a reference of at most 32 bytes that is not all zeros."
+    ),
+    "dispute.error.window_closed": "The claim's dispute window has closed: it is final.",
+    "dispute.error.status": "The claim cannot be disputed in its present state.",
+}
+
+DISPUTE_ZH: dict[str, str] = {
+    "dispute.title": "对针对贵机构的债权提出争议",
+    "dispute.explain": (
+        "其他成员对贵机构登记的债权，在已登记状态或争议期内，可附证据提出争议；"
+        "争议结束（撤回或由治理决定）前该债权不能结算。"
+    ),
+    "dispute.claim": "债权",
+    "dispute.claim_option": "债权 {id}：{kind}，应付 {creditor} {amount}",
+    "dispute.evidence": "证据",
+    "dispute.evidence_hint": (
+        "贵机构可读取的证据编号（ev_…）、以 0x 开头的 64 位十六进制文件 SHA-256，"
+        "或贵机构自己的不超过 32 字节的参考号。"
+    ),
+    "dispute.submit": "提出争议",
+    "dispute.none": "目前没有可提出争议的债权。",
+    "dispute.done": "债权 {id} 已提出争议：争议结束前不能结算。",
+    "dispute.error.claim": "请从此处列出的针对贵机构的债权中选择。",
+    "dispute.error.no_evidence": "没有贵机构可读取的证据 {id}。",
+    "dispute.error.reference": (
+        "请填写 0x 加 64 位十六进制数字，或不超过 32 字节且不全为零的参考号。"
+    ),
+    "dispute.error.window_closed": "此债权的争议期已结束：已最终确认。",
+    "dispute.error.status": "此债权当前的状态不能提出争议。",
+}
+
+EN |= LENDING_EN | LOT_AUDIT_EN | DISPUTE_EN
+ZH |= LENDING_ZH | LOT_AUDIT_ZH | DISPUTE_ZH

@@ -47,6 +47,7 @@ from clearing.service import (
     creditor_claim,
     cycle_instructions,
     debtor_claim,
+    dispute_as_debtor,
     file_claim,
     file_overdue_curtailments,
     file_sale_payoffs,
@@ -596,13 +597,13 @@ def dispute_claim(
 ) -> ClaimOut:
     """Dispute a claim on you, citing evidence; it cannot settle until the dispute ends."""
     runtime = _runtime(request)
-    debtor_claim(runtime, principal, claim_id)
+    debtor_claim(runtime, principal, claim_id)  # before the evidence: a 404 says nothing more
     if body.evidence_id is not None:
         evidence = dispute_evidence(runtime.engine, principal, body.evidence_id)
     else:
         assert body.evidence is not None
         evidence = reference_bytes(body.evidence, "evidence")
-    _acting(runtime, principal).dispute(claim_id, evidence)
+    dispute_as_debtor(runtime, principal, claim_id, evidence)
     return _claim_out(runtime, claim_id)
 
 

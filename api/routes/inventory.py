@@ -21,12 +21,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Principal, members, public, roles
-from api.errors import Conflict, NotFound, Unprocessable
+from api.errors import NotFound, Unprocessable
 from api.inputs import MAX_ID
 from api.runtime import Runtime
 from api.schemas import RequestBody
+from ledger import lending
 from ledger.consortium import Role
-from ledger.errors import TransactionReverted
 from ledger.financing import (
     BPS,
     MAX_AMOUNT,
@@ -52,7 +52,6 @@ from ledger.inventory import (
     Exposure,
     Pledge,
     VehicleRef,
-    advance,
     audit_checklist,
     confirmation_to_sign,
     dealer_line,
@@ -558,14 +557,6 @@ def _payoff_out(principal: int, interest: int, fee: int) -> PayoffOut:
     )
 
 
-def _opened_audit(runtime: Runtime, principal: Principal, audit_id: int) -> Audit:
-    """Audit `audit_id` if the caller opened it (404 if it may not see it, 409 otherwise)."""
-    audit = visible_audit(runtime, principal, audit_id)
-    if audit.opener_id != principal.member_id:
-        raise Conflict(f"only the member that opened audit {audit_id} acts on it")
-    return audit
-
-
 def _audit_out(runtime: Runtime, audit: Audit) -> AuditOut:
     checklist = audit_checklist(runtime, audit)
     to_check = None
@@ -597,13 +588,13 @@ def _audit_out(runtime: Runtime, audit: Audit) -> AuditOut:
 def open_line(principal: Lender, request: Request, body: LineIn) -> LineOut:
     """Open a credit line of yours for a dealer (by its member id)."""
     runtime = _runtime(request)
-    try:
-        dealer = runtime.consortium.member(body.dealer_id)
-    except TransactionReverted as exc:
-        raise Unprocessable(f"no member {body.dealer_id}") from exc
-    if Role.DEALER not in dealer.roles:
-        raise Unprocessable(f"member {dealer.id} ({dealer.name}) is not a dealer")
-    line_id = _acting(runtime, principal).open_line(dealer.address, body.limit, body.terms.terms())
+    line_id = lending.open_line(
+        _acting(runtime, principal),
+        runtime.consortium,
+        dealer_id=body.dealer_id,
+        limit=body.limit,
+        terms=body.terms.terms(),
+    )
     return _line_out(runtime, runtime.floorplan.line(line_id))
 
 
@@ -701,19 +692,17 @@ def advance_vehicles(
         Pledge.of(vin=v.vin, certificate=v.certificate, engine=v.engine, value=v.value)
         for v in body.vehicles
     ]
-    client = _acting(runtime, principal)
-    sent = advance(client, line_id, pledges, body.registration)
-    vin_directory(runtime).record(
-        line_id, [p.entry(**v.description()) for p, v in zip(pledges, body.vehicles, strict=True)]
+    done = lending.advance_and_describe(
+        _acting(runtime, principal),
+        vin_directory(runtime),
+        line_id,
+        [(p, v.description()) for p, v in zip(pledges, body.vehicles, strict=True)],
+        body.registration,
     )
-    advances = {
-        bytes(e.args["vinHash"]): int(e.args["advance"])
-        for e in client.events(sent)
-        if e.name == "VehicleFinanced"
-    }
+    sent = done.sent
     vehicles = [
         AdvancedVehicle(
-            vin=p.vin, vin_hash=hex32(p.keys.vin_hash), advance=advances[p.keys.vin_hash]
+            vin=p.vin, vin_hash=hex32(p.keys.vin_hash), advance=done.advances[p.keys.vin_hash]
         )
         for p in pledges
     ]
@@ -748,20 +737,14 @@ def release_liens(
     lender_line(runtime, principal, line_id)
     refs = vehicle_refs(body.vehicles)
     vehicles_on_line(runtime, line_id, refs)
-    client = _acting(runtime, principal)
-    sent = client.release([r.vin_hash for r in refs])
-    charged = {
-        bytes(e.args["vinHash"]): _payoff_out(
-            int(e.args["principal"]), int(e.args["interest"]), int(e.args["fee"])
-        )
-        for e in client.events(sent)
-        if e.name == "LienReleased"
-    }
+    done = lending.release_liens(_acting(runtime, principal), refs)
     return ReleasesOut(
-        tx_hash=sent.tx_hash,
-        block_number=sent.block_number,
+        tx_hash=done.sent.tx_hash,
+        block_number=done.sent.block_number,
         vehicles=[
-            ReleasedVehicle(vin=r.vin, vin_hash=hex32(r.vin_hash), payoff=charged[r.vin_hash])
+            ReleasedVehicle(
+                vin=r.vin, vin_hash=hex32(r.vin_hash), payoff=_payoff_out(*done.charged[r.vin_hash])
+            )
             for r in refs
         ],
     )
@@ -958,7 +941,7 @@ def get_audit(principal: Overseer, request: Request, audit_id: AuditNumber) -> A
 def reveal_lot_audit(principal: Lender, request: Request, audit_id: AuditNumber) -> AuditOut:
     """Reveal your sampled audit's secret once its draw block is mined: the draw is fixed."""
     runtime = _runtime(request)
-    audit = _opened_audit(runtime, principal, audit_id)
+    audit = lending.opened_audit(runtime, principal, audit_id)
     audits = runtime.lot_audit.as_sender(runtime.sender_for(principal.address))
     reveal_audit(audits, runtime.settings.master_key_bytes(), audit)
     return _audit_out(runtime, runtime.lot_audit.audit(audit_id))
@@ -970,7 +953,7 @@ def record_findings(
 ) -> AuditOut:
     """Record what your audit found; a missing vehicle raises a sold-out-of-trust alert."""
     runtime = _runtime(request)
-    _opened_audit(runtime, principal, audit_id)
+    lending.opened_audit(runtime, principal, audit_id)
     refs = vehicle_refs([f.vehicle for f in body.findings])
     findings = [
         Finding(
@@ -990,7 +973,7 @@ def record_findings(
 def close_lot_audit(principal: Lender, request: Request, audit_id: AuditNumber) -> AuditOut:
     """Close your audit: no more findings."""
     runtime = _runtime(request)
-    _opened_audit(runtime, principal, audit_id)
+    lending.opened_audit(runtime, principal, audit_id)
     runtime.lot_audit.as_sender(runtime.sender_for(principal.address)).close_audit(audit_id)
     return _audit_out(runtime, runtime.lot_audit.audit(audit_id))
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from tests.api.test_audit import _contact
 from tests.api.test_inventory import advance, car, open_line
@@ -35,11 +35,15 @@ class Round:
     paths: tuple[str, ...]
 
 
-def _rounds(line: int, audit: int, recording: str) -> list[Round]:
+def _rounds(line: int, audits: tuple[int, int], recording: str, imported: str) -> list[Round]:
+    audit, running = audits
     vehicle = _hash(2)
     return [
         Round("lender", ("/", "/members", "/lender", "/cases", f"/lender/lines/{line}",
-                         f"/lender/audits/{audit}", f"/lender/vehicles/{vehicle}",
+                         f"/lender/audits/{audit}", f"/lender/audits/{running}",
+                         f"/lender/vehicles/{vehicle}",
+                         "/lender/lines/new", f"/lender/lines/{line}/terms",
+                         f"/lender/lines/{line}/advances/new", imported,
                          "/lender/clearing", "/evidence", "/no/such/page")),
         Round("dealer", ("/dealer", f"/dealer/lines/{line}", f"/dealer/vehicles/{vehicle}")),
         Round("regulator", ("/oversight", "/oversight/trail?kind=member&q=Huaxia+Auto+Finance",
@@ -112,18 +116,38 @@ def _check(page: Page, name: str, names: set[str] | None = None) -> list[str]:
 
 
 def test_no_page_is_wider_than_a_phone_and_axe_finds_nothing(
-    browser: Browser, server, client, runtime, demo, evidence
+    browser: Browser, server, client, runtime, demo, evidence, tmp_path
 ):
     lender, dealer = demo["lender"], demo["dealer"]
     line = open_line(client, lender, dealer)
     assert advance(client, lender, line, car(1), car(2), car(3)).status_code == 201
     audit = _audit_missing(client, lender, line, missing=2, found=3)
+    running = client.post(  # a check-all audit still open: its page has the findings form
+        f"/v1/lines/{line}/audits", json={"sample_bps": 10_000}, headers=lender.headers
+    )
+    assert running.status_code == 201, running.text
+    on_lender = client.post(  # a claim on the lender: its clearing page has the dispute form
+        "/v1/claims",
+        json={"debtor_id": lender.member.id, "amount": 100_00, "kind": "fee", "reference": "INV-1"},
+        headers=demo["lender2"].headers,
+    )
+    assert on_lender.status_code == 201, on_lender.text
     assert _contact(client, demo["collector"], "2026-03-02T22:30:00+08:00").status_code == 201
     _case_of_collector(client, demo["collector"])
+    imported = _import_with_a_bad_row(browser, server, demo["lender"], line, tmp_path)
     runtime.indexer.run_once()
     faults: list[str] = []
     for locale in ("en-US", "zh-CN"):
-        faults += _visit_all(browser, server, demo, locale, line, audit, evidence.recording)
+        faults += _visit_all(
+            browser,
+            server,
+            demo,
+            locale,
+            line,
+            (audit, running.json()["id"]),
+            evidence.recording,
+            imported,
+        )
     assert faults == [], "\n".join(faults)
 
 
@@ -137,10 +161,37 @@ def _case_of_collector(client, collector) -> None:
     assert client.post("/v1/case-links", json=link, headers=collector.headers).status_code == 201
 
 
-def _visit_all(browser: Browser, server, demo, locale, line, audit, recording) -> list[str]:
+def _import_with_a_bad_row(browser: Browser, server, lender, line: int, folder) -> str:
+    """The path of a finished CSV import on `line` with rejected rows (the bad VIN; the good row
+    too while the audit keeps the line frozen)."""
+    stock = folder / "stock.csv"
+    good, bad = car(4), car(5, vin="LFV2A21K0N3OOOOO5")
+    stock.write_text(
+        "vin,certificate,engine,value\n"
+        + "".join(
+            f"{c['vin']},{c['certificate']},{c['engine']},{c['value']}\n" for c in (good, bad)
+        )
+    )
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        sign_in(page, server, lender)
+        page.goto(f"{server}/lender/lines/{line}/advances/new")
+        page.get_by_label("CSV file", exact=True).set_input_files(str(stock))
+        page.get_by_role("button", name="Import and advance").click()
+        expect(page.locator("table.rejections")).to_be_visible()
+        expect(page.get_by_role("status")).not_to_contain_text("Still advancing")
+        return page.url.removeprefix(server)
+    finally:
+        context.close()
+
+
+def _visit_all(
+    browser: Browser, server, demo, locale, line, audits, recording, imported
+) -> list[str]:
     names = {caller.member.name for caller in demo.values()} | {"Asia/Shanghai"}
     faults: list[str] = []
-    for round_ in _rounds(line, audit, recording):
+    for round_ in _rounds(line, audits, recording, imported):
         context = browser.new_context(locale=locale)
         try:
             page = context.new_page()

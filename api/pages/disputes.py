@@ -1,0 +1,73 @@
+"""The lender's dispute form: dispute a claim on it (it is the debtor), citing an evidence item
+it may read or a 32-byte reference, as ``POST /v1/claims/{id}/dispute`` does: the evidence is
+resolved by the same functions (`notary.queries.dispute_evidence`,
+`clearing.service.reference_bytes`) and the dispute made by `clearing.service.dispute_as_debtor`.
+A disputed claim cannot settle until the dispute ends.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from api.errors import Conflict, NotFound, Unprocessable
+from api.pages.financing import LenderVisitor, lender_clearing_view
+from api.pages.once import act_once
+from api.pages.site import Visitor
+from clearing.service import dispute_as_debtor, reference_bytes
+from ledger.errors import TransactionReverted
+from notary.queries import dispute_evidence
+
+router = APIRouter(include_in_schema=False)
+
+_EVIDENCE_ID = re.compile(r"^ev_[A-Za-z0-9_-]{1,37}$")
+
+REVERTS = {
+    "ClearingDisputeWindowClosed": "dispute.error.window_closed",
+    "ClearingUnexpectedStatus": "dispute.error.status",
+}
+"""Catalog strings of the reverts the dispute form can meet; others show their name."""
+
+
+@router.post("/lender/clearing/disputes")
+def dispute(visitor: LenderVisitor) -> Response:
+    """Dispute a claim on the lender, then the clearing page saying so."""
+    return act_once(visitor, lambda: _dispute(visitor))
+
+
+def _dispute(visitor: Visitor) -> Response:
+    t, form = visitor.t, visitor.form
+    runtime, member = visitor.runtime, visitor.member
+    claim_text = form.get("claim", "").strip()
+    text = form.get("evidence", "").strip()
+    shown = {"claim": claim_text, "evidence": text}
+    errors: dict[str, str] = {}
+    if not claim_text.isdigit():
+        errors["claim"] = t("dispute.error.claim")
+    if not text:
+        errors["evidence"] = t("lending.error.required")
+    if errors:
+        return lender_clearing_view(visitor, errors=errors, form=shown, status=400)
+    claim_id = int(claim_text)
+    try:
+        if _EVIDENCE_ID.fullmatch(text):
+            evidence = dispute_evidence(runtime.engine, member, text)
+        else:
+            evidence = reference_bytes(text, "evidence")
+    except NotFound:
+        errors["evidence"] = t("dispute.error.no_evidence", id=text)
+    except Unprocessable:
+        errors["evidence"] = t("dispute.error.reference")
+    if not errors:
+        try:
+            dispute_as_debtor(runtime, member, claim_id, evidence)
+        except (NotFound, Conflict):
+            errors["claim"] = t("dispute.error.claim")
+        except TransactionReverted as exc:
+            key = REVERTS.get(exc.error)
+            errors["claim"] = t(key) if key else t("financing.error.reverted", error=exc.error)
+    if errors:
+        return lender_clearing_view(visitor, errors=errors, form=shown, status=409)
+    return visitor.redirect(f"/lender/clearing?disputed={claim_id}")
