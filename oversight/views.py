@@ -27,7 +27,7 @@ from ledger.consortium import Principal, Role
 from ledger.errors import NotFound
 from ledger.indexer import MAX_PAGE, StoredEvent, events
 from ledger.models import IndexedEvent
-from ledger.read_models import ALERT_EVENTS
+from ledger.read_models import ALERT_EVENTS, FloorPlanLineRow
 from notary.models import AnchorBatch, EvidenceItem
 
 VIEW_ALL = frozenset({Role.REGULATOR, Role.LEGAL})
@@ -37,6 +37,7 @@ FLOOR_PLAN = "FloorPlan"
 LOT_AUDIT = "LotAudit"
 REGISTRY = "EvidenceRegistry"
 CONSORTIUM = "Consortium"
+CLEARING = "Clearing"
 
 MEMBER_ID_ARGS = (
     "lenderId",
@@ -463,6 +464,88 @@ def case_timeline(
     return entries
 
 
+LINE_ID_ARGS = ("lineId", "fromLineId", "toLineId")
+"""Event arguments that name a credit line: a line's lender and dealer are concerned."""
+
+
+def _arg_patterns(name: str, value: int) -> list[str]:
+    """``args_json`` LIKE patterns of argument `name` holding `value` (a JSON number, or a
+    decimal string above 48 bits: `ledger.indexer.StoredEvent`)."""
+    return [f'%"{name}":"{value}"%', f'%"{name}":{value},%', f'%"{name}":{value}}}%']
+
+
+def member_lines(engine: Engine, chain_id: int, member_id: int) -> list[int]:
+    """The lines member `member_id` is the lender or dealer of, from the floor plan's read
+    model (`ledger.read_models.FloorPlanLineRow`)."""
+    table = FloorPlanLineRow.__table__  # type: ignore[attr-defined]
+    query = (
+        select(table.c.line_id)
+        .where(
+            table.c.chain_id == chain_id,
+            or_(table.c.lender_id == member_id, table.c.dealer_id == member_id),
+        )
+        .order_by(table.c.line_id)
+    )
+    with engine.connect() as conn:
+        return [int(r) for r in conn.execute(query).scalars()]
+
+
+def member_claims(engine: Engine, chain_id: int, member_id: int) -> list[int]:
+    """The clearing claims member `member_id` is the creditor or debtor of (`ClaimFiled`)."""
+    patterns = _arg_patterns("creditorId", member_id) + _arg_patterns("debtorId", member_id)
+    return [
+        _int(e.args["claimId"])
+        for e in stream_events(
+            engine,
+            chain_id=chain_id,
+            contract=CLEARING,
+            names=["ClaimFiled"],
+            conditions=[or_(*(_EVENTS.c.args_json.like(p) for p in patterns))],
+        )
+    ]
+
+
+def member_concerns(
+    engine: Engine, chain_id: int, member_id: int, addresses: Sequence[str]
+) -> ColumnElement[bool]:
+    """The condition on stored events that concern member `member_id`: one of its
+    `addresses` or its id in an argument (`MEMBER_ID_ARGS`); an event of a line it is the
+    lender or dealer of (an advance names only its line), of a lot audit of such a line, or
+    of a clearing claim it is the creditor or debtor of."""
+    patterns = [f'%"{checksum(a)}"%' for a in addresses]
+    for name in MEMBER_ID_ARGS:
+        patterns += _arg_patterns(name, member_id)
+    lines = member_lines(engine, chain_id, member_id)
+    for line in lines:
+        for name in LINE_ID_ARGS:
+            patterns += _arg_patterns(name, line)
+    mine = set(lines)
+    audits = [audit for audit, line in audit_lines(engine, chain_id).items() if line in mine]
+    audit_patterns = [p for audit in audits for p in _arg_patterns("auditId", audit)]
+    claim_patterns = [
+        p
+        for claim in member_claims(engine, chain_id, member_id)
+        for p in _arg_patterns("claimId", claim)
+    ]
+    concerns = [_EVENTS.c.args_json.like(p) for p in patterns]
+    if audit_patterns:
+        concerns.append(
+            (_EVENTS.c.contract == LOT_AUDIT)
+            & or_(*(_EVENTS.c.args_json.like(p) for p in audit_patterns))
+        )
+    if claim_patterns:
+        concerns.append(
+            (_EVENTS.c.contract == CLEARING)
+            & or_(*(_EVENTS.c.args_json.like(p) for p in claim_patterns))
+        )
+    return or_(*concerns)
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    """`moment` as the naive UTC time `IndexedEvent.block_time` is compared with."""
+    return _utc(moment).astimezone(UTC).replace(tzinfo=None)
+
+
 def member_timeline(
     engine: Engine,
     *,
@@ -473,18 +556,16 @@ def member_timeline(
     event: str | None = None,
     from_block: int | None = None,
     to_block: int | None = None,
+    since: datetime | None = None,
+    before: datetime | None = None,
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[list[StoredEvent], int]:
-    """Events where one of the member's `addresses` appears as an argument, or its id in one of
-    `MEMBER_ID_ARGS`, in chain order: one page and the total count."""
-    patterns = [f'%"{checksum(a)}"%' for a in addresses]
-    patterns += [f'%"{name}":"{member_id}"%' for name in MEMBER_ID_ARGS]
-    patterns += [f'%"{name}":{member_id},%' for name in MEMBER_ID_ARGS]
-    patterns += [f'%"{name}":{member_id}}}%' for name in MEMBER_ID_ARGS]
+    """The events that concern the member (`member_concerns`), in chain order: one page and
+    the total count; `since` and `before` bound the block time (`before` excluded)."""
     where: list[ColumnElement[bool]] = [
         _EVENTS.c.chain_id == chain_id,
-        or_(*(_EVENTS.c.args_json.like(p) for p in patterns)),
+        member_concerns(engine, chain_id, member_id, addresses),
     ]
     if contract is not None:
         where.append(_EVENTS.c.contract == contract)
@@ -494,6 +575,10 @@ def member_timeline(
         where.append(_EVENTS.c.block_number >= from_block)
     if to_block is not None:
         where.append(_EVENTS.c.block_number <= to_block)
+    if since is not None:
+        where.append(_EVENTS.c.block_time >= _naive_utc(since))
+    if before is not None:
+        where.append(_EVENTS.c.block_time < _naive_utc(before))
     with engine.connect() as conn:
         total = int(
             conn.execute(select(func.count()).select_from(_EVENTS).where(*where)).scalar_one()
@@ -510,6 +595,32 @@ def member_timeline(
             .all()
         )
     return [StoredEvent.from_row(r) for r in rows], total
+
+
+def member_accounts(engine: Engine, chain_id: int) -> dict[str, int]:
+    """Every address a member has held (admission, key rotations), lower case → member id."""
+    found: dict[str, int] = {}
+    for e in stream_events(
+        engine,
+        chain_id=chain_id,
+        contract=CONSORTIUM,
+        names=["MemberAdmitted", "MemberKeyRotated"],
+    ):
+        for key in ("account", "newAccount"):
+            address = e.args.get(key)
+            if isinstance(address, str):
+                found[address.lower()] = _int(e.args["id"])
+    return found
+
+
+def line_parties(engine: Engine, chain_id: int) -> dict[int, tuple[int, int]]:
+    """Every line's (lender, dealer), from the floor plan's read model."""
+    table = FloorPlanLineRow.__table__  # type: ignore[attr-defined]
+    query = select(table.c.line_id, table.c.lender_id, table.c.dealer_id).where(
+        table.c.chain_id == chain_id
+    )
+    with engine.connect() as conn:
+        return {int(r.line_id): (int(r.lender_id), int(r.dealer_id)) for r in conn.execute(query)}
 
 
 # -- alerts -------------------------------------------------------------------------------------

@@ -594,9 +594,9 @@ ZH: dict[str, str] = {
 
 # The strings of each area's pages live beside them, one (EN, ZH) pair per module, merged here
 # so that a page set can grow without touching the others' strings.
-from api.pages import i18n_borrower, i18n_financing, i18n_oversight  # noqa: E402
+from api.pages import i18n_borrower, i18n_financing, i18n_oversight, i18n_trail  # noqa: E402
 
-for _area in (i18n_financing, i18n_oversight, i18n_borrower):
+for _area in (i18n_financing, i18n_oversight, i18n_trail, i18n_borrower):
     EN.update(_area.EN)
     ZH.update(_area.ZH)
 
