@@ -487,7 +487,7 @@ def member_lines(engine: Engine, chain_id: int, member_id: int) -> list[int]:
         .order_by(table.c.line_id)
     )
     with engine.connect() as conn:
-        return [int(r) for r in conn.execute(query).scalars()]
+        return [int(row.line_id) for row in conn.execute(query)]
 
 
 def member_claims(engine: Engine, chain_id: int, member_id: int) -> list[int]:

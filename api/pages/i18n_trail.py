@@ -31,6 +31,7 @@ EN: dict[str, str] = {
     "sentence.freeze": "the line freezes if a vehicle is missing",
     "sentence.no_freeze": "the line does not freeze on a missing vehicle",
     "sentence.frozen_by_audit": " after lot audit #{audit}",
+    "sentence.admin_role": "Administrator",
     "sentence.generic": "{event}: {details}",
     "sentence.generic_bare": "{event}",
     "sentence.proposal.admit": "admit a member",
@@ -106,6 +107,7 @@ EN: dict[str, str] = {
         "{lender} took over the lien on {vinHash} from {old_lender} (line {fromLineId} to"
         " {toLineId}): {principal} principal, {interest} interest, {fee} fee"
     ),
+    "sentence.FloorPlan.EIP712DomainChanged": "The floor plan's signing domain changed",
     # LotAudit
     "sentence.LotAudit.AuditOpened": (
         "{openerId} opened lot audit #{auditId} of line {lineId} ({dealer}), sampling {sample};"
@@ -149,7 +151,13 @@ EN: dict[str, str] = {
     "sentence.Consortium.QuorumChanged": (
         "The quorum changed from {oldQuorum} to {newQuorum} approvals"
     ),
+    "sentence.Consortium.RoleGranted": "{account} was given the contract role {role} by {sender}",
+    "sentence.Consortium.RoleRevoked": "{account} lost the contract role {role} ({sender})",
+    "sentence.Consortium.RoleAdminChanged": (
+        "The role {role} is now managed by {newAdminRole} (was {previousAdminRole})"
+    ),
     # Clearing
+    "sentence.Clearing.EIP712DomainChanged": "The clearing contract's signing domain changed",
     "sentence.Clearing.ClaimFiled": (
         "{creditorId} filed {kind} claim #{claimId} of {amount} against {debtorId}, due {dueDate}"
     ),
@@ -191,8 +199,6 @@ EN: dict[str, str] = {
     "trail.filter": "Narrow the trail",
     "trail.filter.event": "Event kind",
     "trail.filter.any": "Any event",
-    "trail.filter.from": "From (day, UTC)",
-    "trail.filter.to": "To (day, UTC, included)",
     "trail.filter.error.event": "Choose an event kind from the list.",
     "trail.csv": "Download this trail as CSV",
     "trail.filtered": "{count} entries match the filters",
@@ -215,6 +221,7 @@ ZH: dict[str, str] = {
     "sentence.freeze": "如有车辆缺失则冻结额度",
     "sentence.no_freeze": "车辆缺失时不冻结额度",
     "sentence.frozen_by_audit": "（因库存审计 #{audit}）",
+    "sentence.admin_role": "管理员",
     "sentence.generic": "{event}：{details}",
     "sentence.generic_bare": "{event}",
     "sentence.proposal.admit": "接纳成员",
@@ -285,6 +292,7 @@ ZH: dict[str, str] = {
         "{lender}从{old_lender}处承接车辆 {vinHash} 的抵押权（额度 {fromLineId} → {toLineId}）："
         "本金 {principal}、利息 {interest}、费用 {fee}"
     ),
+    "sentence.FloorPlan.EIP712DomainChanged": "融资合约的签名域已变更",
     "sentence.LotAudit.AuditOpened": (
         "{openerId}对额度 {lineId}（{dealer}）发起库存审计 #{auditId}，抽样 {sample}；{freeze}"
     ),
@@ -316,6 +324,12 @@ ZH: dict[str, str] = {
     "sentence.Consortium.MemberRoleRevoked": "{member}被撤销角色：{role}",
     "sentence.Consortium.MemberKeyRotated": "{member}将密钥由 {oldAccount} 更换为 {newAccount}",
     "sentence.Consortium.QuorumChanged": "法定票数由 {oldQuorum} 改为 {newQuorum}",
+    "sentence.Consortium.RoleGranted": "{account}由{sender}授予合约角色：{role}",
+    "sentence.Consortium.RoleRevoked": "{account}被撤销合约角色：{role}（{sender}）",
+    "sentence.Consortium.RoleAdminChanged": (
+        "角色 {role} 改由 {newAdminRole} 管理（原为 {previousAdminRole}）"
+    ),
+    "sentence.Clearing.EIP712DomainChanged": "清算合约的签名域已变更",
     "sentence.Clearing.ClaimFiled": (
         "{creditorId}对{debtorId}提出{kind}债权 #{claimId}，金额 {amount}，到期 {dueDate}"
     ),
@@ -348,8 +362,6 @@ ZH: dict[str, str] = {
     "trail.filter": "筛选轨迹",
     "trail.filter.event": "事件类型",
     "trail.filter.any": "全部事件",
-    "trail.filter.from": "起始日（UTC）",
-    "trail.filter.to": "截止日（UTC，含当日）",
     "trail.filter.error.event": "请从列表中选择事件类型。",
     "trail.csv": "将此轨迹下载为 CSV",
     "trail.filtered": "符合筛选条件的记录共 {count} 条",

@@ -75,7 +75,7 @@ MEMBER_ARGS = frozenset(
 )  # fmt: skip
 ADDRESS_ARGS = frozenset(
     {"by", "account", "opener", "notary", "proposer", "target", "voter", "filer", "bank", "to",
-     "from", "oldAccount", "newAccount", "creator", "owner", "spender"}
+     "from", "oldAccount", "newAccount", "creator", "owner", "spender", "sender"}
 )  # fmt: skip
 AMOUNT_ARGS = frozenset(
     {"advance", "amount", "principal", "interest", "fee", "limit", "due", "paid", "gross", "net",
@@ -83,6 +83,7 @@ AMOUNT_ARGS = frozenset(
 )  # fmt: skip
 TIME_ARGS = frozenset({"payoffDueAt", "confirmBy", "expiresAt", "dueDate", "disputeEndsAt"})
 VIN_ARGS = frozenset({"vinHash", "previousVinHash"})
+ROLE_ARGS = frozenset({"role", "previousAdminRole", "newAdminRole"})
 
 PROPOSAL_KINDS = ("admit", "suspend", "reinstate", "remove", "grant_role", "revoke_role",
                   "set_quorum", "rotate_key")  # fmt: skip
@@ -105,7 +106,8 @@ EVENTS: frozenset[tuple[str, str]] = frozenset(
     (contract, event)
     for contract, events in {
         "FloorPlan": (
-            "LineOpened", "TermsSet", "LineChanged", "LineFrozen", "LineUnfrozen", "LineClosed",
+            "EIP712DomainChanged", "LineOpened", "TermsSet", "LineChanged", "LineFrozen",
+            "LineUnfrozen", "LineClosed",
             "VehicleFinanced", "CertificateMismatch", "RegistrationRecorded", "VehicleConfirmed",
             "VehicleUnconfirmed", "VehicleSold", "VehicleSoldOutOfTrust", "SoldOutOfTrustAlert",
             "CurtailmentPaid", "CurtailmentOverdue", "LienReleased", "VehicleRepossessed",
@@ -118,12 +120,13 @@ EVENTS: frozenset[tuple[str, str]] = frozenset(
         "Consortium": (
             "ProposalCreated", "ProposalVoted", "ProposalExecuted", "MemberAdmitted",
             "MemberSuspended", "MemberReinstated", "MemberRemoved", "MemberRoleGranted",
-            "MemberRoleRevoked", "MemberKeyRotated", "QuorumChanged",
+            "MemberRoleRevoked", "MemberKeyRotated", "QuorumChanged", "RoleGranted",
+            "RoleRevoked", "RoleAdminChanged",
         ),
         "Clearing": (
             "ClaimFiled", "ClaimConfirmed", "SignaturesRevoked", "ClaimDisputed",
             "DisputeResolved", "ClaimWithdrawn", "ClaimSettledOffChain", "CycleSettled",
-            "CreatorSet",
+            "CreatorSet", "EIP712DomainChanged",
         ),
         "SettlementToken": (
             "Minted", "Burned", "OffChainSettlementRecorded", "Transfer", "Approval",
@@ -202,6 +205,8 @@ class _Fields:
         return self.names.vins.get(text) or _short(text)
 
     def role(self, value: Any) -> str:
+        if int(str(value), 16) == 0:
+            return self.t("sentence.admin_role")  # AccessControl's DEFAULT_ADMIN_ROLE
         try:
             return self.t(f"role.{Role.from_id(bytes.fromhex(str(value)[2:])).value}")
         except ValueError:
@@ -222,7 +227,7 @@ class _Fields:
             return self.moment(int(datetime.fromisoformat(str(value)).timestamp()))
         if key in VIN_ARGS:
             return self.vin(value)
-        if key == "role":
+        if key in ROLE_ARGS:
             return self.role(value)
         if isinstance(value, bool):
             return self.t("sentence.yes" if value else "sentence.no")
