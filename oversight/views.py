@@ -541,11 +541,6 @@ def member_concerns(
     return or_(*concerns)
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    """`moment` as the naive UTC time `IndexedEvent.block_time` is compared with."""
-    return _utc(moment).astimezone(UTC).replace(tzinfo=None)
-
-
 def member_timeline(
     engine: Engine,
     *,
@@ -576,9 +571,9 @@ def member_timeline(
     if to_block is not None:
         where.append(_EVENTS.c.block_number <= to_block)
     if since is not None:
-        where.append(_EVENTS.c.block_time >= _naive_utc(since))
+        where.append(_EVENTS.c.block_time >= _utc(since))
     if before is not None:
-        where.append(_EVENTS.c.block_time < _naive_utc(before))
+        where.append(_EVENTS.c.block_time < _utc(before))
     with engine.connect() as conn:
         total = int(
             conn.execute(select(func.count()).select_from(_EVENTS).where(*where)).scalar_one()

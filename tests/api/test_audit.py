@@ -132,25 +132,46 @@ def test_vehicle_timeline_exposure_alerts_and_member_timeline(
     after = client.get("/v1/views/exposure", headers=lender.headers).json()
     assert after["lenders"][0]["outstanding"] == runtime.floorplan.line(line).outstanding
 
-    # A member's timeline: its own, or anyone's for regulators and legal.
+    # A member's timeline: its own, or anyone's for regulators and legal. It holds every
+    # event that concerns the member, also those naming only its line (terms, advances, the
+    # sale, the release): the dealer's and the lender's alike; not the other line's.
     own = client.get(f"/v1/views/members/{dealer.member.id}/timeline", headers=dealer.headers)
     assert own.status_code == 200, own.text
     names = [e["event"] for e in own.json()["items"]]
     # Its admission was proposed naming its address, then it was admitted, then it got a line.
+    on_its_line = [
+        "TermsSet",
+        "LineOpened",
+        "VehicleFinanced",
+        "VehicleFinanced",
+        "VehicleSold",
+        "VehicleSoldOutOfTrust",
+        "LienReleased",
+        "VehicleFinanced",
+    ]
     assert names == [
         "ProposalCreated",
         "MemberAdmitted",
         "RoleGranted",
         "MemberRoleGranted",
-        "LineOpened",
+        *on_its_line,
     ]
-    assert own.json()["total"] == 5
+    assert own.json()["total"] == 12
+    assert {e["args"].get("lineId") for e in own.json()["items"][4:]} == {str(line)}
     filtered = client.get(
         f"/v1/views/members/{lender.member.id}/timeline",
         params={"contract": "FloorPlan"},
         headers=regulator.headers,
     ).json()
-    assert [e["event"] for e in filtered["items"]] == ["LineOpened"]
+    assert [e["event"] for e in filtered["items"]] == on_its_line
+    advances = [e for e in filtered["items"] if e["event"] == "VehicleFinanced"]
+    assert [e["args"]["advance"] for e in advances[:2]] == [str(ADVANCE)] * 2
+    other_lender = client.get(
+        f"/v1/views/members/{lender2.member.id}/timeline",
+        params={"contract": "FloorPlan", "event": "VehicleFinanced"},
+        headers=regulator.headers,
+    ).json()
+    assert [e["args"]["lineId"] for e in other_lender["items"]] == [str(other)]
     others = f"/v1/views/members/{lender.member.id}/timeline"
     assert client.get(others, headers=dealer.headers).status_code == 404
     assert client.get("/v1/views/members/999/timeline", headers=legal.headers).status_code == 404
