@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from api.pages import i18n_oversight
+from api.pages import audit_trail, i18n_oversight
 from api.pages.audit_trail import CSV_COLUMNS, TRAIL_KINDS
 from api.pages.charts import bar_chart
 from api.pages.i18n import CATALOGS
@@ -197,7 +197,7 @@ def test_trail_of_a_vehicle_a_case_and_a_member(
 
 
 def test_trail_filters_by_kind_and_day_and_downloads_as_csv(
-    page: Page, server, client, demo, activity
+    page: Page, server, client, demo, activity, monkeypatch
 ):
     regulator = demo["regulator"]
     sign_in(page, server, regulator)
@@ -279,6 +279,28 @@ def test_trail_filters_by_kind_and_day_and_downloads_as_csv(
     _alert(page, "Choose an event kind from the list")
     refused = page.request.get(f"{server}/oversight/trail.csv?kind=member&q=1&event=Nope")
     assert refused.status == 400 and refused.headers["content-type"].startswith("text/html")
+
+    # Paging keeps the filters: one entry a page, the lender's two role grants.
+    monkeypatch.setattr(audit_trail, "TRAIL_LIMIT", 1)
+    page.goto(
+        f"{server}/oversight/trail?kind=member&q=Huaxia+Auto+Finance"
+        f"&event=Consortium.MemberRoleGranted&from={day.date()}&to={day.date()}"
+    )
+    expect(page.get_by_text("Entries 1 to 1 of 2.")).to_be_visible()
+    expect(rows).to_have_count(1)
+    expect(rows.first.get_by_role("rowheader")).to_have_text(
+        "Huaxia Auto Finance was granted the role Lender"
+    )
+    page.locator("#trail-next").click()
+    expect(page).to_have_url(re.compile(r"event=Consortium\.MemberRoleGranted.*&start=1$"))
+    expect(page.get_by_text("Entries 2 to 2 of 2.")).to_be_visible()
+    expect(rows.first.get_by_role("rowheader")).to_have_text(
+        "Huaxia Auto Finance was granted the role Auditor"
+    )
+    expect(page.get_by_label("Event kind")).to_have_value("Consortium.MemberRoleGranted")
+    expect(page.get_by_label("From (day, UTC)")).to_have_value(day.date().isoformat())
+    page.locator("#trail-previous").click()
+    expect(page.get_by_text("Entries 1 to 1 of 2.")).to_be_visible()
 
 
 def runtime_commitment(client, caller, public_id: str) -> str:
