@@ -432,7 +432,7 @@ def trail_csv(entries: list[TrailEntry]) -> str:
         writer.writerow(
             (
                 at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                e.contract or "",
+                e.contract if e.block_number is not None else "",
                 e.name,
                 "" if e.block_number is None else e.block_number,
                 e.tx_hash or "",

@@ -14,6 +14,7 @@ the generic sentence (its name and arguments), never an error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -160,6 +161,10 @@ def _int(value: Any) -> int:
     return int(value)
 
 
+_HEX = re.compile(r"0x[0-9a-fA-F]{16,}|(?=.*[a-fA-F])[0-9a-fA-F]{32,}")
+"""A hash, a digest or an address: long hex, cut short in sentences (whole in the raw event)."""
+
+
 def _short(value: str) -> str:
     """A long hex value cut to its ends: ``0x1234…cdef``."""
     return value if len(value) <= 14 else f"{value[:6]}…{value[-4:]}"
@@ -236,7 +241,7 @@ class _Fields:
         if isinstance(value, dict):
             return ", ".join(f"{k} {self.said(k, v)}" for k, v in value.items())
         text = str(value)
-        return _short(text) if text.startswith("0x") else text
+        return _short(text) if _HEX.fullmatch(text) else text
 
 
 def _enum(t: Translator, prefix: str, names: tuple[str, ...], value: Any) -> str:
