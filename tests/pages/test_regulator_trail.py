@@ -554,3 +554,24 @@ def test_bar_geometry_is_proportional_and_marks_what_it_is_told():
     assert sum(bar.show_label for bar in crowded.bars) == 12
     empty = bar_chart([("x", 0)])
     assert [t.value for t in empty.ticks] == [0] and empty.bars[0].height == 0
+
+
+def test_a_trail_filter_keeps_its_days_whole_in_utc_and_one_kind():
+    day = datetime(2026, 3, 1).date()
+    narrow = audit_trail.TrailFilter(kind="FloorPlan.VehicleSold", first=day, last=day)
+
+    def entry(at: datetime, name: str = "VehicleSold") -> audit_trail.TrailEntry:
+        return audit_trail.TrailEntry(
+            at=at, name=name, contract="FloorPlan", block_number=1, tx_hash="0x", log_index=0,
+            args={},
+        )  # fmt: skip
+
+    assert narrow.keeps(entry(datetime(2026, 3, 1, 0, 0, tzinfo=UTC)))
+    assert narrow.keeps(entry(datetime(2026, 3, 1, 23, 59, 59)))  # naive is UTC
+    assert not narrow.keeps(entry(datetime(2026, 3, 2, 0, 0, tzinfo=UTC)))
+    # 07:59 on 1 March in Shanghai is still 28 February in UTC
+    assert not narrow.keeps(entry(datetime(2026, 3, 1, 7, 59, tzinfo=SHANGHAI)))
+    assert not narrow.keeps(entry(datetime(2026, 3, 1, 12, 0, tzinfo=UTC), "VehicleFinanced"))
+    assert not audit_trail.TrailFilter().active and narrow.active
+    assert "Evidence.submitted" in audit_trail.EVENT_KINDS
+    assert "FloorPlan.VehicleFinanced" in audit_trail.EVENT_KINDS
