@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
@@ -27,7 +27,7 @@ from ledger.consortium import Principal, Role
 from ledger.errors import NotFound
 from ledger.indexer import MAX_PAGE, StoredEvent, events
 from ledger.models import IndexedEvent
-from ledger.read_models import ALERT_EVENTS, FloorPlanLineRow
+from ledger.read_models import ALERT_EVENTS, FloorPlanLineRow, FloorPlanVehicleRow
 from notary.models import AnchorBatch, EvidenceItem
 
 VIEW_ALL = frozenset({Role.REGULATOR, Role.LEGAL})
@@ -505,6 +505,41 @@ def member_claims(engine: Engine, chain_id: int, member_id: int) -> list[int]:
     ]
 
 
+VEHICLE_ONLY_EVENTS = ("CertificateMismatch", "RegistrationRecorded")
+"""FloorPlan events that name only a vehicle: they concern the line of its lien."""
+
+
+def _vehicle_only(
+    chain_id: int, lines: Sequence[int], line_patterns: Sequence[str]
+) -> ColumnElement[bool]:
+    """A vehicle-only event of one of `lines`: in the same transaction as an event of the line
+    (a mismatch or registration of an advance, a registration ended by a release), or about a
+    vehicle whose lien (in force, or the last one) is on the line, per the read model (a
+    registration recorded later)."""
+    same = _EVENTS.alias("same_transaction")
+    line_events = select(same.c.tx_hash).where(
+        same.c.chain_id == chain_id,
+        same.c.contract == FLOOR_PLAN,
+        or_(*(same.c.args_json.like(p) for p in line_patterns)),
+    )
+    vehicles = FloorPlanVehicleRow.__table__  # type: ignore[attr-defined]
+    on_line = (
+        select(vehicles.c.vin_hash)
+        .where(
+            vehicles.c.chain_id == chain_id,
+            vehicles.c.line_id.in_(list(lines)),
+            _EVENTS.c.args_json.like(literal('%"vinHash":"') + vehicles.c.vin_hash + literal('"%')),
+        )
+        .exists()
+    )
+    condition: ColumnElement[bool] = (
+        (_EVENTS.c.contract == FLOOR_PLAN)
+        & _EVENTS.c.event.in_(VEHICLE_ONLY_EVENTS)
+        & or_(_EVENTS.c.tx_hash.in_(line_events), on_line)
+    )
+    return condition
+
+
 def member_concerns(
     engine: Engine, chain_id: int, member_id: int, addresses: Sequence[str]
 ) -> ColumnElement[bool]:
@@ -516,9 +551,10 @@ def member_concerns(
     for name in MEMBER_ID_ARGS:
         patterns += _arg_patterns(name, member_id)
     lines = member_lines(engine, chain_id, member_id)
-    for line in lines:
-        for name in LINE_ID_ARGS:
-            patterns += _arg_patterns(name, line)
+    line_patterns = [
+        p for line in lines for name in LINE_ID_ARGS for p in _arg_patterns(name, line)
+    ]
+    patterns += line_patterns
     mine = set(lines)
     audits = [audit for audit, line in audit_lines(engine, chain_id).items() if line in mine]
     audit_patterns = [p for audit in audits for p in _arg_patterns("auditId", audit)]
@@ -538,6 +574,8 @@ def member_concerns(
             (_EVENTS.c.contract == CLEARING)
             & or_(*(_EVENTS.c.args_json.like(p) for p in claim_patterns))
         )
+    if lines:
+        concerns.append(_vehicle_only(chain_id, lines, line_patterns))
     return or_(*concerns)
 
 

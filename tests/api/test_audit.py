@@ -147,6 +147,7 @@ def test_vehicle_timeline_exposure_alerts_and_member_timeline(
         "VehicleSold",
         "VehicleSoldOutOfTrust",
         "LienReleased",
+        "CertificateMismatch",  # names only the vehicle, in the advance's transaction
         "VehicleFinanced",
     ]
     assert names == [
@@ -156,8 +157,8 @@ def test_vehicle_timeline_exposure_alerts_and_member_timeline(
         "MemberRoleGranted",
         *on_its_line,
     ]
-    assert own.json()["total"] == 12
-    assert {e["args"].get("lineId") for e in own.json()["items"][4:]} == {str(line)}
+    assert own.json()["total"] == 13
+    assert {e["args"].get("lineId") for e in own.json()["items"][4:]} == {str(line), None}
     filtered = client.get(
         f"/v1/views/members/{lender.member.id}/timeline",
         params={"contract": "FloorPlan"},
@@ -172,6 +173,23 @@ def test_vehicle_timeline_exposure_alerts_and_member_timeline(
         headers=regulator.headers,
     ).json()
     assert [e["args"]["lineId"] for e in other_lender["items"]] == [str(other)]
+    theirs = client.get(
+        f"/v1/views/members/{lender2.member.id}/timeline",
+        params={"event": "CertificateMismatch"},
+        headers=regulator.headers,
+    ).json()
+    assert theirs["items"] == []
+    # A registration recorded later names only the vehicle: the line of its lien decides.
+    as_lender = runtime.floorplan.as_sender(runtime.sender_for(lender.member.address))
+    as_lender.record_registration([vin_hash(make_vin(2))], "REG-2026-0002")
+    runtime.indexer.run_once()
+    for caller, expected in ((dealer, 1), (lender, 1), (dealer2, 0), (lender2, 0)):
+        recorded = client.get(
+            f"/v1/views/members/{caller.member.id}/timeline",
+            params={"event": "RegistrationRecorded"},
+            headers=regulator.headers,
+        ).json()
+        assert recorded["total"] == expected, caller.member.name
     others = f"/v1/views/members/{lender.member.id}/timeline"
     assert client.get(others, headers=dealer.headers).status_code == 404
     assert client.get("/v1/views/members/999/timeline", headers=legal.headers).status_code == 404
