@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 from sqlmodel import select as sqlmodel_select
@@ -27,7 +27,7 @@ from ledger.consortium import Principal, Role
 from ledger.errors import NotFound
 from ledger.indexer import MAX_PAGE, StoredEvent, arg_condition, events
 from ledger.models import IndexedEvent
-from ledger.read_models import ALERT_EVENTS, FloorPlanIndex
+from ledger.read_models import ALERT_EVENTS, FloorPlanIndex, FloorPlanLineRow, FloorPlanVehicleRow
 from notary.models import AnchorBatch, EvidenceItem
 
 VIEW_ALL = frozenset({Role.REGULATOR, Role.LEGAL})
@@ -37,6 +37,7 @@ FLOOR_PLAN = "FloorPlan"
 LOT_AUDIT = "LotAudit"
 REGISTRY = "EvidenceRegistry"
 CONSORTIUM = "Consortium"
+CLEARING = "Clearing"
 
 MEMBER_ID_ARGS = (
     "lenderId",
@@ -425,6 +426,121 @@ def case_timeline(
     return entries
 
 
+LINE_ID_ARGS = ("lineId", "fromLineId", "toLineId")
+"""Event arguments that name a credit line: a line's lender and dealer are concerned."""
+
+
+def _arg_patterns(name: str, value: int) -> list[str]:
+    """``args_json`` LIKE patterns of argument `name` holding `value` (a JSON number, or a
+    decimal string above 48 bits: `ledger.indexer.StoredEvent`)."""
+    return [f'%"{name}":"{value}"%', f'%"{name}":{value},%', f'%"{name}":{value}}}%']
+
+
+def member_lines(engine: Engine, chain_id: int, member_id: int) -> list[int]:
+    """The lines member `member_id` is the lender or dealer of, from the floor plan's read
+    model (`ledger.read_models.FloorPlanLineRow`)."""
+    table = FloorPlanLineRow.__table__  # type: ignore[attr-defined]
+    query = (
+        select(table.c.line_id)
+        .where(
+            table.c.chain_id == chain_id,
+            or_(table.c.lender_id == member_id, table.c.dealer_id == member_id),
+        )
+        .order_by(table.c.line_id)
+    )
+    with engine.connect() as conn:
+        return [int(row.line_id) for row in conn.execute(query)]
+
+
+def member_claims(engine: Engine, chain_id: int, member_id: int) -> list[int]:
+    """The clearing claims member `member_id` is the creditor or debtor of (`ClaimFiled`)."""
+    patterns = _arg_patterns("creditorId", member_id) + _arg_patterns("debtorId", member_id)
+    return [
+        _int(e.args["claimId"])
+        for e in stream_events(
+            engine,
+            chain_id=chain_id,
+            contract=CLEARING,
+            names=["ClaimFiled"],
+            conditions=[or_(*(_EVENTS.c.args_json.like(p) for p in patterns))],
+        )
+    ]
+
+
+VEHICLE_ONLY_EVENTS = ("CertificateMismatch", "RegistrationRecorded")
+"""FloorPlan events that name only a vehicle: they concern the line of its lien."""
+
+
+def _vehicle_only(
+    chain_id: int, lines: Sequence[int], line_patterns: Sequence[str]
+) -> ColumnElement[bool]:
+    """A vehicle-only event of one of `lines`: in the same transaction as an event of the line
+    (a mismatch or registration of an advance, a registration ended by a release), or about a
+    vehicle whose lien (in force, or the last one) is on the line, per the read model (a
+    registration recorded later)."""
+    same = _EVENTS.alias("same_transaction")
+    line_events = select(same.c.tx_hash).where(
+        same.c.chain_id == chain_id,
+        same.c.contract == FLOOR_PLAN,
+        or_(*(same.c.args_json.like(p) for p in line_patterns)),
+    )
+    vehicles = FloorPlanVehicleRow.__table__  # type: ignore[attr-defined]
+    on_line = (
+        select(vehicles.c.vin_hash)
+        .where(
+            vehicles.c.chain_id == chain_id,
+            vehicles.c.line_id.in_(list(lines)),
+            _EVENTS.c.args_json.like(literal('%"vinHash":"') + vehicles.c.vin_hash + literal('"%')),
+        )
+        .exists()
+    )
+    condition: ColumnElement[bool] = (
+        (_EVENTS.c.contract == FLOOR_PLAN)
+        & _EVENTS.c.event.in_(VEHICLE_ONLY_EVENTS)
+        & or_(_EVENTS.c.tx_hash.in_(line_events), on_line)
+    )
+    return condition
+
+
+def member_concerns(
+    engine: Engine, chain_id: int, member_id: int, addresses: Sequence[str]
+) -> ColumnElement[bool]:
+    """The condition on stored events that concern member `member_id`: one of its
+    `addresses` or its id in an argument (`MEMBER_ID_ARGS`); an event of a line it is the
+    lender or dealer of (an advance names only its line), of a lot audit of such a line, or
+    of a clearing claim it is the creditor or debtor of."""
+    patterns = [f'%"{checksum(a)}"%' for a in addresses]
+    for name in MEMBER_ID_ARGS:
+        patterns += _arg_patterns(name, member_id)
+    lines = member_lines(engine, chain_id, member_id)
+    line_patterns = [
+        p for line in lines for name in LINE_ID_ARGS for p in _arg_patterns(name, line)
+    ]
+    patterns += line_patterns
+    mine = set(lines)
+    audits = [audit for audit, line in audit_lines(engine, chain_id).items() if line in mine]
+    audit_patterns = [p for audit in audits for p in _arg_patterns("auditId", audit)]
+    claim_patterns = [
+        p
+        for claim in member_claims(engine, chain_id, member_id)
+        for p in _arg_patterns("claimId", claim)
+    ]
+    concerns = [_EVENTS.c.args_json.like(p) for p in patterns]
+    if audit_patterns:
+        concerns.append(
+            (_EVENTS.c.contract == LOT_AUDIT)
+            & or_(*(_EVENTS.c.args_json.like(p) for p in audit_patterns))
+        )
+    if claim_patterns:
+        concerns.append(
+            (_EVENTS.c.contract == CLEARING)
+            & or_(*(_EVENTS.c.args_json.like(p) for p in claim_patterns))
+        )
+    if lines:
+        concerns.append(_vehicle_only(chain_id, lines, line_patterns))
+    return or_(*concerns)
+
+
 def member_timeline(
     engine: Engine,
     *,
@@ -435,18 +551,16 @@ def member_timeline(
     event: str | None = None,
     from_block: int | None = None,
     to_block: int | None = None,
+    since: datetime | None = None,
+    before: datetime | None = None,
     offset: int = 0,
     limit: int = 100,
 ) -> tuple[list[StoredEvent], int]:
-    """Events where one of the member's `addresses` appears as an argument, or its id in one of
-    `MEMBER_ID_ARGS`, in chain order: one page and the total count."""
-    patterns = [f'%"{checksum(a)}"%' for a in addresses]
-    patterns += [f'%"{name}":"{member_id}"%' for name in MEMBER_ID_ARGS]
-    patterns += [f'%"{name}":{member_id},%' for name in MEMBER_ID_ARGS]
-    patterns += [f'%"{name}":{member_id}}}%' for name in MEMBER_ID_ARGS]
+    """The events that concern the member (`member_concerns`), in chain order: one page and
+    the total count; `since` and `before` bound the block time (`before` excluded)."""
     where: list[ColumnElement[bool]] = [
         _EVENTS.c.chain_id == chain_id,
-        or_(*(_EVENTS.c.args_json.like(p) for p in patterns)),
+        member_concerns(engine, chain_id, member_id, addresses),
     ]
     if contract is not None:
         where.append(_EVENTS.c.contract == contract)
@@ -456,6 +570,10 @@ def member_timeline(
         where.append(_EVENTS.c.block_number >= from_block)
     if to_block is not None:
         where.append(_EVENTS.c.block_number <= to_block)
+    if since is not None:
+        where.append(_EVENTS.c.block_time >= _utc(since))
+    if before is not None:
+        where.append(_EVENTS.c.block_time < _utc(before))
     with engine.connect() as conn:
         total = int(
             conn.execute(select(func.count()).select_from(_EVENTS).where(*where)).scalar_one()
@@ -472,6 +590,32 @@ def member_timeline(
             .all()
         )
     return [StoredEvent.from_row(r) for r in rows], total
+
+
+def member_accounts(engine: Engine, chain_id: int) -> dict[str, int]:
+    """Every address a member has held (admission, key rotations), lower case → member id."""
+    found: dict[str, int] = {}
+    for e in stream_events(
+        engine,
+        chain_id=chain_id,
+        contract=CONSORTIUM,
+        names=["MemberAdmitted", "MemberKeyRotated"],
+    ):
+        for key in ("account", "newAccount"):
+            address = e.args.get(key)
+            if isinstance(address, str):
+                found[address.lower()] = _int(e.args["id"])
+    return found
+
+
+def line_parties(engine: Engine, chain_id: int) -> dict[int, tuple[int, int]]:
+    """Every line's (lender, dealer), from the floor plan's read model."""
+    table = FloorPlanLineRow.__table__  # type: ignore[attr-defined]
+    query = select(table.c.line_id, table.c.lender_id, table.c.dealer_id).where(
+        table.c.chain_id == chain_id
+    )
+    with engine.connect() as conn:
+        return {int(r.line_id): (int(r.lender_id), int(r.dealer_id)) for r in conn.execute(query)}
 
 
 # -- alerts -------------------------------------------------------------------------------------

@@ -7,11 +7,17 @@ Each page calls the functions its `/v1` route calls (`oversight.views`, `oversig
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import re
 import time as clock
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
@@ -22,9 +28,19 @@ from api.pages.charts import BarChart, bar_chart
 from api.pages.check_details import breach_detail
 from api.pages.i18n import Translator
 from api.pages.site import Visitor, role_page
+from api.pages.trail_sentences import (
+    EVENTS,
+    EVIDENCE,
+    VIN_ARGS,
+    Moment,
+    Sentence,
+    TrailNames,
+    say,
+    say_time,
+)
 from ledger.consortium import Member, Role
-from ledger.indexer import StoredEvent, indexed_through
-from ledger.inventory import VehicleRef
+from ledger.indexer import MAX_PAGE, StoredEvent, indexed_through
+from ledger.inventory import VehicleRef, vin_directory
 from ledger.vin import InvalidVin
 from notary.case_reports import list_reports, report_text
 from notary.contacts import Window, list_violations, load_rules, summary
@@ -39,9 +55,15 @@ from oversight.audit import (
     export_days,
 )
 from oversight.views import (
+    audit_lines,
     case_items,
     case_timeline,
+    line_parties,
+    member_accounts,
+    member_lines,
+    member_names,
     member_timeline,
+    sees_everything,
     vehicle_timeline,
     visible_member_addresses,
 )
@@ -53,7 +75,7 @@ Regulator = Annotated[Visitor, Depends(role_page(Role.REGULATOR))]
 TRAIL_KINDS = ("vehicle", "case", "member")
 
 TRAIL_LIMIT = 500
-"""Entries a trail page lists; longer trails page on (`from`, the first entry shown), as the
+"""Entries a trail page lists; longer trails page on (`start`, the first entry shown), as the
 API's timelines page with their cursors."""
 
 BREACH_ROWS = 100
@@ -66,7 +88,8 @@ a quarter the chart keeps the days that have breaches, or the bars would be hair
 
 @dataclass(frozen=True, kw_only=True)
 class TrailEntry:
-    """One row of a trail: a chain event, or (case trails) an evidence item's submission."""
+    """One row of a trail: a chain event, or (case trails) an evidence item's submission
+    (`contract` `EVIDENCE`, no block); `sentence` says it, `args` are the raw arguments."""
 
     at: datetime
     name: str
@@ -74,8 +97,61 @@ class TrailEntry:
     block_number: int | None
     tx_hash: str | None
     log_index: int | None
-    details: tuple[tuple[str, str], ...]
+    args: Mapping[str, Any]
     evidence_ids: tuple[str, ...] = ()
+    sentence: Sentence | None = None
+    moment: Moment | None = None
+    """The entry's time as the sentences say one (set with the sentence)."""
+
+    @property
+    def kind(self) -> str:
+        """``Contract.Event``: what the event-kind filter matches."""
+        return f"{self.contract}.{self.name}" if self.contract else self.name
+
+    @property
+    def details(self) -> tuple[tuple[str, str], ...]:
+        """The raw arguments as shown (smallest units, Unix times, hex)."""
+        return tuple((k, _show(v)) for k, v in self.args.items() if v is not None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrailFilter:
+    """What narrows a trail: one event kind (``Contract.Event``), and days (UTC, both
+    included)."""
+
+    kind: str | None = None
+    first: date | None = None
+    last: date | None = None
+
+    @property
+    def since(self) -> datetime | None:
+        """The first moment kept."""
+        return None if self.first is None else datetime.combine(self.first, dt_time(), UTC)
+
+    @property
+    def before(self) -> datetime | None:
+        """The first moment past the range (`parse_day` keeps `last` below 9999-12-31)."""
+        if self.last is None:
+            return None
+        return datetime.combine(self.last + timedelta(days=1), dt_time(), UTC)
+
+    @property
+    def active(self) -> bool:
+        """Whether anything is filtered out."""
+        return self.kind is not None or self.first is not None or self.last is not None
+
+    def keeps(self, entry: TrailEntry) -> bool:
+        """Whether `entry` passes."""
+        at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
+        return (
+            (self.kind is None or entry.kind == self.kind)
+            and (self.since is None or at >= self.since)
+            and (self.before is None or at < self.before)
+        )
+
+
+EVENT_KINDS = tuple(sorted(f"{contract}.{event}" for contract, event in EVENTS))
+"""The event kinds the filter offers: every event the contracts emit, and submissions."""
 
 
 @dataclass(kw_only=True)
@@ -88,11 +164,7 @@ class Trail:
     indexed_through: int | None
     notes: list[str] = field(default_factory=list)
     start: int = 0
-    """Position of the first entry shown, in the whole trail."""
-
-
-def _details(args: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    return tuple((k, _show(v)) for k, v in args.items() if v is not None)
+    """Position of the first entry shown, in the whole (filtered) trail."""
 
 
 def _show(value: Any) -> str:
@@ -111,7 +183,7 @@ def _event_entry(e: StoredEvent) -> TrailEntry:
         block_number=e.block_number,
         tx_hash=e.tx_hash,
         log_index=e.log_index,
-        details=_details(e.args),
+        args=e.args,
     )
 
 
@@ -132,14 +204,67 @@ class TrailProblem(Exception):
         self.status = status
 
 
-def find_trail(visitor: Visitor, kind: str, text: str, t: Translator, *, start: int = 0) -> Trail:
+def trail_names(visitor: Visitor, entries: list[TrailEntry]) -> TrailNames:
+    """What the sentences of `entries` name, from the index: members, their addresses, the
+    lines' parties, the audits' lines, and the VINs of the vehicles on lines the visitor may
+    see (every line for a regulator)."""
+    runtime = visitor.runtime
+    engine, chain_id = runtime.engine, runtime.chain.chain_id
+    principal = visitor.member
+    hashes = {
+        str(value).lower()
+        for entry in entries
+        for key, value in entry.args.items()
+        if key in VIN_ARGS and value is not None
+    }
+    lines = (
+        None if sees_everything(principal) else member_lines(engine, chain_id, principal.member_id)
+    )
+    found = vin_directory(runtime).names(sorted(hashes), lines=lines)
+    return TrailNames(
+        members=member_names(engine, chain_id),
+        accounts=member_accounts(engine, chain_id),
+        lines=line_parties(engine, chain_id),
+        audits=audit_lines(engine, chain_id),
+        vins={key.lower(): name.vin for key, name in found.items()},
+        currency=runtime.settings.currency,
+        zone=visitor.zone,
+    )
+
+
+def said(visitor: Visitor, entries: list[TrailEntry]) -> list[TrailEntry]:
+    """`entries` with their sentences and times in the visitor's language."""
+    names = trail_names(visitor, entries)
+    t = visitor.t
+    return [
+        replace(
+            e,
+            sentence=say(e.contract, e.name, e.args, names, t),
+            moment=say_time(e.at, names, t),
+        )
+        for e in entries
+    ]
+
+
+def find_trail(
+    visitor: Visitor,
+    kind: str,
+    text: str,
+    t: Translator,
+    *,
+    start: int = 0,
+    limit: int | None = TRAIL_LIMIT,
+    narrow: TrailFilter | None = None,
+) -> Trail:
     """The trail of `text` read as a `kind` (a VIN or VIN hash, a case reference, a member
-    number or name), as the `/v1/views/.../timeline` routes read it: `TRAIL_LIMIT` entries
-    from position `start`; raises `TrailProblem`."""
+    number or name), as the `/v1/views/.../timeline` routes read it, narrowed by `narrow`:
+    `limit` entries (None: all) from position `start`; raises `TrailProblem`."""
+    narrow = narrow or TrailFilter()
     runtime = visitor.runtime
     chain_id = runtime.chain.chain_id
     through = indexed_through(runtime.engine, chain_id)
     principal = visitor.member
+    end = None if limit is None else start + limit
     if kind == "vehicle":
         try:
             ref = VehicleRef.parse(text)
@@ -148,11 +273,11 @@ def find_trail(visitor: Visitor, kind: str, text: str, t: Translator, *, start: 
         found = vehicle_timeline(runtime.engine, chain_id, ref.vin_hash, principal)
         if not found:
             raise TrailProblem(t("trail.error.no_vehicle", vin=ref.label), 404)
-        entries = [_event_entry(e) for e in found[start : start + TRAIL_LIMIT]]
+        kept = [e for e in map(_event_entry, found) if narrow.keeps(e)]
         return Trail(
             subject=ref.label,
-            entries=entries,
-            total=len(found),
+            entries=said(visitor, kept[start:end]),
+            total=len(kept),
             indexed_through=through,
             start=start,
         )
@@ -161,24 +286,24 @@ def find_trail(visitor: Visitor, kind: str, text: str, t: Translator, *, start: 
         items = case_items(runtime.engine, commitment, principal, sees_all=sees_all(principal))
         if not items:
             raise TrailProblem(t("trail.error.no_case", case=text), 404)
-        timeline = case_timeline(runtime.engine, chain_id, items)
         entries = [
             TrailEntry(
                 at=e.at,
                 name=e.name,
-                contract=e.contract,
+                contract=e.contract if e.kind == "event" else EVIDENCE,
                 block_number=e.block_number,
                 tx_hash=e.tx_hash,
                 log_index=e.log_index,
-                details=_details(e.args),
+                args={k: v for k, v in e.args.items() if v is not None},
                 evidence_ids=e.evidence_ids,
             )
-            for e in timeline[start : start + TRAIL_LIMIT]
+            for e in case_timeline(runtime.engine, chain_id, items)
         ]
+        kept = [e for e in entries if narrow.keeps(e)]
         return Trail(
             subject=text,
-            entries=entries,
-            total=len(timeline),
+            entries=said(visitor, kept[start:end]),
+            total=len(kept),
             indexed_through=through,
             notes=[t("trail.case_commitment", commitment=commitment)],
             start=start,
@@ -190,17 +315,29 @@ def find_trail(visitor: Visitor, kind: str, text: str, t: Translator, *, start: 
         addresses = visible_member_addresses(runtime.engine, chain_id, member.id, principal)
     except NotFound as exc:
         raise TrailProblem(t("trail.error.no_member", member=text), 404) from exc
-    events, total = member_timeline(
-        runtime.engine,
-        chain_id=chain_id,
-        member_id=member.id,
-        addresses=addresses,
-        offset=start,
-        limit=TRAIL_LIMIT,
-    )
+    contract, _, event = (narrow.kind or "").partition(".")
+    events: list[StoredEvent] = []
+    while True:
+        page, total = member_timeline(
+            runtime.engine,
+            chain_id=chain_id,
+            member_id=member.id,
+            addresses=addresses,
+            contract=contract or None,
+            event=event or None,
+            since=narrow.since,
+            before=narrow.before,
+            offset=start + len(events),
+            limit=MAX_PAGE if limit is None else min(limit - len(events), MAX_PAGE),
+        )
+        events += page
+        if not page or (limit is not None and len(events) >= limit):
+            break
+        if start + len(events) >= total:
+            break
     return Trail(
         subject=f"{member.name} (#{member.id})",
-        entries=[_event_entry(e) for e in events],
+        entries=said(visitor, [_event_entry(e) for e in events]),
         total=total,
         indexed_through=through,
         notes=[t("trail.addresses", addresses=", ".join(addresses))],
@@ -208,9 +345,23 @@ def find_trail(visitor: Visitor, kind: str, text: str, t: Translator, *, start: 
     )
 
 
-@router.get("/oversight/trail")
-def trail(visitor: Regulator, request: Request) -> Response:
-    """The audit trail of a vehicle (VIN), a case (reference) or a member."""
+def _trail_filter(
+    query: Mapping[str, str], errors: dict[str, str], t: Translator
+) -> tuple[TrailFilter, dict[str, str]]:
+    """The filters of the query (event kind, `from` and `to` days) and the form's values;
+    a bad one is named in `errors`."""
+    form = {name: query.get(name, "").strip() for name in ("event", "from", "to")}
+    kind = form["event"] or None
+    if kind is not None and kind not in EVENT_KINDS:
+        errors["event"] = t("trail.filter.error.event")
+        kind = None
+    first, last = _range(form, errors, t)
+    return TrailFilter(kind=kind, first=first, last=last), form
+
+
+def _search(visitor: Visitor, request: Request, *, limit: int | None) -> dict[str, Any]:
+    """The trail page's context for the query: the form, its errors, the trail found and
+    the answer's status."""
     query = request.query_params
     kind = query.get("kind", "vehicle")
     text = query.get("q", "").strip()
@@ -218,6 +369,7 @@ def trail(visitor: Regulator, request: Request) -> Response:
     t = visitor.t
     found: Trail | None = None
     status = 200
+    narrow, filters = _trail_filter(query, errors, t)
     if kind not in TRAIL_KINDS:
         errors["kind"] = t("trail.error.kind")
     elif "q" in query:
@@ -225,25 +377,90 @@ def trail(visitor: Regulator, request: Request) -> Response:
             errors["q"] = t(f"trail.error.empty_{kind}")
         elif len(text) > 200:
             errors["q"] = t("trail.error.long")
-        else:
-            start = query.get("from", "0")
+        elif not errors:
+            start = query.get("start", "0")
             try:
                 found = find_trail(
-                    visitor, kind, text, t, start=int(start) if start.isdigit() else 0
+                    visitor,
+                    kind,
+                    text,
+                    t,
+                    start=int(start) if start.isdigit() else 0,
+                    limit=limit,
+                    narrow=narrow,
                 )
             except TrailProblem as problem:
                 errors["q"], status = problem.message, problem.status
     if errors and status == 200:
         status = 400
+    form = {"kind": kind if kind in TRAIL_KINDS else "vehicle", "q": text, **filters}
+    return {"status": status, "form": form, "errors": errors, "trail": found, "narrow": narrow}
+
+
+@router.get("/oversight/trail")
+def trail(visitor: Regulator, request: Request) -> Response:
+    """The audit trail of a vehicle (VIN), a case (reference) or a member, each entry said
+    as a sentence with its raw event one click away; filtered by event kind and days."""
+    found = _search(visitor, request, limit=TRAIL_LIMIT)
     return visitor.page(
         "oversight_trail.html",
-        status=status,
+        status=found["status"],
         kinds=TRAIL_KINDS,
-        form={"kind": kind if kind in TRAIL_KINDS else "vehicle", "q": text},
-        errors=errors,
-        trail=found,
+        event_kinds=EVENT_KINDS,
+        form=found["form"],
+        errors=found["errors"],
+        trail=found["trail"],
+        narrow=found["narrow"],
         limit=TRAIL_LIMIT,
         members=visitor.runtime.members.all(),
+        csv_query=urlencode({k: v for k, v in found["form"].items() if v and k != "start"}),
+    )
+
+
+CSV_COLUMNS = ("time_utc", "contract", "event", "block", "tx_hash", "log_index", "evidence",
+               "args", "sentence")  # fmt: skip
+"""The trail's CSV: UTC times and raw arguments (smallest units, Unix times), then the
+sentence in the reader's language."""
+
+
+def trail_csv(entries: list[TrailEntry]) -> str:
+    """The entries as CSV (`CSV_COLUMNS`), one row each, with a header."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in entries:
+        at = (e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)).astimezone(UTC)
+        writer.writerow(
+            (
+                at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                e.contract if e.block_number is not None else "",
+                e.name,
+                "" if e.block_number is None else e.block_number,
+                e.tx_hash or "",
+                "" if e.log_index is None else e.log_index,
+                " ".join(e.evidence_ids),
+                json.dumps(dict(e.args), ensure_ascii=False, separators=(",", ":")),
+                e.sentence.text if e.sentence else "",
+            )
+        )
+    return out.getvalue()
+
+
+@router.get("/oversight/trail.csv")
+def trail_download(visitor: Regulator, request: Request) -> Response:
+    """The whole filtered trail as CSV; a bad search or filter is the trail page's 400/404."""
+    found = _search(visitor, request, limit=None)
+    result: Trail | None = found["trail"]
+    if result is None:
+        return trail(visitor, request)
+    slug = re.sub(r"[^A-Za-z0-9-]+", "-", found["form"]["q"]).strip("-")[:60] or "trail"
+    name = f"trail-{found['form']['kind']}-{slug}.csv"
+    return visitor.send(
+        Response(
+            trail_csv(result.entries),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
     )
 
 

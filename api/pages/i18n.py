@@ -594,9 +594,15 @@ ZH: dict[str, str] = {
 
 # The strings of each area's pages live beside them, one (EN, ZH) pair per module, merged here
 # so that a page set can grow without touching the others' strings.
-from api.pages import i18n_borrower, i18n_cases, i18n_financing, i18n_oversight  # noqa: E402
+from api.pages import (  # noqa: E402
+    i18n_borrower,
+    i18n_cases,
+    i18n_financing,
+    i18n_oversight,
+    i18n_trail,
+)
 
-for _area in (i18n_financing, i18n_oversight, i18n_borrower, i18n_cases):
+for _area in (i18n_financing, i18n_oversight, i18n_trail, i18n_borrower, i18n_cases):
     EN.update(_area.EN)
     ZH.update(_area.ZH)
 

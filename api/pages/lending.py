@@ -105,7 +105,7 @@ def _dealers(visitor: Visitor) -> list[tuple[int, str]]:
     """Active dealer members, (id, name), to open a line for."""
     return [
         (m.id, m.name)
-        for m in visitor.runtime.consortium.members()
+        for m in visitor.runtime.members.all()
         if Role.DEALER in m.roles and m.status == MemberStatus.ACTIVE
     ]
 

@@ -453,7 +453,8 @@ def member_timeline_view(
     limit: Limit = 100,
     cursor: CursorParam = None,
 ) -> MemberTimeline:
-    """Events naming a member by address or id (yours; anyone's for legal and regulators)."""
+    """Events that concern a member: its addresses or id, its lines, lot audits and claims
+    (yours; anyone's for legal and regulators)."""
     runtime = _runtime(request)
     offset = start_of(cursor, "member-timeline", offset)
     chain_id = runtime.chain.chain_id

@@ -140,25 +140,64 @@ def test_vehicle_timeline_exposure_alerts_and_member_timeline(
     after = client.get("/v1/views/exposure", headers=lender.headers).json()
     assert after["lenders"][0]["outstanding"] == runtime.floorplan.line(line).outstanding
 
-    # A member's timeline: its own, or anyone's for regulators and legal.
+    # A member's timeline: its own, or anyone's for regulators and legal. It holds every
+    # event that concerns the member, also those naming only its line (terms, advances, the
+    # sale, the release): the dealer's and the lender's alike; not the other line's.
     own = client.get(f"/v1/views/members/{dealer.member.id}/timeline", headers=dealer.headers)
     assert own.status_code == 200, own.text
     names = [e["event"] for e in own.json()["items"]]
     # Its admission was proposed naming its address, then it was admitted, then it got a line.
+    on_its_line = [
+        "TermsSet",
+        "LineOpened",
+        "VehicleFinanced",
+        "VehicleFinanced",
+        "VehicleSold",
+        "VehicleSoldOutOfTrust",
+        "LienReleased",
+        "CertificateMismatch",  # names only the vehicle, in the advance's transaction
+        "VehicleFinanced",
+    ]
     assert names == [
         "ProposalCreated",
         "MemberAdmitted",
         "RoleGranted",
         "MemberRoleGranted",
-        "LineOpened",
+        *on_its_line,
     ]
-    assert own.json()["total"] == 5
+    assert own.json()["total"] == 13
+    assert {e["args"].get("lineId") for e in own.json()["items"][4:]} == {str(line), None}
     filtered = client.get(
         f"/v1/views/members/{lender.member.id}/timeline",
         params={"contract": "FloorPlan"},
         headers=regulator.headers,
     ).json()
-    assert [e["event"] for e in filtered["items"]] == ["LineOpened"]
+    assert [e["event"] for e in filtered["items"]] == on_its_line
+    advances = [e for e in filtered["items"] if e["event"] == "VehicleFinanced"]
+    assert [e["args"]["advance"] for e in advances[:2]] == [str(ADVANCE)] * 2
+    other_lender = client.get(
+        f"/v1/views/members/{lender2.member.id}/timeline",
+        params={"contract": "FloorPlan", "event": "VehicleFinanced"},
+        headers=regulator.headers,
+    ).json()
+    assert [e["args"]["lineId"] for e in other_lender["items"]] == [str(other)]
+    theirs = client.get(
+        f"/v1/views/members/{lender2.member.id}/timeline",
+        params={"event": "CertificateMismatch"},
+        headers=regulator.headers,
+    ).json()
+    assert theirs["items"] == []
+    # A registration recorded later names only the vehicle: the line of its lien decides.
+    as_lender = runtime.floorplan.as_sender(runtime.sender_for(lender.member.address))
+    as_lender.record_registration([vin_hash(make_vin(2))], "REG-2026-0002")
+    runtime.indexer.run_once()
+    for caller, expected in ((dealer, 1), (lender, 1), (dealer2, 0), (lender2, 0)):
+        recorded = client.get(
+            f"/v1/views/members/{caller.member.id}/timeline",
+            params={"event": "RegistrationRecorded"},
+            headers=regulator.headers,
+        ).json()
+        assert recorded["total"] == expected, caller.member.name
     others = f"/v1/views/members/{lender.member.id}/timeline"
     assert client.get(others, headers=dealer.headers).status_code == 404
     assert client.get("/v1/views/members/999/timeline", headers=legal.headers).status_code == 404

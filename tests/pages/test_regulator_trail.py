@@ -4,24 +4,31 @@ their SVG charts and data tables; the signed export bundle; and who may open the
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from api.pages import i18n_oversight
-from api.pages.audit_trail import TRAIL_KINDS
+from api.pages import audit_trail, i18n_oversight
+from api.pages.audit_trail import CSV_COLUMNS, TRAIL_KINDS
 from api.pages.charts import bar_chart
 from api.pages.i18n import CATALOGS
 from ledger.vin import InvalidVin, normalize_vin
 from notary.compliance import RULES
 from oversight.audit import verify_bundle
 from tests.api.test_audit import _contact
-from tests.api.test_inventory import advance, car, make_vin, open_line
+from tests.api.test_inventory import ADVANCE, advance, car, make_vin, open_line
 from tests.pages.conftest import shot, sign_in
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+"""The pages' time zone in the tests (the `time_zone` setting's default)."""
 
 PAGES = ("/oversight/trail", "/oversight/verification", "/oversight/breaches", "/oversight/exports")
 
@@ -84,8 +91,32 @@ def test_trail_of_a_vehicle_a_case_and_a_member(
     rows = page.locator("table.trail tbody tr")
     expect(rows).to_have_count(len(expected))
     for index, name in enumerate(expected):
-        expect(rows.nth(index).get_by_role("rowheader")).to_have_text(f"FloorPlan.{name}")
-    expect(rows.first).to_contain_text(api["items"][0]["tx_hash"][:18])
+        expect(rows.nth(index)).to_have_attribute("data-kind", f"FloorPlan.{name}")
+    # Each event is a sentence: parties by name, the advance in yuan, the VIN, the payoff
+    # deadline in Shanghai time with its UTC time on hover.
+    vin = make_vin(1)
+    expect(rows.nth(0).get_by_role("rowheader")).to_have_text(
+        f"Huaxia Auto Finance advanced 225,000.00 CNY on {vin} to Sunrise Motors (line {activity})"
+    )
+    due = datetime.fromtimestamp(int(api["items"][1]["args"]["payoffDueAt"]), UTC)
+    local = due.astimezone(SHANGHAI)
+    expect(rows.nth(1).get_by_role("rowheader")).to_have_text(
+        f"Sunrise Motors reported {vin} sold; payoff to Huaxia Auto Finance due"
+        f" {local.day} {local:%b %Y %H:%M}"
+    )
+    expect(rows.nth(1).get_by_role("rowheader").locator("time")).to_have_attribute(
+        "title", due.strftime("%Y-%m-%d %H:%M:%S UTC")
+    )
+    expect(rows.nth(1).get_by_role("rowheader")).not_to_contain_text("payoffDueAt")
+    # The raw event is one click away: contract, name, block, transaction, log, arguments.
+    first = api["items"][0]
+    raw = rows.first.locator("details")
+    expect(raw.get_by_text(first["tx_hash"])).not_to_be_visible()
+    raw.locator("summary").click()
+    expect(raw.get_by_text(first["tx_hash"])).to_be_visible()
+    expect(raw).to_contain_text(f"Block{first['block_number']}")
+    expect(raw).to_contain_text(f"Log index{first['log_index']}")
+    expect(raw).to_contain_text(f"advance{ADVANCE}")
     shot(page, "trail-01-vehicle")
 
     # A VIN that is valid but was never financed, and one that is no VIN at all.
@@ -112,8 +143,14 @@ def test_trail_of_a_vehicle_a_case_and_a_member(
     trail = page.locator("table.trail")
     for item in (evidence.recording, evidence.agreement, evidence.pending):
         expect(trail.get_by_role("link", name=item).first).to_be_visible()
-    expect(trail.get_by_role("rowheader", name="EvidenceRegistry.BatchAnchored")).to_have_count(2)
-    expect(trail.get_by_role("rowheader", name="submitted")).to_have_count(3)
+    anchored = trail.locator("tr[data-kind='EvidenceRegistry.BatchAnchored']")
+    expect(anchored).to_have_count(2)
+    expect(anchored.first.get_by_role("rowheader")).to_contain_text(
+        re.compile(r"anchored evidence batch \d+ \(\d+ items\)")
+    )
+    submitted = trail.locator("tr[data-kind='Evidence.submitted']")
+    expect(submitted).to_have_count(3)
+    expect(submitted.get_by_role("rowheader").first).to_contain_text("submitted")
     expect(trail).not_to_contain_text(evidence.other_case)
     commitment = runtime_commitment(client, regulator, evidence.recording)
     expect(page.locator(".trail-note")).to_contain_text(commitment)
@@ -135,8 +172,20 @@ def test_trail_of_a_vehicle_a_case_and_a_member(
         page.get_by_role("heading", name=re.compile("Trail of Huaxia Auto Finance"))
     ).to_be_visible()
     trail = page.locator("table.trail")
-    expect(trail.get_by_role("rowheader", name="Consortium.MemberAdmitted")).to_have_count(1)
-    expect(trail.get_by_role("rowheader", name="FloorPlan.LineOpened")).to_have_count(1)
+    admitted = trail.locator("tr[data-kind='Consortium.MemberAdmitted']")
+    expect(admitted.get_by_role("rowheader")).to_have_text(
+        f"Huaxia Auto Finance joined the consortium as member #{demo['lender'].member.id}"
+    )
+    expect(trail.locator("tr[data-kind='FloorPlan.LineOpened']")).to_have_count(1)
+    # The lender's trail holds its advance (the event names only the line) and the sale.
+    expect(trail.locator("tr[data-kind='FloorPlan.VehicleFinanced']")).to_have_count(1)
+    expect(trail.locator("tr[data-kind='FloorPlan.VehicleSold']")).to_have_count(1)
+    # Sentences name members, never their addresses (those stay in the raw event).
+    address = demo["lender"].member.address
+    expect(trail.get_by_role("rowheader").filter(has_text=address)).to_have_count(0)
+    expect(
+        trail.get_by_role("rowheader").filter(has_text="Huaxia Auto Finance").first
+    ).to_be_visible()
     shot(page, "trail-03-member")
     page.get_by_label("VIN, case reference or member").fill("Nobody Bank")
     page.get_by_role("button", name="Show the trail").click()
@@ -145,6 +194,113 @@ def test_trail_of_a_vehicle_a_case_and_a_member(
     # In Chinese, the same error.
     page.get_by_role("button", name="中文").click()
     _alert(page, "没有成员“Nobody Bank”")
+
+
+def test_trail_filters_by_kind_and_day_and_downloads_as_csv(
+    page: Page, server, client, demo, activity, monkeypatch
+):
+    regulator = demo["regulator"]
+    sign_in(page, server, regulator)
+    lender = demo["lender"].member
+    api = client.get(
+        f"/v1/views/members/{lender.id}/timeline", params={"limit": 100}, headers=regulator.headers
+    ).json()
+    advanced = [e for e in api["items"] if e["event"] == "VehicleFinanced"]
+    assert len(advanced) == 1 and api["total"] > 3
+    day = datetime.fromisoformat(advanced[0]["block_time"].replace("Z", "+00:00")).astimezone(UTC)
+    page.goto(f"{server}/oversight/trail?kind=member&q=Huaxia+Auto+Finance")
+    rows = page.locator("table.trail tbody tr")
+    expect(rows).to_have_count(api["total"])
+
+    # One kind of event, on the day it happened: the advance only.
+    page.get_by_label("Event kind").select_option("FloorPlan.VehicleFinanced")
+    page.get_by_label("From (day, UTC)").fill(day.date().isoformat())
+    page.get_by_label("To (day, UTC, included)").fill(day.date().isoformat())
+    page.get_by_role("button", name="Show the trail").click()
+    expect(page).to_have_url(re.compile(r"event=FloorPlan\.VehicleFinanced"))
+    expect(rows).to_have_count(1)
+    expect(page.get_by_text("1 entry matches the filters")).to_be_visible()
+    sentence = f"Huaxia Auto Finance advanced 225,000.00 CNY on {make_vin(1)} to Sunrise Motors"
+    expect(rows.first.get_by_role("rowheader")).to_contain_text(sentence)
+    shot(page, "trail-09-filtered")
+
+    # The CSV holds the filtered trail: UTC time, raw units, and the sentence.
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download this trail as CSV").click()
+    download = info.value
+    assert download.suggested_filename == "trail-member-Huaxia-Auto-Finance.csv"
+    table = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert tuple(table[0]) == CSV_COLUMNS
+    assert len(table) == 2
+    row = dict(zip(CSV_COLUMNS, table[1], strict=True))
+    assert (row["contract"], row["event"]) == ("FloorPlan", "VehicleFinanced")
+    assert row["tx_hash"] == advanced[0]["tx_hash"]
+    assert row["time_utc"] == day.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert json.loads(row["args"])["advance"] == str(ADVANCE)
+    assert row["sentence"].startswith(sentence)
+
+    # The day before holds none of it; the whole trail downloads without filters.
+    before = (day - timedelta(days=1)).date().isoformat()
+    page.get_by_label("From (day, UTC)").fill(before)
+    page.get_by_label("To (day, UTC, included)").fill(before)
+    page.get_by_role("button", name="Show the trail").click()
+    expect(rows).to_have_count(0)
+    expect(page.get_by_text("0 entries match the filters")).to_be_visible()
+    everything = page.request.get(f"{server}/oversight/trail.csv?kind=member&q={lender.id}")
+    assert everything.status == 200
+    assert everything.headers["content-type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(everything.text())))
+    assert len(lines) == api["total"] + 1
+    assert [r[2] for r in lines[1:]] == [e["event"] for e in api["items"]]
+
+    # In Chinese, the same advance in Chinese words.
+    page.get_by_label("From (day, UTC)").fill("")
+    page.get_by_label("To (day, UTC, included)").fill("")
+    page.get_by_role("button", name="Show the trail").click()
+    page.get_by_role("button", name="中文").click()
+    expect(rows.first.get_by_role("rowheader")).to_have_text(
+        f"Huaxia Auto Finance就车辆 {make_vin(1)} 向Sunrise Motors放款 225,000.00 CNY"
+        f"（额度 {activity}）"
+    )
+    page.get_by_role("button", name="English").click()
+
+    # A bad day or event kind is a 400 naming the field, with the focus on the alert.
+    page.goto(f"{server}/oversight/trail?kind=member&q=Huaxia+Auto+Finance&from=2026-13-01")
+    _alert(page, "Enter a day like 2026-11-30")
+    expect(page.get_by_label("From (day, UTC)")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("table.trail")).to_have_count(0)
+    bad = page.request.get(f"{server}/oversight/trail?kind=member&q=1&to=2026-02-30")
+    assert bad.status == 400 and "Enter a day like 2026-11-30" in bad.text()
+    reversed_ = page.request.get(
+        f"{server}/oversight/trail?kind=member&q=1&from=2026-03-02&to=2026-03-01"
+    )
+    assert reversed_.status == 400 and "The last day is before the first day" in reversed_.text()
+    page.goto(f"{server}/oversight/trail?kind=member&q=1&event=FloorPlan.Nothing")
+    _alert(page, "Choose an event kind from the list")
+    refused = page.request.get(f"{server}/oversight/trail.csv?kind=member&q=1&event=Nope")
+    assert refused.status == 400 and refused.headers["content-type"].startswith("text/html")
+
+    # Paging keeps the filters: one entry a page, the lender's two role grants.
+    monkeypatch.setattr(audit_trail, "TRAIL_LIMIT", 1)
+    page.goto(
+        f"{server}/oversight/trail?kind=member&q=Huaxia+Auto+Finance"
+        f"&event=Consortium.MemberRoleGranted&from={day.date()}&to={day.date()}"
+    )
+    expect(page.get_by_text("Entries 1 to 1 of 2.")).to_be_visible()
+    expect(rows).to_have_count(1)
+    expect(rows.first.get_by_role("rowheader")).to_have_text(
+        "Huaxia Auto Finance was granted the role Lender"
+    )
+    page.locator("#trail-next").click()
+    expect(page).to_have_url(re.compile(r"event=Consortium\.MemberRoleGranted.*&start=1$"))
+    expect(page.get_by_text("Entries 2 to 2 of 2.")).to_be_visible()
+    expect(rows.first.get_by_role("rowheader")).to_have_text(
+        "Huaxia Auto Finance was granted the role Auditor"
+    )
+    expect(page.get_by_label("Event kind")).to_have_value("Consortium.MemberRoleGranted")
+    expect(page.get_by_label("From (day, UTC)")).to_have_value(day.date().isoformat())
+    page.locator("#trail-previous").click()
+    expect(page.get_by_text("Entries 1 to 1 of 2.")).to_be_visible()
 
 
 def runtime_commitment(client, caller, public_id: str) -> str:
@@ -398,3 +554,24 @@ def test_bar_geometry_is_proportional_and_marks_what_it_is_told():
     assert sum(bar.show_label for bar in crowded.bars) == 12
     empty = bar_chart([("x", 0)])
     assert [t.value for t in empty.ticks] == [0] and empty.bars[0].height == 0
+
+
+def test_a_trail_filter_keeps_its_days_whole_in_utc_and_one_kind():
+    day = datetime(2026, 3, 1).date()
+    narrow = audit_trail.TrailFilter(kind="FloorPlan.VehicleSold", first=day, last=day)
+
+    def entry(at: datetime, name: str = "VehicleSold") -> audit_trail.TrailEntry:
+        return audit_trail.TrailEntry(
+            at=at, name=name, contract="FloorPlan", block_number=1, tx_hash="0x", log_index=0,
+            args={},
+        )  # fmt: skip
+
+    assert narrow.keeps(entry(datetime(2026, 3, 1, 0, 0, tzinfo=UTC)))
+    assert narrow.keeps(entry(datetime(2026, 3, 1, 23, 59, 59)))  # naive is UTC
+    assert not narrow.keeps(entry(datetime(2026, 3, 2, 0, 0, tzinfo=UTC)))
+    # 07:59 on 1 March in Shanghai is still 28 February in UTC
+    assert not narrow.keeps(entry(datetime(2026, 3, 1, 7, 59, tzinfo=SHANGHAI)))
+    assert not narrow.keeps(entry(datetime(2026, 3, 1, 12, 0, tzinfo=UTC), "VehicleFinanced"))
+    assert not audit_trail.TrailFilter().active and narrow.active
+    assert "Evidence.submitted" in audit_trail.EVENT_KINDS
+    assert "FloorPlan.VehicleFinanced" in audit_trail.EVENT_KINDS
