@@ -74,9 +74,10 @@ Regulator = Annotated[Visitor, Depends(role_page(Role.REGULATOR))]
 
 TRAIL_KINDS = ("vehicle", "case", "member")
 
-TRAIL_LIMIT = 500
+TRAIL_LIMIT = 100
 """Entries a trail page lists; longer trails page on (`start`, the first entry shown), as the
-API's timelines page with their cursors."""
+API's timelines page with their cursors, and the CSV holds them all. 500 sentences made a
+lender's trail a 660 KiB page of 817 ms (`scripts/bench-pages`, 1,000 vehicles)."""
 
 BREACH_ROWS = 100
 """Breaches listed under the charts, newest first; the charts and totals count them all."""
