@@ -38,8 +38,10 @@ from clearing.service import (
     visible_cycles,
     waiting_documents,
 )
+from ledger import lending
 from ledger.consortium import Role
 from ledger.errors import TransactionReverted
+from ledger.financing import DAY
 from ledger.floorplan import Line
 from ledger.inventory import (
     CONFIRMATION_LIFETIME,
@@ -440,6 +442,7 @@ def lender_line_page(
     done: str = "",
     vin: Annotated[str, Query(max_length=66)] = "",
     figure: Annotated[int, Query(alias="amount", ge=0)] = 0,
+    to_line: Annotated[int, Query(alias="to", ge=0)] = 0,
 ) -> Response:
     """One of the lender's lines: terms, vehicles and what is owed, alerts and audits; after
     one of the lender's forms (`api.pages.lending`), what it did."""
@@ -448,8 +451,10 @@ def lender_line_page(
     result = None
     if done in ("opened", "changed"):
         result = visitor.t(f"lending.done.{done}", id=line_id)
-    elif done in ("advanced", "released", "curtailment"):
+    elif done in ("advanced", "released", "curtailment", "accepted"):
         result = visitor.t(f"lending.done.{done}", vin=vin, amount=amount(figure))
+    elif done in ("offered", "withdrawn"):
+        result = visitor.t(f"lending.done.{done}", vin=vin, to=to_line)
     return lender_line_view(visitor, line, query=q, result=result)
 
 
@@ -470,6 +475,7 @@ def lender_line_view(
     audits = line_audits(runtime, line_id, events)
     owed = _matching(visitor, obligations(runtime, line_id, events=events), query)
     alerts = visible_alerts(runtime, member, line_id=line_id, events=events)
+    incoming = lending.incoming_transfers(runtime, line_id)
     hashes = [o.vehicle.vin_hash for o in owed.vehicles] + [a.vin_hash for a in alerts]
     return visitor.page(
         "lender_line.html",
@@ -483,6 +489,8 @@ def lender_line_view(
         query=query,
         audits=audits,
         opener_names=names_of(runtime, [a.opener_id for a in audits]),
+        incoming=incoming,
+        confirm_days=terms.confirm_window // DAY,
         result=result,
         errors=errors or {},
         form=form or {},

@@ -900,6 +900,46 @@ LENDING_EN: dict[str, str] = {
     "lending.error.file_too_large": "The file is larger than {megabytes} MB: split it.",
     "lending.error.no_file": "Choose a CSV file.",
     "lending.error.bad_file": "The file cannot be imported: {detail}",
+    "lending.transfer_title": "Refinance a vehicle with another lender",
+    "lending.transfer_explain": (
+        "Offer the lien on one of this line's financed, unsold vehicles to another line of the "
+        "same dealer, usually another lender's. Nothing moves until that line's lender accepts: "
+        "it then pays off this lien (principal, interest and fee) and holds the vehicle under "
+        "its own terms. Offer it to line 0 to withdraw an offer."
+    ),
+    "lending.transfer_vin": "VIN or VIN hash of the vehicle to refinance",
+    "lending.transfer_to": "Receiving line number",
+    "lending.transfer_to_hint": (
+        "The number of the other lender's line for this dealer, as that lender gives it; 0 "
+        "withdraws the offer."
+    ),
+    "lending.transfer_submit": "Offer the lien",
+    "lending.incoming_title": "Liens offered to this line",
+    "lending.incoming_explain": (
+        "Accepting a lien advances its payoff now from this line as the vehicle's new "
+        "principal, under this line's terms. The dealer then still has to confirm receipt of "
+        "the vehicle on this line within {days} days, as for a new advance."
+    ),
+    "lending.incoming_none": "No lien is offered to this line.",
+    "lending.incoming_vehicle": "Vehicle",
+    "lending.incoming_from": "From line",
+    "lending.incoming_payoff": "Payoff to advance",
+    "lending.incoming_accept": "Accept and pay off",
+    "lending.done.offered": (
+        "The lien on {vin} is offered to line {to}; it moves when that line's lender accepts."
+    ),
+    "lending.done.withdrawn": "The transfer offer of the lien on {vin} is withdrawn.",
+    "lending.done.accepted": (
+        "The lien on {vin} is now on this line: {amount} advanced to pay off the old one. "
+        "The dealer must confirm receipt."
+    ),
+    "lending.error.transfer_vin": "Enter the VIN (or VIN hash) of the vehicle to refinance.",
+    "lending.error.to_line": "Give a line number: whole digits.",
+    "lending.error.transfer_line": "That is not another line of this line's dealer.",
+    "lending.error.transfer_status": "Only a financed vehicle not yet sold can be refinanced.",
+    "lending.error.not_offered": (
+        "That lien is no longer offered to this line; nothing was advanced."
+    ),
 }
 LENDING_ZH: dict[str, str] = {
     "lending.to_open": "为经销商开立授信额度 →",
@@ -1036,6 +1076,36 @@ LENDING_ZH: dict[str, str] = {
     "lending.error.file_too_large": "文件超过 {megabytes} MB：请拆分。",
     "lending.error.no_file": "请选择 CSV 文件。",
     "lending.error.bad_file": "此文件无法导入：{detail}",
+    "lending.transfer_title": "转由其他贷款方再融资",
+    "lending.transfer_explain": (
+        "将本额度下一辆已放款、未售出车辆的抵押转让给同一经销商的另一授信额度（通常属于其他贷款方）。"
+        "在该额度的贷款方接受之前不会发生任何变动：接受时，该贷款方结清本抵押（本金、利息和费用），"
+        "并按其自身条款持有该车辆。转让给额度 0 即撤回转让要约。"
+    ),
+    "lending.transfer_vin": "要再融资车辆的车架号或车架号哈希",
+    "lending.transfer_to": "接收额度编号",
+    "lending.transfer_to_hint": "该经销商在其他贷款方处的额度编号，由该贷款方告知；填 0 撤回要约。",
+    "lending.transfer_submit": "发出转让要约",
+    "lending.incoming_title": "转让给本额度的抵押",
+    "lending.incoming_explain": (
+        "接受抵押即由本额度立即放款结清原抵押，作为该车辆在本额度条款下的新本金。"
+        "之后经销商仍须在 {days} 天内在本额度上确认收到车辆，与新放款相同。"
+    ),
+    "lending.incoming_none": "没有转让给本额度的抵押。",
+    "lending.incoming_vehicle": "车辆",
+    "lending.incoming_from": "原额度",
+    "lending.incoming_payoff": "需放款的结清金额",
+    "lending.incoming_accept": "接受并结清",
+    "lending.done.offered": "{vin} 的抵押已转让给额度 {to}；待该额度的贷款方接受后转移。",
+    "lending.done.withdrawn": "{vin} 抵押的转让要约已撤回。",
+    "lending.done.accepted": (
+        "{vin} 的抵押现已在本额度上：已放款 {amount} 结清原抵押。经销商须确认收车。"
+    ),
+    "lending.error.transfer_vin": "请输入要再融资车辆的车架号（或车架号哈希）。",
+    "lending.error.to_line": "请填写额度编号：仅限数字。",
+    "lending.error.transfer_line": "这不是本额度经销商的另一授信额度。",
+    "lending.error.transfer_status": "只有已放款且尚未售出的车辆才能再融资。",
+    "lending.error.not_offered": "该抵押已不再转让给本额度；未放款。",
 }
 
 LOT_AUDIT_EN: dict[str, str] = {
