@@ -438,3 +438,72 @@ def test_lender_disputes_a_claim_on_it(page: Page, server, client, demo):
     assert shown["state"] == "disputed" and shown["dispute_evidence"] == "0x" + "ab" * 32
     expect(page.locator(f'tr[data-claim="{claim}"]')).to_contain_text("disputed")
     expect(page.get_by_role("button", name="Dispute the claim")).to_have_count(0)
+
+
+def test_lender_refinances_a_vehicle_with_another_lender(
+    page: Page, context: BrowserContext, server, client, demo
+):
+    lender, lender2, dealer = demo["lender"], demo["lender2"], demo["dealer"]
+    line_a = open_line(client, lender, dealer)
+    line_b = open_line(client, lender2, dealer)
+    assert advance(client, lender, line_a, car(1)).status_code == 201
+    sign_in(page, server, lender)
+    page.goto(f"{server}/lender/lines/{line_a}")
+
+    # The line's own number is refused next to its field; nothing is offered.
+    page.get_by_label("VIN or VIN hash of the vehicle to refinance").fill(make_vin(1))
+    page.get_by_label("Receiving line number").fill(str(line_a))
+    page.get_by_role("button", name="Offer the lien").click()
+    expect(page.locator("#f-to_line-error")).to_have_text(
+        "That is not another line of this line's dealer."
+    )
+    (vehicle,) = _vehicles(client, lender, line_a)
+    assert vehicle["transfer_offer_line_id"] in (0, None)
+
+    page.get_by_label("Receiving line number").fill(str(line_b))
+    page.get_by_role("button", name="Offer the lien").click()
+    page.wait_for_url(re.compile(rf"/lender/lines/{line_a}\?done=offered"))
+    expect(page.get_by_role("status")).to_contain_text(
+        f"The lien on {make_vin(1)} is offered to line {line_b}"
+    )
+    (vehicle,) = _vehicles(client, lender, line_a)
+    assert vehicle["transfer_offer_line_id"] == line_b
+
+    # The receiving lender sees the offer with its payoff, and what the dealer still has to do.
+    incoming = client.get(f"/v1/lines/{line_b}/transfer-offers", headers=lender2.headers).json()
+    (offer,) = incoming
+    context.clear_cookies()
+    sign_in(page, server, lender2)
+    page.goto(f"{server}/lender/lines/{line_b}")
+    row = page.locator(f'tr[data-vin-hash="{offer["vin_hash"]}"]')
+    expect(row).to_contain_text(str(line_a))
+    expect(page.locator("#incoming-heading + p")).to_contain_text(
+        "The dealer then still has to confirm receipt"
+    )
+    fields = _fields(page, f"/lender/lines/{line_b}/transfer-acceptances")
+    row.get_by_role("button", name="Accept and pay off").click()
+    page.wait_for_url(re.compile(rf"/lender/lines/{line_b}\?done=accepted"))
+    expect(page.get_by_role("status")).to_contain_text("is now on this line")
+    expect(page.get_by_text("No lien is offered to this line.")).to_be_visible()
+    (moved,) = _vehicles(client, lender2, line_b)
+    assert moved["line_id"] == line_b and moved["advance"] >= offer["payoff"]["principal"]
+    first = page.url.removeprefix(server)
+
+    # A reload is a GET, and the same form sent again acts once: one lien, one advance.
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("is now on this line")
+    again = context.request.post(
+        f"{server}/lender/lines/{line_b}/transfer-acceptances", form=fields, max_redirects=0
+    )
+    assert again.status == 303 and again.headers["location"] == first
+    line = client.get(f"/v1/lines/{line_b}", headers=lender2.headers).json()
+    assert line["active_liens"] == 1 and line["outstanding"] == moved["advance"]
+    assert client.get(f"/v1/lines/{line_a}", headers=lender.headers).json()["active_liens"] == 0
+
+    # A new form for a lien no longer offered: refused in words, nothing advanced.
+    stale = fields | {"form_key": "k" * 24}
+    refused = context.request.post(
+        f"{server}/lender/lines/{line_b}/transfer-acceptances", form=stale, max_redirects=0
+    )
+    assert refused.status == 400
+    assert "no longer offered to this line" in refused.text()
