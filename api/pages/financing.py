@@ -449,7 +449,7 @@ def lender_line_page(
     with _absent_is_404():
         line = lender_line(visitor.runtime, visitor.member, line_id)
     result = None
-    if done in ("opened", "changed"):
+    if done in ("opened", "changed", "frozen", "unfrozen", "closed"):
         result = visitor.t(f"lending.done.{done}", id=line_id)
     elif done in ("advanced", "released", "curtailment", "accepted"):
         result = visitor.t(f"lending.done.{done}", vin=vin, amount=amount(figure))

@@ -900,6 +900,30 @@ LENDING_EN: dict[str, str] = {
     "lending.error.file_too_large": "The file is larger than {megabytes} MB: split it.",
     "lending.error.no_file": "Choose a CSV file.",
     "lending.error.bad_file": "The file cannot be imported: {detail}",
+    "lending.status_title": "Freeze or close the line",
+    "lending.freeze_explain": (
+        "Freezing stops every new advance and refinancing onto this line; the vehicles already "
+        "financed stay as they are and are paid off as before. You can unfreeze it later."
+    ),
+    "lending.freeze_submit": "Freeze the line",
+    "lending.unfreeze_explain": "Unfreezing opens the line to new advances again.",
+    "lending.unfreeze_submit": "Unfreeze the line",
+    "lending.close_explain": (
+        "Closing ends the line for good: it takes no advance again and cannot be reopened. "
+        "Only a line with no active lien can be closed."
+    ),
+    "lending.close_submit": "Close the line for good",
+    "lending.closed_explain": "This line is closed: nothing more can be done on it.",
+    "lending.done.frozen": "Line {id} is frozen: it takes no new advance.",
+    "lending.done.unfrozen": "Line {id} is open again.",
+    "lending.done.closed": "Line {id} is closed.",
+    "lending.error.has_liens": (
+        "The line still has {count} active liens: release or transfer them first; the line "
+        "stays as it was."
+    ),
+    "lending.error.status_changed": (
+        "The line's status has changed meanwhile; nothing was done. See it above."
+    ),
     "lending.transfer_title": "Refinance a vehicle with another lender",
     "lending.transfer_explain": (
         "Offer the lien on one of this line's financed, unsold vehicles to another line of the "
@@ -1076,6 +1100,23 @@ LENDING_ZH: dict[str, str] = {
     "lending.error.file_too_large": "文件超过 {megabytes} MB：请拆分。",
     "lending.error.no_file": "请选择 CSV 文件。",
     "lending.error.bad_file": "此文件无法导入：{detail}",
+    "lending.status_title": "冻结或关闭额度",
+    "lending.freeze_explain": (
+        "冻结后，本额度不再接受任何新放款或再融资转入；已放款车辆保持不变，照常结清。之后可以解冻。"
+    ),
+    "lending.freeze_submit": "冻结额度",
+    "lending.unfreeze_explain": "解冻后，本额度重新接受新放款。",
+    "lending.unfreeze_submit": "解冻额度",
+    "lending.close_explain": (
+        "关闭即永久终止本额度：不再放款，且无法重新开启。只有没有有效抵押的额度才能关闭。"
+    ),
+    "lending.close_submit": "永久关闭额度",
+    "lending.closed_explain": "此额度已关闭：不能再进行任何操作。",
+    "lending.done.frozen": "授信额度 {id} 已冻结：不再接受新放款。",
+    "lending.done.unfrozen": "授信额度 {id} 已重新开放。",
+    "lending.done.closed": "授信额度 {id} 已关闭。",
+    "lending.error.has_liens": "此额度仍有 {count} 项有效抵押：请先解除或转让；额度保持不变。",
+    "lending.error.status_changed": "额度状态已在此期间变更；未做任何操作。请见上方。",
     "lending.transfer_title": "转由其他贷款方再融资",
     "lending.transfer_explain": (
         "将本额度下一辆已放款、未售出车辆的抵押转让给同一经销商的另一授信额度（通常属于其他贷款方）。"

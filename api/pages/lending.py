@@ -547,3 +547,53 @@ def _accept_transfer(visitor: Visitor, line: Line) -> Response:
     (ref,) = refs
     query = urlencode({"done": "accepted", "vin": ref.label, "amount": done.total})
     return visitor.redirect(f"/lender/lines/{line.id}?{query}")
+
+
+# ------------------------------------------------------------------ freeze, unfreeze, close
+
+STATUS_ACTIONS = {"freeze": "freeze_line", "unfreeze": "unfreeze_line", "close": "close_line"}
+"""The line's status forms and the client method each calls, as ``POST
+/v1/lines/{id}/freeze|unfreeze|close`` do."""
+
+STATUS_DONE = {"freeze": "frozen", "unfreeze": "unfrozen", "close": "closed"}
+
+
+@router.post("/lender/lines/{line_id}/freeze")
+def freeze_line(visitor: LenderVisitor, line_id: int) -> Response:
+    """Freeze the line against new advances (as ``POST /v1/lines/{id}/freeze``)."""
+    line = _own_line(visitor, line_id)
+    return act_once(visitor, lambda: _change_status(visitor, line, "freeze"))
+
+
+@router.post("/lender/lines/{line_id}/unfreeze")
+def unfreeze_line(visitor: LenderVisitor, line_id: int) -> Response:
+    """Reopen the frozen line (as ``POST /v1/lines/{id}/unfreeze``)."""
+    line = _own_line(visitor, line_id)
+    return act_once(visitor, lambda: _change_status(visitor, line, "unfreeze"))
+
+
+@router.post("/lender/lines/{line_id}/close")
+def close_line(visitor: LenderVisitor, line_id: int) -> Response:
+    """Close the line for good, once no lien on it is active (as ``POST
+    /v1/lines/{id}/close``)."""
+    line = _own_line(visitor, line_id)
+    return act_once(visitor, lambda: _change_status(visitor, line, "close"))
+
+
+def _change_status(visitor: Visitor, line: Line, action: str) -> Response:
+    t = visitor.t
+    error = None
+    try:
+        getattr(_acting(visitor), STATUS_ACTIONS[action])(line.id)
+    except Conflict as exc:
+        error = t("lending.error.refused", detail=str(exc))
+    except TransactionReverted as exc:
+        if exc.error == "FloorPlanLineHasLiens":
+            error = t("lending.error.has_liens", count=int(exc.arguments["activeLiens"]))
+        elif exc.error == "FloorPlanInvalidLineStatus":
+            error = t("lending.error.status_changed")
+        else:
+            error = _refused(visitor, exc)
+    if error is not None:
+        return lender_line_view(visitor, line, errors={"line_status": error}, status=409)
+    return visitor.redirect(f"/lender/lines/{line.id}?done={STATUS_DONE[action]}")

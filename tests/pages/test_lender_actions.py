@@ -507,3 +507,57 @@ def test_lender_refinances_a_vehicle_with_another_lender(
     )
     assert refused.status == 400
     assert "no longer offered to this line" in refused.text()
+
+
+def test_lender_freezes_unfreezes_and_closes_a_line(
+    page: Page, context: BrowserContext, server, client, demo
+):
+    lender = demo["lender"]
+    line = open_line(client, lender, demo["dealer"])
+    assert advance(client, lender, line, car(1)).status_code == 201
+    sign_in(page, server, lender)
+    page.goto(f"{server}/lender/lines/{line}")
+    expect(page.locator("#f-freeze-explain")).to_contain_text("stops every new advance")
+    expect(page.locator("#f-close-explain")).to_contain_text("cannot be reopened")
+
+    # Closing with a lien still active is refused in words; the line stays open.
+    page.get_by_role("button", name="Close the line for good").click()
+    expect(page.locator("#f-line_status-error")).to_have_text(
+        "The line still has 1 active liens: release or transfer them first; the line stays as"
+        " it was."
+    )
+    assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "open"
+
+    page.goto(f"{server}/lender/lines/{line}")
+    fields = _fields(page, f"/lender/lines/{line}/freeze")
+    page.get_by_role("button", name="Freeze the line", exact=True).click()
+    page.wait_for_url(re.compile(rf"/lender/lines/{line}\?done=frozen$"))
+    expect(page.get_by_role("status")).to_have_text(
+        f"Line {line} is frozen: it takes no new advance."
+    )
+    assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "frozen"
+    expect(page.get_by_role("button", name="Freeze the line", exact=True)).to_have_count(0)
+
+    # A reload is a GET; the freeze form sent again acts once (no "not open" refusal).
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("is frozen")
+    first = page.url.removeprefix(server)
+    again = context.request.post(
+        f"{server}/lender/lines/{line}/freeze", form=fields, max_redirects=0
+    )
+    assert again.status == 303 and again.headers["location"] == first
+
+    page.get_by_role("button", name="Unfreeze the line").click()
+    page.wait_for_url(re.compile(rf"/lender/lines/{line}\?done=unfrozen$"))
+    assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "open"
+
+    released = client.post(
+        f"/v1/lines/{line}/releases", json={"vehicles": [make_vin(1)]}, headers=lender.headers
+    )
+    assert released.status_code == 200, released.text
+    page.reload()
+    page.get_by_role("button", name="Close the line for good").click()
+    page.wait_for_url(re.compile(rf"/lender/lines/{line}\?done=closed$"))
+    expect(page.get_by_role("status")).to_have_text(f"Line {line} is closed.")
+    assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "closed"
+    expect(page.get_by_text("This line is closed: nothing more can be done on it.")).to_be_visible()
