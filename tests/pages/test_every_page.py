@@ -132,6 +132,14 @@ def test_no_page_is_wider_than_a_phone_and_axe_finds_nothing(
         headers=demo["lender2"].headers,
     )
     assert on_lender.status_code == 201, on_lender.text
+    other = open_line(client, demo["lender2"], dealer)  # a lien offered to the lender's line:
+    assert advance(client, demo["lender2"], other, car(40)).status_code == 201  # its accept form
+    offered = client.post(
+        f"/v1/lines/{other}/transfer-offers",
+        json={"vehicles": [car(40)["vin"]], "to_line_id": line},
+        headers=demo["lender2"].headers,
+    )
+    assert offered.status_code == 200, offered.text
     assert _contact(client, demo["collector"], "2026-03-02T22:30:00+08:00").status_code == 201
     _case_of_collector(client, demo["collector"])
     imported = _import_with_a_bad_row(browser, server, demo["lender"], line, tmp_path)
