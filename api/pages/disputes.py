@@ -1,8 +1,9 @@
-"""The lender's dispute form: dispute a claim on it (it is the debtor), citing an evidence item
-it may read or a 32-byte reference, as ``POST /v1/claims/{id}/dispute`` does: the evidence is
-resolved by the same functions (`notary.queries.dispute_evidence`,
-`clearing.service.reference_bytes`) and the dispute made by `clearing.service.dispute_as_debtor`.
-A disputed claim cannot settle until the dispute ends.
+"""The lender's clearing forms. Withdraw a claim it filed (it is the creditor), as ``POST
+/v1/claims/{id}/withdrawal`` does, through `clearing.service.withdraw_as_creditor`. Dispute a
+claim on it (it is the debtor), citing an evidence item it may read or a 32-byte reference, as
+``POST /v1/claims/{id}/dispute`` does: the evidence is resolved by the same functions
+(`notary.queries.dispute_evidence`, `clearing.service.reference_bytes`) and the dispute made by
+`clearing.service.dispute_as_debtor`. A disputed claim cannot settle until the dispute ends.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from api.errors import Conflict, NotFound, Unprocessable
 from api.pages.financing import LenderVisitor, lender_clearing_view
 from api.pages.once import act_once
 from api.pages.site import Visitor
-from clearing.service import dispute_as_debtor, reference_bytes
+from clearing.service import dispute_as_debtor, reference_bytes, withdraw_as_creditor
 from ledger.errors import TransactionReverted
 from notary.queries import dispute_evidence
 
@@ -71,3 +72,32 @@ def _dispute(visitor: Visitor) -> Response:
     if errors:
         return lender_clearing_view(visitor, errors=errors, form=shown, status=409)
     return visitor.redirect(f"/lender/clearing?disputed={claim_id}")
+
+
+@router.post("/lender/clearing/withdrawals")
+def withdraw(visitor: LenderVisitor) -> Response:
+    """Withdraw a claim the lender filed, then the clearing page saying so."""
+    return act_once(visitor, lambda: _withdraw(visitor))
+
+
+def _withdraw(visitor: Visitor) -> Response:
+    t = visitor.t
+    claim_text = visitor.form.get("withdraw_claim", "").strip()
+    shown = {"withdraw_claim": claim_text}
+    error = None
+    if not claim_text.isdigit():
+        error = t("withdraw.error.claim")
+    else:
+        try:
+            withdraw_as_creditor(visitor.runtime, visitor.member, int(claim_text))
+        except (NotFound, Conflict):
+            error = t("withdraw.error.claim")
+        except TransactionReverted as exc:
+            if exc.error == "ClearingUnexpectedStatus":
+                error = t("withdraw.error.status")
+            else:
+                error = t("financing.error.reverted", error=exc.error)
+    if error is not None:
+        errors = {"withdraw_claim": error}
+        return lender_clearing_view(visitor, errors=errors, form=shown, status=409)
+    return visitor.redirect(f"/lender/clearing?withdrawn={claim_text}")

@@ -563,12 +563,14 @@ class _ClaimRow:
 
 @router.get("/lender/clearing")
 def lender_clearing(
-    visitor: LenderVisitor, refused: str | None = None, disputed: int = 0
+    visitor: LenderVisitor, refused: str | None = None, disputed: int = 0, withdrawn: int = 0
 ) -> Response:
     """The lender's claims and the clearing cycles it took part in; run a cycle now; dispute
-    a claim on it (`api.pages.disputes`)."""
+    a claim on it and withdraw one it filed (`api.pages.disputes`)."""
     if disputed:
         return lender_clearing_view(visitor, result=visitor.t("dispute.done", id=disputed))
+    if withdrawn:
+        return lender_clearing_view(visitor, result=visitor.t("withdraw.done", id=withdrawn))
     if refused is not None:  # where a refused run lands: a GET that can be reloaded
         outlook = next_cycle(visitor.runtime, visitor.member.member_id)
         return lender_clearing_view(
@@ -599,6 +601,9 @@ def _why(visitor: Visitor, waiting: dict[str, Any]) -> str:
         allowance=amount(waiting["allowance"]),
     )
 
+
+WITHDRAWABLE = ("filed", "confirmed", "final", "disputed")
+"""Claim states its creditor may withdraw (any before it settles)."""
 
 DISPUTABLE = ("filed", "confirmed")
 """Claim states a debtor may dispute (a confirmed one until its dispute window ends)."""
@@ -638,6 +643,11 @@ def lender_clearing_view(
             r
             for r, c in zip(rows, reversed(claims), strict=True)
             if c.debtor_id == member.member_id and r.state in DISPUTABLE
+        ],
+        withdrawable=[
+            r
+            for r, c in zip(rows, reversed(claims), strict=True)
+            if c.creditor_id == member.member_id and r.state in WITHDRAWABLE
         ],
         cycles=visible_cycles(runtime, member),
         errors=errors or {},

@@ -900,6 +900,18 @@ LENDING_EN: dict[str, str] = {
     "lending.error.file_too_large": "The file is larger than {megabytes} MB: split it.",
     "lending.error.no_file": "Choose a CSV file.",
     "lending.error.bad_file": "The file cannot be imported: {detail}",
+    "withdraw.title": "Withdraw a claim you filed",
+    "withdraw.explain": (
+        "Withdrawing a claim ends it for good: it is left out of every clearing cycle and the "
+        "debtor owes nothing on it. Any claim you filed can be withdrawn until it settles."
+    ),
+    "withdraw.claim": "Claim",
+    "withdraw.claim_option": "Claim {id}: {kind} on {debtor}, {amount} ({state})",
+    "withdraw.submit": "Withdraw the claim",
+    "withdraw.none": "No claim you filed is waiting to settle.",
+    "withdraw.done": "Claim {id} is withdrawn: no cycle will settle it.",
+    "withdraw.error.claim": "Choose a claim you filed from the list.",
+    "withdraw.error.status": ("That claim is settled or withdrawn already; nothing was changed."),
     "lending.status_title": "Freeze or close the line",
     "lending.freeze_explain": (
         "Freezing stops every new advance and refinancing onto this line; the vehicles already "
@@ -1100,6 +1112,18 @@ LENDING_ZH: dict[str, str] = {
     "lending.error.file_too_large": "文件超过 {megabytes} MB：请拆分。",
     "lending.error.no_file": "请选择 CSV 文件。",
     "lending.error.bad_file": "此文件无法导入：{detail}",
+    "withdraw.title": "撤回您提交的债权",
+    "withdraw.explain": (
+        "撤回债权即永久终止该债权：它不再计入任何清算周期，债务人对其不再负有义务。"
+        "您提交的债权在结算前均可撤回。"
+    ),
+    "withdraw.claim": "债权",
+    "withdraw.claim_option": "债权 {id}：对 {debtor} 的{kind}，{amount}（{state}）",
+    "withdraw.submit": "撤回债权",
+    "withdraw.none": "您提交的债权中没有待结算的。",
+    "withdraw.done": "债权 {id} 已撤回：任何清算周期都不会结算它。",
+    "withdraw.error.claim": "请从列表中选择您提交的债权。",
+    "withdraw.error.status": "该债权已结算或已撤回；未做任何更改。",
     "lending.status_title": "冻结或关闭额度",
     "lending.freeze_explain": (
         "冻结后，本额度不再接受任何新放款或再融资转入；已放款车辆保持不变，照常结清。之后可以解冻。"

@@ -44,7 +44,6 @@ from clearing.service import (
     PayoffFiling,
     claim_instruction,
     claims_of,
-    creditor_claim,
     cycle_instructions,
     debtor_claim,
     dispute_as_debtor,
@@ -64,6 +63,7 @@ from clearing.service import (
     visible_cycle,
     visible_cycles,
     waiting_documents,
+    withdraw_as_creditor,
 )
 from ledger.consortium import Role
 from ledger.floorplan import Vehicle
@@ -632,8 +632,7 @@ def resolve_dispute(
 def withdraw_claim(principal: Filer, request: Request, claim_id: ClaimNumber) -> ClaimOut:
     """Withdraw your claim (any time before it settles)."""
     runtime = _runtime(request)
-    creditor_claim(runtime, principal, claim_id)
-    _acting(runtime, principal).withdraw_claim(claim_id)
+    withdraw_as_creditor(runtime, principal, claim_id)
     return _claim_out(runtime, claim_id)
 
 

@@ -561,3 +561,61 @@ def test_lender_freezes_unfreezes_and_closes_a_line(
     expect(page.get_by_role("status")).to_have_text(f"Line {line} is closed.")
     assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "closed"
     expect(page.get_by_text("This line is closed: nothing more can be done on it.")).to_be_visible()
+
+
+def test_lender_withdraws_a_claim_it_filed(
+    page: Page, context: BrowserContext, server, client, demo
+):
+    lender, other = demo["lender"], demo["lender2"]
+    filed = client.post(
+        "/v1/claims",
+        json={"debtor_id": other.member.id, "amount": 2_500_00, "kind": "fee",
+              "reference": "INV-2026-0077"},
+        headers=lender.headers,
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    claim = filed.json()["id"]
+    sign_in(page, server, lender)
+    page.goto(server + "/lender/clearing")
+    expect(page.locator("#f-withdraw-explain")).to_contain_text("ends it for good")
+    page.get_by_label("Claim", exact=True).last.select_option(str(claim))
+    fields = _fields(page, "/lender/clearing/withdrawals")
+    page.get_by_role("button", name="Withdraw the claim").click()
+    page.wait_for_url(re.compile(rf"/lender/clearing\?withdrawn={claim}$"))
+    expect(page.get_by_role("status")).to_have_text(
+        f"Claim {claim} is withdrawn: no cycle will settle it."
+    )
+    expect(page.locator(f'tr[data-claim="{claim}"]')).to_contain_text("withdrawn")
+    assert client.get(f"/v1/claims/{claim}", headers=lender.headers).json()["state"] == "withdrawn"
+    expect(page.get_by_role("button", name="Withdraw the claim")).to_have_count(0)
+
+    # A reload is a GET; the same form sent again acts once and lands on the same page.
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("is withdrawn")
+    first = page.url.removeprefix(server)
+    again = context.request.post(
+        server + "/lender/clearing/withdrawals", form=fields, max_redirects=0
+    )
+    assert again.status == 303 and again.headers["location"] == first
+
+    # A new form for the claim already withdrawn, or for a claim on the lender: refused in
+    # words next to the field, nothing changed.
+    stale = context.request.post(
+        server + "/lender/clearing/withdrawals",
+        form=fields | {"form_key": "w" * 24},
+        max_redirects=0,
+    )
+    assert stale.status == 409 and "settled or withdrawn already" in stale.text()
+    on_lender = client.post(
+        "/v1/claims",
+        json={"debtor_id": lender.member.id, "amount": 1_00, "kind": "fee", "reference": "X-1"},
+        headers=other.headers,
+    )
+    theirs = on_lender.json()["id"]
+    refused = context.request.post(
+        server + "/lender/clearing/withdrawals",
+        form=fields | {"form_key": "v" * 24, "withdraw_claim": str(theirs)},
+        max_redirects=0,
+    )
+    assert refused.status == 409 and "Choose a claim you filed" in refused.text()
+    assert client.get(f"/v1/claims/{theirs}", headers=lender.headers).json()["state"] == "filed"
