@@ -132,6 +132,13 @@ def test_no_page_is_wider_than_a_phone_and_axe_finds_nothing(
         headers=demo["lender2"].headers,
     )
     assert on_lender.status_code == 201, on_lender.text
+    by_lender = client.post(  # a claim the lender filed: its clearing page has the withdraw form
+        "/v1/claims",
+        json={"debtor_id": demo["lender2"].member.id, "amount": 50_00, "kind": "fee",
+              "reference": "INV-2"},
+        headers=lender.headers,
+    )  # fmt: skip
+    assert by_lender.status_code == 201, by_lender.text
     other = open_line(client, demo["lender2"], dealer)  # a lien offered to the lender's line:
     assert advance(client, demo["lender2"], other, car(40)).status_code == 201  # its accept form
     offered = client.post(
