@@ -1,4 +1,6 @@
-"""The lender's clearing forms. Withdraw a claim it filed (it is the creditor), as ``POST
+"""The lender's clearing forms. The pacs.008 payment instruction of a claim on it, as ``POST
+/v1/claims/{id}/payment-instruction`` makes it (`clearing.service.claim_instruction`), a
+download that changes nothing. Withdraw a claim it filed (it is the creditor), as ``POST
 /v1/claims/{id}/withdrawal`` does, through `clearing.service.withdraw_as_creditor`. Dispute a
 claim on it (it is the debtor), citing an evidence item it may read or a 32-byte reference, as
 ``POST /v1/claims/{id}/dispute`` does: the evidence is resolved by the same functions
@@ -17,7 +19,15 @@ from api.errors import Conflict, NotFound, Unprocessable
 from api.pages.financing import LenderVisitor, lender_clearing_view
 from api.pages.once import act_once
 from api.pages.site import Visitor
-from clearing.service import dispute_as_debtor, reference_bytes, withdraw_as_creditor
+from clearing.errors import InstructionError
+from clearing.instructions import MAX_NAME, Party, iban_is_valid
+from clearing.service import (
+    claim_instruction,
+    debtor_claim,
+    dispute_as_debtor,
+    reference_bytes,
+    withdraw_as_creditor,
+)
 from ledger.errors import TransactionReverted
 from notary.queries import dispute_evidence
 
@@ -101,3 +111,49 @@ def _withdraw(visitor: Visitor) -> Response:
         errors = {"withdraw_claim": error}
         return lender_clearing_view(visitor, errors=errors, form=shown, status=409)
     return visitor.redirect(f"/lender/clearing?withdrawn={claim_text}")
+
+
+_BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+
+ACCOUNT_FIELDS = ("payer_name", "payer_iban", "payer_bic", "payee_name", "payee_iban", "payee_bic")
+"""The payment-instruction form's account fields: the lender's (payer) and the creditor's."""
+
+
+@router.post("/lender/clearing/payment-instructions")
+def payment_instruction(visitor: LenderVisitor) -> Response:
+    """The pacs.008 XML paying a claim on the lender off chain (end-to-end id CLM-<id>), as a
+    file to download; the form shown again with its errors when a field is wrong."""
+    t, form = visitor.t, visitor.form
+    claim_text = form.get("pay_claim", "").strip()
+    shown = {name: form.get(name, "").strip() for name in ("pay_claim", *ACCOUNT_FIELDS)}
+    errors: dict[str, str] = {}
+    parties = {}
+    for role in ("payer", "payee"):
+        name = shown[f"{role}_name"]
+        iban = shown[f"{role}_iban"].replace(" ", "").upper()
+        bic = shown[f"{role}_bic"].upper()
+        if not 1 <= len(name) <= MAX_NAME:
+            errors[f"{role}_name"] = t("instruction.error.name", count=MAX_NAME)
+        if not iban_is_valid(iban):
+            errors[f"{role}_iban"] = t("instruction.error.iban")
+        if not _BIC.fullmatch(bic):
+            errors[f"{role}_bic"] = t("instruction.error.bic")
+        parties[role] = Party(name=name, iban=iban, bic=bic)
+    claim = None
+    if not claim_text.isdigit():
+        errors["pay_claim"] = t("instruction.error.claim")
+    else:
+        try:
+            claim = debtor_claim(visitor.runtime, visitor.member, int(claim_text))
+        except (NotFound, Conflict):
+            errors["pay_claim"] = t("instruction.error.claim")
+    if not errors and claim is not None:
+        accounts = {claim.debtor_id: parties["payer"], claim.creditor_id: parties["payee"]}
+        try:
+            xml = claim_instruction(visitor.runtime, claim, accounts=accounts)
+        except (Conflict, Unprocessable, InstructionError) as exc:
+            errors["pay_claim"] = t("lending.error.refused", detail=str(exc))
+    if errors or claim is None:
+        return lender_clearing_view(visitor, errors=errors, form=shown, status=400)
+    disposition = f'attachment; filename="CLM-{claim.id}.xml"'
+    return Response(xml, media_type="application/xml", headers={"Content-Disposition": disposition})

@@ -644,6 +644,11 @@ def lender_clearing_view(
             for r, c in zip(rows, reversed(claims), strict=True)
             if c.debtor_id == member.member_id and r.state in DISPUTABLE
         ],
+        payable=[
+            r
+            for r, c in zip(rows, reversed(claims), strict=True)
+            if c.debtor_id == member.member_id and r.state in WITHDRAWABLE
+        ],
         withdrawable=[
             r
             for r, c in zip(rows, reversed(claims), strict=True)

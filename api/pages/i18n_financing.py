@@ -900,6 +900,29 @@ LENDING_EN: dict[str, str] = {
     "lending.error.file_too_large": "The file is larger than {megabytes} MB: split it.",
     "lending.error.no_file": "Choose a CSV file.",
     "lending.error.bad_file": "The file cannot be imported: {detail}",
+    "instruction.title": "Payment instruction for a claim on you",
+    "instruction.explain": (
+        "Download the pacs.008 XML your bank needs to pay a claim on you off chain (end-to-end "
+        "id CLM-<claim>). Nothing is stored and no bank data is kept: once the settlement bank "
+        "records the payment, the claim settles off chain."
+    ),
+    "instruction.claim": "Claim to pay",
+    "instruction.payer": "Your account (payer)",
+    "instruction.payee": "The creditor's account (payee)",
+    "instruction.name": "Account holder",
+    "instruction.name_hint": "As the bank knows the account, at most 140 characters.",
+    "instruction.iban": "IBAN",
+    "instruction.iban_hint": "Spaces are allowed, e.g. DE89 3704 0044 0532 0130 00.",
+    "instruction.bic": "BIC",
+    "instruction.bic_hint": "8 or 11 letters and digits, e.g. COBADEFFXXX.",
+    "instruction.submit": "Download the payment instruction",
+    "instruction.none": "No claim on you is waiting to be paid.",
+    "instruction.error.claim": "Choose a claim on you from the list.",
+    "instruction.error.name": "Give the account holder's name, at most {count} characters.",
+    "instruction.error.iban": (
+        "This is not a valid IBAN (check its letters, digits and check digits)."
+    ),
+    "instruction.error.bic": "A BIC is 8 or 11 letters and digits, e.g. COBADEFFXXX.",
     "withdraw.title": "Withdraw a claim you filed",
     "withdraw.explain": (
         "Withdrawing a claim ends it for good: it is left out of every clearing cycle and the "
@@ -1112,6 +1135,26 @@ LENDING_ZH: dict[str, str] = {
     "lending.error.file_too_large": "文件超过 {megabytes} MB：请拆分。",
     "lending.error.no_file": "请选择 CSV 文件。",
     "lending.error.bad_file": "此文件无法导入：{detail}",
+    "instruction.title": "对您的债权的付款指令",
+    "instruction.explain": (
+        "下载您的银行在链下支付对您的债权所需的 pacs.008 XML（端到端编号 CLM-<债权>）。"
+        "不存储任何内容，也不保留银行数据：结算银行登记该付款后，债权即在链下结算。"
+    ),
+    "instruction.claim": "要支付的债权",
+    "instruction.payer": "您的账户（付款方）",
+    "instruction.payee": "债权人的账户（收款方）",
+    "instruction.name": "账户持有人",
+    "instruction.name_hint": "与银行登记的账户名一致，最多 140 个字符。",
+    "instruction.iban": "IBAN",
+    "instruction.iban_hint": "可含空格，例如 DE89 3704 0044 0532 0130 00。",
+    "instruction.bic": "BIC",
+    "instruction.bic_hint": "8 或 11 位字母和数字，例如 COBADEFFXXX。",
+    "instruction.submit": "下载付款指令",
+    "instruction.none": "没有待支付的对您的债权。",
+    "instruction.error.claim": "请从列表中选择对您的债权。",
+    "instruction.error.name": "请填写账户持有人名称，最多 {count} 个字符。",
+    "instruction.error.iban": "这不是有效的 IBAN（请检查字母、数字和校验位）。",
+    "instruction.error.bic": "BIC 为 8 或 11 位字母和数字，例如 COBADEFFXXX。",
     "withdraw.title": "撤回您提交的债权",
     "withdraw.explain": (
         "撤回债权即永久终止该债权：它不再计入任何清算周期，债务人对其不再负有义务。"

@@ -619,3 +619,43 @@ def test_lender_withdraws_a_claim_it_filed(
     )
     assert refused.status == 409 and "Choose a claim you filed" in refused.text()
     assert client.get(f"/v1/claims/{theirs}", headers=lender.headers).json()["state"] == "filed"
+
+
+def test_lender_downloads_a_claims_payment_instruction(page: Page, server, client, demo):
+    lender, other = demo["lender"], demo["lender2"]
+    filed = client.post(
+        "/v1/claims",
+        json={"debtor_id": lender.member.id, "amount": 1_500_00, "kind": "fee",
+              "reference": "INV-2026-0099"},
+        headers=other.headers,
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    claim = filed.json()["id"]
+    sign_in(page, server, lender)
+    page.goto(server + "/lender/clearing")
+    page.get_by_label("Claim to pay").select_option(str(claim))
+    payer = page.get_by_role("group", name="Your account (payer)")
+    payee = page.get_by_role("group", name="The creditor's account (payee)")
+    payer.get_by_label("Account holder").fill("Huaxia Auto Finance")
+    payer.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 01")  # a wrong check digit
+    payer.get_by_label("BIC").fill("COBADEFFXXX")
+    payee.get_by_label("Account holder").fill("Other Lender")
+    payee.get_by_label("IBAN").fill("GB29 NWBK 6016 1331 9268 19")
+    payee.get_by_label("BIC").fill("NWBKGB2L")
+    page.get_by_role("button", name="Download the payment instruction").click()
+    expect(page.locator("#f-payer_iban-error")).to_have_text(
+        "This is not a valid IBAN (check its letters, digits and check digits)."
+    )
+    expect(page.locator("#f-payee_iban-error")).to_have_count(0)
+    expect(page.get_by_label("Claim to pay")).to_have_value(str(claim))
+
+    payer.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 00")
+    with page.expect_download() as waiting:
+        page.get_by_role("button", name="Download the payment instruction").click()
+    download = waiting.value
+    assert download.suggested_filename == f"CLM-{claim}.xml"
+    xml = Path(download.path()).read_text()
+    assert f"<EndToEndId>CLM-{claim}</EndToEndId>" in xml
+    assert "DE89370400440532013000" in xml and "GB29NWBK60161331926819" in xml
+    # A download changes nothing: the claim is as it was.
+    assert client.get(f"/v1/claims/{claim}", headers=lender.headers).json()["state"] == "filed"
