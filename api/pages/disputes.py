@@ -27,6 +27,7 @@ from clearing.service import (
     dispute_as_debtor,
     reference_bytes,
     withdraw_as_creditor,
+    withdraw_dispute_as_debtor,
 )
 from ledger.errors import TransactionReverted
 from notary.queries import dispute_evidence
@@ -157,3 +158,33 @@ def payment_instruction(visitor: LenderVisitor) -> Response:
         return lender_clearing_view(visitor, errors=errors, form=shown, status=400)
     disposition = f'attachment; filename="CLM-{claim.id}.xml"'
     return Response(xml, media_type="application/xml", headers={"Content-Disposition": disposition})
+
+
+@router.post("/lender/clearing/dispute-withdrawals")
+def withdraw_dispute(visitor: LenderVisitor) -> Response:
+    """Withdraw the lender's dispute of a claim on it (as ``DELETE /v1/claims/{id}/dispute``):
+    the claim stands and is final at once; then the clearing page saying so."""
+    return act_once(visitor, lambda: _withdraw_dispute(visitor))
+
+
+def _withdraw_dispute(visitor: Visitor) -> Response:
+    t = visitor.t
+    claim_text = visitor.form.get("disputed_claim", "").strip()
+    error = None
+    if not claim_text.isdigit():
+        error = t("undispute.error.claim")
+    else:
+        try:
+            withdraw_dispute_as_debtor(visitor.runtime, visitor.member, int(claim_text))
+        except (NotFound, Conflict):
+            error = t("undispute.error.claim")
+        except TransactionReverted as exc:
+            if exc.error == "ClearingUnexpectedStatus":
+                error = t("undispute.error.status")
+            else:
+                error = t("financing.error.reverted", error=exc.error)
+    if error is not None:
+        errors = {"disputed_claim": error}
+        shown = {"disputed_claim": claim_text}
+        return lender_clearing_view(visitor, errors=errors, form=shown, status=409)
+    return visitor.redirect(f"/lender/clearing?undisputed={claim_text}")

@@ -563,12 +563,18 @@ class _ClaimRow:
 
 @router.get("/lender/clearing")
 def lender_clearing(
-    visitor: LenderVisitor, refused: str | None = None, disputed: int = 0, withdrawn: int = 0
+    visitor: LenderVisitor,
+    refused: str | None = None,
+    disputed: int = 0,
+    withdrawn: int = 0,
+    undisputed: int = 0,
 ) -> Response:
     """The lender's claims and the clearing cycles it took part in; run a cycle now; dispute
     a claim on it and withdraw one it filed (`api.pages.disputes`)."""
     if disputed:
         return lender_clearing_view(visitor, result=visitor.t("dispute.done", id=disputed))
+    if undisputed:
+        return lender_clearing_view(visitor, result=visitor.t("undispute.done", id=undisputed))
     if withdrawn:
         return lender_clearing_view(visitor, result=visitor.t("withdraw.done", id=withdrawn))
     if refused is not None:  # where a refused run lands: a GET that can be reloaded
@@ -648,6 +654,11 @@ def lender_clearing_view(
             r
             for r, c in zip(rows, reversed(claims), strict=True)
             if c.debtor_id == member.member_id and r.state in WITHDRAWABLE
+        ],
+        undisputable=[
+            r
+            for r, c in zip(rows, reversed(claims), strict=True)
+            if c.debtor_id == member.member_id and r.state == "disputed"
         ],
         withdrawable=[
             r

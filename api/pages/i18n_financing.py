@@ -900,6 +900,16 @@ LENDING_EN: dict[str, str] = {
     "lending.error.file_too_large": "The file is larger than {megabytes} MB: split it.",
     "lending.error.no_file": "Choose a CSV file.",
     "lending.error.bad_file": "The file cannot be imported: {detail}",
+    "undispute.title": "Withdraw a dispute",
+    "undispute.explain": (
+        "Withdrawing your dispute accepts the claim: it is final at once and the next clearing "
+        "cycle settles it. A dispute withdrawn cannot be raised again."
+    ),
+    "undispute.claim": "Disputed claim",
+    "undispute.submit": "Withdraw the dispute",
+    "undispute.done": "Your dispute of claim {id} is withdrawn: the claim is final.",
+    "undispute.error.claim": "Choose a claim you disputed from the list.",
+    "undispute.error.status": "That claim is no longer disputed; nothing was changed.",
     "instruction.title": "Payment instruction for a claim on you",
     "instruction.explain": (
         "Download the pacs.008 XML your bank needs to pay a claim on you off chain (end-to-end "
@@ -1135,6 +1145,15 @@ LENDING_ZH: dict[str, str] = {
     "lending.error.file_too_large": "文件超过 {megabytes} MB：请拆分。",
     "lending.error.no_file": "请选择 CSV 文件。",
     "lending.error.bad_file": "此文件无法导入：{detail}",
+    "undispute.title": "撤回异议",
+    "undispute.explain": (
+        "撤回异议即接受该债权：债权立即成为最终状态，并由下一个清算周期结算。异议撤回后不能再次提出。"
+    ),
+    "undispute.claim": "有异议的债权",
+    "undispute.submit": "撤回异议",
+    "undispute.done": "您对债权 {id} 的异议已撤回：该债权已成为最终状态。",
+    "undispute.error.claim": "请从列表中选择您提出异议的债权。",
+    "undispute.error.status": "该债权已不在异议中；未做任何更改。",
     "instruction.title": "对您的债权的付款指令",
     "instruction.explain": (
         "下载您的银行在链下支付对您的债权所需的 pacs.008 XML（端到端编号 CLM-<债权>）。"

@@ -64,6 +64,7 @@ from clearing.service import (
     visible_cycles,
     waiting_documents,
     withdraw_as_creditor,
+    withdraw_dispute_as_debtor,
 )
 from ledger.consortium import Role
 from ledger.floorplan import Vehicle
@@ -611,8 +612,7 @@ def dispute_claim(
 def withdraw_dispute(principal: AnyMember, request: Request, claim_id: ClaimNumber) -> ClaimOut:
     """Withdraw your dispute: the claim stands and is final at once."""
     runtime = _runtime(request)
-    debtor_claim(runtime, principal, claim_id)
-    _acting(runtime, principal).withdraw_dispute(claim_id)
+    withdraw_dispute_as_debtor(runtime, principal, claim_id)
     return _claim_out(runtime, claim_id)
 
 

@@ -139,6 +139,18 @@ def test_no_page_is_wider_than_a_phone_and_axe_finds_nothing(
         headers=lender.headers,
     )  # fmt: skip
     assert by_lender.status_code == 201, by_lender.text
+    to_undispute = client.post(  # a claim the lender disputed: the withdraw-dispute form
+        "/v1/claims",
+        json={"debtor_id": lender.member.id, "amount": 70_00, "kind": "fee", "reference": "INV-3"},
+        headers=demo["lender2"].headers,
+    )
+    assert to_undispute.status_code == 201, to_undispute.text
+    undispute = client.post(
+        f"/v1/claims/{to_undispute.json()['id']}/dispute",
+        json={"evidence": "0x" + "cd" * 32},
+        headers=lender.headers,
+    )
+    assert undispute.status_code == 200, undispute.text
     other = open_line(client, demo["lender2"], dealer)  # a lien offered to the lender's line:
     assert advance(client, demo["lender2"], other, car(40)).status_code == 201  # its accept form
     offered = client.post(

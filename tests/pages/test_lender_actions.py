@@ -659,3 +659,48 @@ def test_lender_downloads_a_claims_payment_instruction(page: Page, server, clien
     assert "DE89370400440532013000" in xml and "GB29NWBK60161331926819" in xml
     # A download changes nothing: the claim is as it was.
     assert client.get(f"/v1/claims/{claim}", headers=lender.headers).json()["state"] == "filed"
+
+
+def test_lender_withdraws_its_dispute(page: Page, context: BrowserContext, server, client, demo):
+    lender, other = demo["lender"], demo["lender2"]
+    filed = client.post(
+        "/v1/claims",
+        json={"debtor_id": lender.member.id, "amount": 900_00, "kind": "fee",
+              "reference": "INV-2026-0101"},
+        headers=other.headers,
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    claim = filed.json()["id"]
+    disputed = client.post(
+        f"/v1/claims/{claim}/dispute", json={"evidence": "0x" + "cd" * 32}, headers=lender.headers
+    )
+    assert disputed.status_code == 200, disputed.text
+    sign_in(page, server, lender)
+    page.goto(server + "/lender/clearing")
+    expect(page.locator("#f-undispute-explain")).to_contain_text("final at once")
+    page.get_by_label("Disputed claim").select_option(str(claim))
+    fields = _fields(page, "/lender/clearing/dispute-withdrawals")
+    page.get_by_role("button", name="Withdraw the dispute").click()
+    page.wait_for_url(re.compile(rf"/lender/clearing\?undisputed={claim}$"))
+    expect(page.get_by_role("status")).to_have_text(
+        f"Your dispute of claim {claim} is withdrawn: the claim is final."
+    )
+    expect(page.locator(f'tr[data-claim="{claim}"]')).to_contain_text("final")
+    assert client.get(f"/v1/claims/{claim}", headers=lender.headers).json()["state"] == "final"
+    expect(page.get_by_role("button", name="Withdraw the dispute")).to_have_count(0)
+
+    # A reload is a GET; the same form again acts once; a new form is refused in words.
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("is withdrawn")
+    first = page.url.removeprefix(server)
+    again = context.request.post(
+        server + "/lender/clearing/dispute-withdrawals", form=fields, max_redirects=0
+    )
+    assert again.status == 303 and again.headers["location"] == first
+    stale = context.request.post(
+        server + "/lender/clearing/dispute-withdrawals",
+        form=fields | {"form_key": "u" * 24},
+        max_redirects=0,
+    )
+    assert stale.status == 409 and "no longer disputed" in stale.text()
+    assert client.get(f"/v1/claims/{claim}", headers=lender.headers).json()["state"] == "final"
