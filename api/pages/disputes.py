@@ -149,7 +149,10 @@ def payment_instruction(visitor: LenderVisitor) -> Response:
         except (NotFound, Conflict):
             errors["pay_claim"] = t("instruction.error.claim")
     if not errors and claim is not None:
-        accounts = {claim.debtor_id: parties["payer"], claim.creditor_id: parties["payee"]}
+        accounts: dict[int, Party] = {
+            claim.debtor_id: parties["payer"],
+            claim.creditor_id: parties["payee"],
+        }
         try:
             xml = claim_instruction(visitor.runtime, claim, accounts=accounts)
         except (Conflict, Unprocessable, InstructionError) as exc:
