@@ -199,6 +199,26 @@ def dispute_as_debtor(
     return visible_claim(runtime, principal, claim_id)
 
 
+def withdraw_dispute_as_debtor(runtime: Runtime, principal: Principal, claim_id: int) -> Claim:
+    """Withdraw the caller's dispute of claim `claim_id` (its debtor): the claim stands and is
+    final at once. 404 if the caller may not see it, 409 if it is not the debtor; the
+    contract's refusal (not disputed) raises `TransactionReverted`. The claim as it is after."""
+    debtor_claim(runtime, principal, claim_id)
+    clearing = runtime.clearing_client.as_sender(runtime.sender_for(principal.address))
+    clearing.withdraw_dispute(claim_id)
+    return visible_claim(runtime, principal, claim_id)
+
+
+def withdraw_as_creditor(runtime: Runtime, principal: Principal, claim_id: int) -> Claim:
+    """Withdraw claim `claim_id` as its creditor (any time before it settles): 404 if the
+    caller may not see it, 409 if it is not the creditor; the contract's refusals (settled,
+    already withdrawn) raise `TransactionReverted`. The claim as it is after."""
+    creditor_claim(runtime, principal, claim_id)
+    clearing = runtime.clearing_client.as_sender(runtime.sender_for(principal.address))
+    clearing.withdraw_claim(claim_id)
+    return visible_claim(runtime, principal, claim_id)
+
+
 def creditor_claim(runtime: Runtime, principal: Principal, claim_id: int) -> Claim:
     """Claim `claim_id` if the caller is its creditor (404 if it may not see it, 409 otherwise)."""
     claim = visible_claim(runtime, principal, claim_id)

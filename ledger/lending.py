@@ -1,6 +1,7 @@
 """A lender's writes on its lines, as the `/v1` inventory routes and the lender's pages make
 them: open a line for a dealer, advance on vehicles (and describe them in the VIN directory),
-release liens, act on a lot audit it opened. One function per action, so the API and the pages
+release liens, refinance (offer a lien to another lender's line, accept one offered), act on a
+lot audit it opened. One function per action, so the API and the pages
 cannot drift apart.
 
 Each takes the floor plan acting as the lender (`FloorPlanClient.as_sender`); checking that
@@ -13,10 +14,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ledger.consortium import ConsortiumClient, Principal, Role
-from ledger.errors import Conflict, TransactionReverted, Unprocessable
-from ledger.financing import LineTerms
-from ledger.floorplan import Audit, FloorPlanClient, LineId
-from ledger.inventory import Pledge, Runtime, VehicleRef, advance, visible_audit
+from ledger.errors import Conflict, NotFound, TransactionReverted, Unprocessable
+from ledger.financing import LineTerms, Payoff
+from ledger.floorplan import Audit, FloorPlanClient, LineId, Vehicle
+from ledger.inventory import (
+    Pledge,
+    Runtime,
+    VehicleRef,
+    advance,
+    floor_plan_index,
+    vehicles_on_line,
+    visible_audit,
+)
 from ledger.transactions import Sent
 from ledger.vin_directory import VinDirectory
 
@@ -97,6 +106,63 @@ def release_liens(client: FloorPlanClient, refs: Sequence[VehicleRef]) -> Releas
         if e.name == "LienReleased"
     }
     return Released(sent=sent, charged=charged)
+
+
+def offer_transfers(
+    runtime: Runtime,
+    client: FloorPlanClient,
+    line_id: int,
+    refs: Sequence[VehicleRef],
+    to_line_id: int,
+) -> Sent:
+    """Offer the liens of `refs` on line `line_id` to line `to_line_id` of the same dealer (0
+    withdraws the offers): `NotFound` naming the first vehicle not under an active lien on the
+    line; the contract reverts ``FloorPlanInvalidTransferLine`` for the line's own id or another
+    dealer's line. The caller checked the line is its own."""
+    vehicles_on_line(runtime, line_id, refs)
+    return client.offer_transfer([r.vin_hash for r in refs], to_line_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Offered:
+    """A lien offered to a line: accepting it advances `payoff.total` as the new principal."""
+
+    vehicle: Vehicle
+    payoff: Payoff
+
+
+def incoming_transfers(runtime: Runtime, line_id: int) -> list[Offered]:
+    """The liens offered to line `line_id`, oldest offer first, with the payoff accepting each
+    would advance now (the caller checked the line is one it may see)."""
+    index = floor_plan_index(runtime)
+    found = []
+    for offered in index.offered_to(line_id):
+        if not offered.vehicle.status.pledged:
+            continue
+        found.append(Offered(vehicle=offered.vehicle, payoff=offered.payoff(index.now)))
+    return found
+
+
+def accept_transfers(
+    runtime: Runtime, client: FloorPlanClient, line_id: int, refs: Sequence[VehicleRef]
+) -> Advanced:
+    """Accept the liens of `refs` offered to line `line_id` (`NotFound` naming the first that
+    is not offered to it): `client`'s sender advances each old payoff (principal, interest
+    and fee) as the new principal, per VIN hash in the answer. The caller checked the line is
+    its own."""
+    for ref in refs:
+        vehicle = runtime.floorplan.vehicle(ref.vin_hash)
+        if vehicle is None or vehicle.transfer_offer_line_id != line_id:
+            raise NotFound(f"no lien on {ref.label} is offered to line {line_id}")
+    sent = client.accept_transfer(line_id, [r.vin_hash for r in refs])
+    advances = {
+        bytes(e.args["vinHash"]): int(e.args["principal"])
+        + int(e.args["interest"])
+        + int(e.args["fee"])
+        for e in client.events(sent)
+        if e.name == "LienTransferred"
+    }
+    return Advanced(sent=sent, advances=advances)
 
 
 def opened_audit(runtime: Runtime, principal: Principal, audit_id: int) -> Audit:

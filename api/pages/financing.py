@@ -38,8 +38,10 @@ from clearing.service import (
     visible_cycles,
     waiting_documents,
 )
+from ledger import lending
 from ledger.consortium import Role
 from ledger.errors import TransactionReverted
+from ledger.financing import DAY
 from ledger.floorplan import Line
 from ledger.inventory import (
     CONFIRMATION_LIFETIME,
@@ -440,16 +442,19 @@ def lender_line_page(
     done: str = "",
     vin: Annotated[str, Query(max_length=66)] = "",
     figure: Annotated[int, Query(alias="amount", ge=0)] = 0,
+    to_line: Annotated[int, Query(alias="to", ge=0)] = 0,
 ) -> Response:
     """One of the lender's lines: terms, vehicles and what is owed, alerts and audits; after
     one of the lender's forms (`api.pages.lending`), what it did."""
     with _absent_is_404():
         line = lender_line(visitor.runtime, visitor.member, line_id)
     result = None
-    if done in ("opened", "changed"):
+    if done in ("opened", "changed", "frozen", "unfrozen", "closed"):
         result = visitor.t(f"lending.done.{done}", id=line_id)
-    elif done in ("advanced", "released", "curtailment"):
+    elif done in ("advanced", "released", "curtailment", "accepted"):
         result = visitor.t(f"lending.done.{done}", vin=vin, amount=amount(figure))
+    elif done in ("offered", "withdrawn"):
+        result = visitor.t(f"lending.done.{done}", vin=vin, to=to_line)
     return lender_line_view(visitor, line, query=q, result=result)
 
 
@@ -470,6 +475,7 @@ def lender_line_view(
     audits = line_audits(runtime, line_id, events)
     owed = _matching(visitor, obligations(runtime, line_id, events=events), query)
     alerts = visible_alerts(runtime, member, line_id=line_id, events=events)
+    incoming = lending.incoming_transfers(runtime, line_id)
     hashes = [o.vehicle.vin_hash for o in owed.vehicles] + [a.vin_hash for a in alerts]
     return visitor.page(
         "lender_line.html",
@@ -483,6 +489,8 @@ def lender_line_view(
         query=query,
         audits=audits,
         opener_names=names_of(runtime, [a.opener_id for a in audits]),
+        incoming=incoming,
+        confirm_days=terms.confirm_window // DAY,
         result=result,
         errors=errors or {},
         form=form or {},
@@ -555,12 +563,20 @@ class _ClaimRow:
 
 @router.get("/lender/clearing")
 def lender_clearing(
-    visitor: LenderVisitor, refused: str | None = None, disputed: int = 0
+    visitor: LenderVisitor,
+    refused: str | None = None,
+    disputed: int = 0,
+    withdrawn: int = 0,
+    undisputed: int = 0,
 ) -> Response:
     """The lender's claims and the clearing cycles it took part in; run a cycle now; dispute
-    a claim on it (`api.pages.disputes`)."""
+    a claim on it and withdraw one it filed (`api.pages.disputes`)."""
     if disputed:
         return lender_clearing_view(visitor, result=visitor.t("dispute.done", id=disputed))
+    if undisputed:
+        return lender_clearing_view(visitor, result=visitor.t("undispute.done", id=undisputed))
+    if withdrawn:
+        return lender_clearing_view(visitor, result=visitor.t("withdraw.done", id=withdrawn))
     if refused is not None:  # where a refused run lands: a GET that can be reloaded
         outlook = next_cycle(visitor.runtime, visitor.member.member_id)
         return lender_clearing_view(
@@ -591,6 +607,9 @@ def _why(visitor: Visitor, waiting: dict[str, Any]) -> str:
         allowance=amount(waiting["allowance"]),
     )
 
+
+WITHDRAWABLE = ("filed", "confirmed", "final", "disputed")
+"""Claim states its creditor may withdraw (any before it settles)."""
 
 DISPUTABLE = ("filed", "confirmed")
 """Claim states a debtor may dispute (a confirmed one until its dispute window ends)."""
@@ -630,6 +649,21 @@ def lender_clearing_view(
             r
             for r, c in zip(rows, reversed(claims), strict=True)
             if c.debtor_id == member.member_id and r.state in DISPUTABLE
+        ],
+        payable=[
+            r
+            for r, c in zip(rows, reversed(claims), strict=True)
+            if c.debtor_id == member.member_id and r.state in WITHDRAWABLE
+        ],
+        undisputable=[
+            r
+            for r, c in zip(rows, reversed(claims), strict=True)
+            if c.debtor_id == member.member_id and r.state == "disputed"
+        ],
+        withdrawable=[
+            r
+            for r, c in zip(rows, reversed(claims), strict=True)
+            if c.creditor_id == member.member_id and r.state in WITHDRAWABLE
         ],
         cycles=visible_cycles(runtime, member),
         errors=errors or {},

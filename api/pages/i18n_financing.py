@@ -900,6 +900,115 @@ LENDING_EN: dict[str, str] = {
     "lending.error.file_too_large": "The file is larger than {megabytes} MB: split it.",
     "lending.error.no_file": "Choose a CSV file.",
     "lending.error.bad_file": "The file cannot be imported: {detail}",
+    "undispute.title": "Withdraw a dispute",
+    "undispute.explain": (
+        "Withdrawing your dispute accepts the claim: it is final at once and the next clearing "
+        "cycle settles it. A dispute withdrawn cannot be raised again."
+    ),
+    "undispute.claim": "Disputed claim",
+    "undispute.submit": "Withdraw the dispute",
+    "undispute.done": "Your dispute of claim {id} is withdrawn: the claim is final.",
+    "undispute.error.claim": "Choose a claim you disputed from the list.",
+    "undispute.error.status": "That claim is no longer disputed; nothing was changed.",
+    "instruction.title": "Payment instruction for a claim on you",
+    "instruction.explain": (
+        "Download the pacs.008 XML your bank needs to pay a claim on you off chain (end-to-end "
+        "id CLM-<claim>). Nothing is stored and no bank data is kept: once the settlement bank "
+        "records the payment, the claim settles off chain."
+    ),
+    "instruction.claim": "Claim to pay",
+    "instruction.payer": "Your account (payer)",
+    "instruction.payee": "The creditor's account (payee)",
+    "instruction.name": "Account holder",
+    "instruction.name_hint": "As the bank knows the account, at most 140 characters.",
+    "instruction.iban": "IBAN",
+    "instruction.iban_hint": "Spaces are allowed, e.g. DE89 3704 0044 0532 0130 00.",
+    "instruction.bic": "BIC",
+    "instruction.bic_hint": "8 or 11 letters and digits, e.g. COBADEFFXXX.",
+    "instruction.submit": "Download the payment instruction",
+    "instruction.none": "No claim on you is waiting to be paid.",
+    "instruction.error.claim": "Choose a claim on you from the list.",
+    "instruction.error.name": "Give the account holder's name, at most {count} characters.",
+    "instruction.error.iban": (
+        "This is not a valid IBAN (check its letters, digits and check digits)."
+    ),
+    "instruction.error.bic": "A BIC is 8 or 11 letters and digits, e.g. COBADEFFXXX.",
+    "withdraw.title": "Withdraw a claim you filed",
+    "withdraw.explain": (
+        "Withdrawing a claim ends it for good: it is left out of every clearing cycle and the "
+        "debtor owes nothing on it. Any claim you filed can be withdrawn until it settles."
+    ),
+    "withdraw.claim": "Claim",
+    "withdraw.claim_option": "Claim {id}: {kind} on {debtor}, {amount} ({state})",
+    "withdraw.submit": "Withdraw the claim",
+    "withdraw.none": "No claim you filed is waiting to settle.",
+    "withdraw.done": "Claim {id} is withdrawn: no cycle will settle it.",
+    "withdraw.error.claim": "Choose a claim you filed from the list.",
+    "withdraw.error.status": ("That claim is settled or withdrawn already; nothing was changed."),
+    "lending.status_title": "Freeze or close the line",
+    "lending.freeze_explain": (
+        "Freezing stops every new advance and refinancing onto this line; the vehicles already "
+        "financed stay as they are and are paid off as before. You can unfreeze it later."
+    ),
+    "lending.freeze_submit": "Freeze the line",
+    "lending.unfreeze_explain": "Unfreezing opens the line to new advances again.",
+    "lending.unfreeze_submit": "Unfreeze the line",
+    "lending.close_explain": (
+        "Closing ends the line for good: it takes no advance again and cannot be reopened. "
+        "Only a line with no active lien can be closed."
+    ),
+    "lending.close_submit": "Close the line for good",
+    "lending.closed_explain": "This line is closed: nothing more can be done on it.",
+    "lending.done.frozen": "Line {id} is frozen: it takes no new advance.",
+    "lending.done.unfrozen": "Line {id} is open again.",
+    "lending.done.closed": "Line {id} is closed.",
+    "lending.error.has_liens": (
+        "The line still has {count} active liens: release or transfer them first; the line "
+        "stays as it was."
+    ),
+    "lending.error.status_changed": (
+        "The line's status has changed meanwhile; nothing was done. See it above."
+    ),
+    "lending.transfer_title": "Refinance a vehicle with another lender",
+    "lending.transfer_explain": (
+        "Offer the lien on one of this line's financed, unsold vehicles to another line of the "
+        "same dealer, usually another lender's. Nothing moves until that line's lender accepts: "
+        "it then pays off this lien (principal, interest and fee) and holds the vehicle under "
+        "its own terms. Offer it to line 0 to withdraw an offer."
+    ),
+    "lending.transfer_vin": "VIN or VIN hash of the vehicle to refinance",
+    "lending.transfer_to": "Receiving line number",
+    "lending.transfer_to_hint": (
+        "The number of the other lender's line for this dealer, as that lender gives it; 0 "
+        "withdraws the offer."
+    ),
+    "lending.transfer_submit": "Offer the lien",
+    "lending.incoming_title": "Liens offered to this line",
+    "lending.incoming_explain": (
+        "Accepting a lien advances its payoff now from this line as the vehicle's new "
+        "principal, under this line's terms. The dealer then still has to confirm receipt of "
+        "the vehicle on this line within {days} days, as for a new advance."
+    ),
+    "lending.incoming_none": "No lien is offered to this line.",
+    "lending.incoming_vehicle": "Vehicle",
+    "lending.incoming_from": "From line",
+    "lending.incoming_payoff": "Payoff to advance",
+    "lending.incoming_accept": "Accept and pay off",
+    "lending.done.offered": (
+        "The lien on {vin} is offered to line {to}; it moves when that line's lender accepts."
+    ),
+    "lending.done.withdrawn": "The transfer offer of the lien on {vin} is withdrawn.",
+    "lending.done.accepted": (
+        "The lien on {vin} is now on this line: {amount} advanced to pay off the old one. "
+        "The dealer must confirm receipt."
+    ),
+    "lending.error.transfer_vin": "Enter the VIN (or VIN hash) of the vehicle to refinance.",
+    "lending.error.to_line": "Give a line number: whole digits.",
+    "lending.error.transfer_line": "That is not another line of this line's dealer.",
+    "lending.error.transfer_status": "Only a financed vehicle not yet sold can be refinanced.",
+    "lending.error.not_offered": (
+        "That lien is no longer offered to this line; nothing was advanced."
+    ),
 }
 LENDING_ZH: dict[str, str] = {
     "lending.to_open": "为经销商开立授信额度 →",
@@ -1036,6 +1145,94 @@ LENDING_ZH: dict[str, str] = {
     "lending.error.file_too_large": "文件超过 {megabytes} MB：请拆分。",
     "lending.error.no_file": "请选择 CSV 文件。",
     "lending.error.bad_file": "此文件无法导入：{detail}",
+    "undispute.title": "撤回异议",
+    "undispute.explain": (
+        "撤回异议即接受该债权：债权立即成为最终状态，并由下一个清算周期结算。异议撤回后不能再次提出。"
+    ),
+    "undispute.claim": "有异议的债权",
+    "undispute.submit": "撤回异议",
+    "undispute.done": "您对债权 {id} 的异议已撤回：该债权已成为最终状态。",
+    "undispute.error.claim": "请从列表中选择您提出异议的债权。",
+    "undispute.error.status": "该债权已不在异议中；未做任何更改。",
+    "instruction.title": "对您的债权的付款指令",
+    "instruction.explain": (
+        "下载您的银行在链下支付对您的债权所需的 pacs.008 XML（端到端编号 CLM-<债权>）。"
+        "不存储任何内容，也不保留银行数据：结算银行登记该付款后，债权即在链下结算。"
+    ),
+    "instruction.claim": "要支付的债权",
+    "instruction.payer": "您的账户（付款方）",
+    "instruction.payee": "债权人的账户（收款方）",
+    "instruction.name": "账户持有人",
+    "instruction.name_hint": "与银行登记的账户名一致，最多 140 个字符。",
+    "instruction.iban": "IBAN",
+    "instruction.iban_hint": "可含空格，例如 DE89 3704 0044 0532 0130 00。",
+    "instruction.bic": "BIC",
+    "instruction.bic_hint": "8 或 11 位字母和数字，例如 COBADEFFXXX。",
+    "instruction.submit": "下载付款指令",
+    "instruction.none": "没有待支付的对您的债权。",
+    "instruction.error.claim": "请从列表中选择对您的债权。",
+    "instruction.error.name": "请填写账户持有人名称，最多 {count} 个字符。",
+    "instruction.error.iban": "这不是有效的 IBAN（请检查字母、数字和校验位）。",
+    "instruction.error.bic": "BIC 为 8 或 11 位字母和数字，例如 COBADEFFXXX。",
+    "withdraw.title": "撤回您提交的债权",
+    "withdraw.explain": (
+        "撤回债权即永久终止该债权：它不再计入任何清算周期，债务人对其不再负有义务。"
+        "您提交的债权在结算前均可撤回。"
+    ),
+    "withdraw.claim": "债权",
+    "withdraw.claim_option": "债权 {id}：对 {debtor} 的{kind}，{amount}（{state}）",
+    "withdraw.submit": "撤回债权",
+    "withdraw.none": "您提交的债权中没有待结算的。",
+    "withdraw.done": "债权 {id} 已撤回：任何清算周期都不会结算它。",
+    "withdraw.error.claim": "请从列表中选择您提交的债权。",
+    "withdraw.error.status": "该债权已结算或已撤回；未做任何更改。",
+    "lending.status_title": "冻结或关闭额度",
+    "lending.freeze_explain": (
+        "冻结后，本额度不再接受任何新放款或再融资转入；已放款车辆保持不变，照常结清。之后可以解冻。"
+    ),
+    "lending.freeze_submit": "冻结额度",
+    "lending.unfreeze_explain": "解冻后，本额度重新接受新放款。",
+    "lending.unfreeze_submit": "解冻额度",
+    "lending.close_explain": (
+        "关闭即永久终止本额度：不再放款，且无法重新开启。只有没有有效抵押的额度才能关闭。"
+    ),
+    "lending.close_submit": "永久关闭额度",
+    "lending.closed_explain": "此额度已关闭：不能再进行任何操作。",
+    "lending.done.frozen": "授信额度 {id} 已冻结：不再接受新放款。",
+    "lending.done.unfrozen": "授信额度 {id} 已重新开放。",
+    "lending.done.closed": "授信额度 {id} 已关闭。",
+    "lending.error.has_liens": "此额度仍有 {count} 项有效抵押：请先解除或转让；额度保持不变。",
+    "lending.error.status_changed": "额度状态已在此期间变更；未做任何操作。请见上方。",
+    "lending.transfer_title": "转由其他贷款方再融资",
+    "lending.transfer_explain": (
+        "将本额度下一辆已放款、未售出车辆的抵押转让给同一经销商的另一授信额度（通常属于其他贷款方）。"
+        "在该额度的贷款方接受之前不会发生任何变动：接受时，该贷款方结清本抵押（本金、利息和费用），"
+        "并按其自身条款持有该车辆。转让给额度 0 即撤回转让要约。"
+    ),
+    "lending.transfer_vin": "要再融资车辆的车架号或车架号哈希",
+    "lending.transfer_to": "接收额度编号",
+    "lending.transfer_to_hint": "该经销商在其他贷款方处的额度编号，由该贷款方告知；填 0 撤回要约。",
+    "lending.transfer_submit": "发出转让要约",
+    "lending.incoming_title": "转让给本额度的抵押",
+    "lending.incoming_explain": (
+        "接受抵押即由本额度立即放款结清原抵押，作为该车辆在本额度条款下的新本金。"
+        "之后经销商仍须在 {days} 天内在本额度上确认收到车辆，与新放款相同。"
+    ),
+    "lending.incoming_none": "没有转让给本额度的抵押。",
+    "lending.incoming_vehicle": "车辆",
+    "lending.incoming_from": "原额度",
+    "lending.incoming_payoff": "需放款的结清金额",
+    "lending.incoming_accept": "接受并结清",
+    "lending.done.offered": "{vin} 的抵押已转让给额度 {to}；待该额度的贷款方接受后转移。",
+    "lending.done.withdrawn": "{vin} 抵押的转让要约已撤回。",
+    "lending.done.accepted": (
+        "{vin} 的抵押现已在本额度上：已放款 {amount} 结清原抵押。经销商须确认收车。"
+    ),
+    "lending.error.transfer_vin": "请输入要再融资车辆的车架号（或车架号哈希）。",
+    "lending.error.to_line": "请填写额度编号：仅限数字。",
+    "lending.error.transfer_line": "这不是本额度经销商的另一授信额度。",
+    "lending.error.transfer_status": "只有已放款且尚未售出的车辆才能再融资。",
+    "lending.error.not_offered": "该抵押已不再转让给本额度；未放款。",
 }
 
 LOT_AUDIT_EN: dict[str, str] = {

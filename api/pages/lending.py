@@ -473,3 +473,127 @@ def _curtailment(visitor: Visitor, line: Line) -> Response:
         return lender_line_view(visitor, line, errors=errors, form=form, status=400)
     query = urlencode({"done": "curtailment", "vin": refs[0].label, "amount": paid})
     return visitor.redirect(f"/lender/lines/{line.id}?{query}")
+
+
+# ------------------------------------------------------------------ refinancing
+
+
+@router.post("/lender/lines/{line_id}/transfer-offers")
+def offer_transfer(visitor: LenderVisitor, line_id: int) -> Response:
+    """Offer a vehicle's lien to another lender's line of the same dealer (as ``POST
+    /v1/lines/{id}/transfer-offers``; line 0 withdraws the offer), then the line's page."""
+    line = _own_line(visitor, line_id)
+    return act_once(visitor, lambda: _offer_transfer(visitor, line))
+
+
+def _offer_transfer(visitor: Visitor, line: Line) -> Response:
+    t, reader = visitor.t, _reader(visitor)
+    text = reader.text("vin")
+    to_line = reader.whole("to_line", minimum=0, maximum=2**64 - 1, key="lending.error.to_line")
+    errors = dict(reader.errors)
+    refs = []
+    if not text:
+        errors["transfer"] = t("lending.error.transfer_vin")
+    else:
+        try:
+            refs = vehicle_refs([text])
+        except InvalidVin as exc:
+            errors["transfer"] = t("dealer.error.vin_invalid", reason=exc.reason)
+    if not errors and to_line is not None:
+        try:
+            lending.offer_transfers(visitor.runtime, _acting(visitor), line.id, refs, to_line)
+        except NotFound:
+            errors["transfer"] = t("dealer.error.not_on_line", vin=text)
+        except Conflict as exc:
+            errors["transfer"] = t("lending.error.refused", detail=str(exc))
+        except TransactionReverted as exc:
+            if exc.error in ("FloorPlanInvalidTransferLine", "FloorPlanUnknownLine"):
+                errors["to_line"] = t("lending.error.transfer_line")
+            elif exc.error == "FloorPlanInvalidStatus":
+                errors["transfer"] = t("lending.error.transfer_status")
+            else:
+                errors["transfer"] = _refused(visitor, exc)
+    if errors:
+        form = {"transfer": text, "to_line": reader.text("to_line")}
+        return lender_line_view(visitor, line, errors=errors, form=form, status=400)
+    done = "offered" if to_line else "withdrawn"
+    query = urlencode({"done": done, "vin": refs[0].label, "to": to_line})
+    return visitor.redirect(f"/lender/lines/{line.id}?{query}")
+
+
+@router.post("/lender/lines/{line_id}/transfer-acceptances")
+def accept_transfer(visitor: LenderVisitor, line_id: int) -> Response:
+    """Accept a lien offered to this line (as ``POST /v1/lines/{id}/transfer-acceptances``):
+    the lender advances the old payoff as the new principal; then the line's page."""
+    line = _own_line(visitor, line_id)
+    return act_once(visitor, lambda: _accept_transfer(visitor, line))
+
+
+def _accept_transfer(visitor: Visitor, line: Line) -> Response:
+    t = visitor.t
+    text = visitor.form.get("vin", "").strip()
+    error = None
+    try:
+        refs = vehicle_refs([text])
+        done = lending.accept_transfers(visitor.runtime, _acting(visitor), line.id, refs)
+    except (InvalidVin, NotFound):
+        error = t("lending.error.not_offered")
+    except Conflict as exc:
+        error = t("lending.error.refused", detail=str(exc))
+    except TransactionReverted as exc:
+        error = _refused(visitor, exc)
+    if error is not None:
+        return lender_line_view(visitor, line, errors={"accept": error}, status=400)
+    (ref,) = refs
+    query = urlencode({"done": "accepted", "vin": ref.label, "amount": done.total})
+    return visitor.redirect(f"/lender/lines/{line.id}?{query}")
+
+
+# ------------------------------------------------------------------ freeze, unfreeze, close
+
+STATUS_ACTIONS = {"freeze": "freeze_line", "unfreeze": "unfreeze_line", "close": "close_line"}
+"""The line's status forms and the client method each calls, as ``POST
+/v1/lines/{id}/freeze|unfreeze|close`` do."""
+
+STATUS_DONE = {"freeze": "frozen", "unfreeze": "unfrozen", "close": "closed"}
+
+
+@router.post("/lender/lines/{line_id}/freeze")
+def freeze_line(visitor: LenderVisitor, line_id: int) -> Response:
+    """Freeze the line against new advances (as ``POST /v1/lines/{id}/freeze``)."""
+    line = _own_line(visitor, line_id)
+    return act_once(visitor, lambda: _change_status(visitor, line, "freeze"))
+
+
+@router.post("/lender/lines/{line_id}/unfreeze")
+def unfreeze_line(visitor: LenderVisitor, line_id: int) -> Response:
+    """Reopen the frozen line (as ``POST /v1/lines/{id}/unfreeze``)."""
+    line = _own_line(visitor, line_id)
+    return act_once(visitor, lambda: _change_status(visitor, line, "unfreeze"))
+
+
+@router.post("/lender/lines/{line_id}/close")
+def close_line(visitor: LenderVisitor, line_id: int) -> Response:
+    """Close the line for good, once no lien on it is active (as ``POST
+    /v1/lines/{id}/close``)."""
+    line = _own_line(visitor, line_id)
+    return act_once(visitor, lambda: _change_status(visitor, line, "close"))
+
+
+def _change_status(visitor: Visitor, line: Line, action: str) -> Response:
+    t = visitor.t
+    error = None
+    try:
+        getattr(_acting(visitor), STATUS_ACTIONS[action])(line.id)
+    except Conflict as exc:
+        error = t("lending.error.refused", detail=str(exc))
+    except TransactionReverted as exc:
+        if exc.error == "FloorPlanLineHasLiens":
+            error = t("lending.error.has_liens", count=int(exc.arguments["activeLiens"]))
+        elif exc.error == "FloorPlanInvalidLineStatus":
+            error = t("lending.error.status_changed")
+        else:
+            error = _refused(visitor, exc)
+    if error is not None:
+        return lender_line_view(visitor, line, errors={"line_status": error}, status=409)
+    return visitor.redirect(f"/lender/lines/{line.id}?done={STATUS_DONE[action]}")

@@ -44,7 +44,6 @@ from clearing.service import (
     PayoffFiling,
     claim_instruction,
     claims_of,
-    creditor_claim,
     cycle_instructions,
     debtor_claim,
     dispute_as_debtor,
@@ -64,6 +63,8 @@ from clearing.service import (
     visible_cycle,
     visible_cycles,
     waiting_documents,
+    withdraw_as_creditor,
+    withdraw_dispute_as_debtor,
 )
 from ledger.consortium import Role
 from ledger.floorplan import Vehicle
@@ -611,8 +612,7 @@ def dispute_claim(
 def withdraw_dispute(principal: AnyMember, request: Request, claim_id: ClaimNumber) -> ClaimOut:
     """Withdraw your dispute: the claim stands and is final at once."""
     runtime = _runtime(request)
-    debtor_claim(runtime, principal, claim_id)
-    _acting(runtime, principal).withdraw_dispute(claim_id)
+    withdraw_dispute_as_debtor(runtime, principal, claim_id)
     return _claim_out(runtime, claim_id)
 
 
@@ -632,8 +632,7 @@ def resolve_dispute(
 def withdraw_claim(principal: Filer, request: Request, claim_id: ClaimNumber) -> ClaimOut:
     """Withdraw your claim (any time before it settles)."""
     runtime = _runtime(request)
-    creditor_claim(runtime, principal, claim_id)
-    _acting(runtime, principal).withdraw_claim(claim_id)
+    withdraw_as_creditor(runtime, principal, claim_id)
     return _claim_out(runtime, claim_id)
 
 

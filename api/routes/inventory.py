@@ -861,8 +861,8 @@ def offer_transfer(
     runtime = _runtime(request)
     lender_line(runtime, principal, line_id)
     refs = vehicle_refs(body.vehicles)
-    vehicles_on_line(runtime, line_id, refs)
-    sent = _acting(runtime, principal).offer_transfer([r.vin_hash for r in refs], body.to_line_id)
+    client = _acting(runtime, principal)
+    sent = lending.offer_transfers(runtime, client, line_id, refs, body.to_line_id)
     return _after(runtime, sent, refs)
 
 
@@ -875,20 +875,16 @@ def incoming_transfers(
     line = visible_line(runtime, principal, line_id)
     if not sees_all_lines(principal) and line.lender_id != principal.member_id:
         raise NotFound(f"no line {line_id} of yours as its lender")
-    index = floor_plan_index(runtime)
-    found = []
-    for offered in index.offered_to(line_id):
-        if not offered.vehicle.status.pledged:
-            continue
-        owed = offered.payoff(index.now)
-        found.append(
-            IncomingTransfer(
-                vin_hash=hex32(offered.vehicle.vin_hash),
-                from_line_id=offered.vehicle.line_id,
-                payoff=_payoff_out(owed.principal, owed.interest, owed.fee),
-            )
+    return [
+        IncomingTransfer(
+            vin_hash=hex32(offered.vehicle.vin_hash),
+            from_line_id=offered.vehicle.line_id,
+            payoff=_payoff_out(
+                offered.payoff.principal, offered.payoff.interest, offered.payoff.fee
+            ),
         )
-    return found
+        for offered in lending.incoming_transfers(runtime, line_id)
+    ]
 
 
 @router.post("/lines/{line_id}/transfer-acceptances")
@@ -899,12 +895,8 @@ def accept_transfer(
     runtime = _runtime(request)
     lender_line(runtime, principal, line_id)
     refs = vehicle_refs(body.vehicles)
-    for ref in refs:
-        vehicle = runtime.floorplan.vehicle(ref.vin_hash)
-        if vehicle is None or vehicle.transfer_offer_line_id != line_id:
-            raise NotFound(f"no lien on {ref.label} is offered to line {line_id}")
-    sent = _acting(runtime, principal).accept_transfer(line_id, [r.vin_hash for r in refs])
-    return _after(runtime, sent, refs)
+    done = lending.accept_transfers(runtime, _acting(runtime, principal), line_id, refs)
+    return _after(runtime, done.sent, refs)
 
 
 # -- lot audits ---------------------------------------------------------------------------------

@@ -132,6 +132,33 @@ def test_no_page_is_wider_than_a_phone_and_axe_finds_nothing(
         headers=demo["lender2"].headers,
     )
     assert on_lender.status_code == 201, on_lender.text
+    by_lender = client.post(  # a claim the lender filed: its clearing page has the withdraw form
+        "/v1/claims",
+        json={"debtor_id": demo["lender2"].member.id, "amount": 50_00, "kind": "fee",
+              "reference": "INV-2"},
+        headers=lender.headers,
+    )  # fmt: skip
+    assert by_lender.status_code == 201, by_lender.text
+    to_undispute = client.post(  # a claim the lender disputed: the withdraw-dispute form
+        "/v1/claims",
+        json={"debtor_id": lender.member.id, "amount": 70_00, "kind": "fee", "reference": "INV-3"},
+        headers=demo["lender2"].headers,
+    )
+    assert to_undispute.status_code == 201, to_undispute.text
+    undispute = client.post(
+        f"/v1/claims/{to_undispute.json()['id']}/dispute",
+        json={"evidence": "0x" + "cd" * 32},
+        headers=lender.headers,
+    )
+    assert undispute.status_code == 200, undispute.text
+    other = open_line(client, demo["lender2"], dealer)  # a lien offered to the lender's line:
+    assert advance(client, demo["lender2"], other, car(40)).status_code == 201  # its accept form
+    offered = client.post(
+        f"/v1/lines/{other}/transfer-offers",
+        json={"vehicles": [car(40)["vin"]], "to_line_id": line},
+        headers=demo["lender2"].headers,
+    )
+    assert offered.status_code == 200, offered.text
     assert _contact(client, demo["collector"], "2026-03-02T22:30:00+08:00").status_code == 201
     _case_of_collector(client, demo["collector"])
     imported = _import_with_a_bad_row(browser, server, demo["lender"], line, tmp_path)

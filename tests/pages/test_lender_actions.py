@@ -438,3 +438,269 @@ def test_lender_disputes_a_claim_on_it(page: Page, server, client, demo):
     assert shown["state"] == "disputed" and shown["dispute_evidence"] == "0x" + "ab" * 32
     expect(page.locator(f'tr[data-claim="{claim}"]')).to_contain_text("disputed")
     expect(page.get_by_role("button", name="Dispute the claim")).to_have_count(0)
+
+
+def test_lender_refinances_a_vehicle_with_another_lender(
+    page: Page, context: BrowserContext, server, client, demo
+):
+    lender, lender2, dealer = demo["lender"], demo["lender2"], demo["dealer"]
+    line_a = open_line(client, lender, dealer)
+    line_b = open_line(client, lender2, dealer)
+    assert advance(client, lender, line_a, car(1)).status_code == 201
+    sign_in(page, server, lender)
+    page.goto(f"{server}/lender/lines/{line_a}")
+
+    # The line's own number is refused next to its field; nothing is offered.
+    page.get_by_label("VIN or VIN hash of the vehicle to refinance").fill(make_vin(1))
+    page.get_by_label("Receiving line number").fill(str(line_a))
+    page.get_by_role("button", name="Offer the lien").click()
+    expect(page.locator("#f-to_line-error")).to_have_text(
+        "That is not another line of this line's dealer."
+    )
+    (vehicle,) = _vehicles(client, lender, line_a)
+    assert vehicle["transfer_offer_line_id"] in (0, None)
+
+    page.get_by_label("Receiving line number").fill(str(line_b))
+    page.get_by_role("button", name="Offer the lien").click()
+    page.wait_for_url(re.compile(rf"/lender/lines/{line_a}\?done=offered"))
+    expect(page.get_by_role("status")).to_contain_text(
+        f"The lien on {make_vin(1)} is offered to line {line_b}"
+    )
+    (vehicle,) = _vehicles(client, lender, line_a)
+    assert vehicle["transfer_offer_line_id"] == line_b
+
+    # The receiving lender sees the offer with its payoff, and what the dealer still has to do.
+    incoming = client.get(f"/v1/lines/{line_b}/transfer-offers", headers=lender2.headers).json()
+    (offer,) = incoming
+    context.clear_cookies()
+    sign_in(page, server, lender2)
+    page.goto(f"{server}/lender/lines/{line_b}")
+    row = page.locator(f'tr[data-vin-hash="{offer["vin_hash"]}"]')
+    expect(row).to_contain_text(str(line_a))
+    expect(page.locator("#incoming-heading + p")).to_contain_text(
+        "The dealer then still has to confirm receipt"
+    )
+    fields = _fields(page, f"/lender/lines/{line_b}/transfer-acceptances")
+    row.get_by_role("button", name="Accept and pay off").click()
+    page.wait_for_url(re.compile(rf"/lender/lines/{line_b}\?done=accepted"))
+    expect(page.get_by_role("status")).to_contain_text("is now on this line")
+    expect(page.get_by_text("No lien is offered to this line.")).to_be_visible()
+    (moved,) = _vehicles(client, lender2, line_b)
+    assert moved["line_id"] == line_b and moved["advance"] >= offer["payoff"]["principal"]
+    first = page.url.removeprefix(server)
+
+    # A reload is a GET, and the same form sent again acts once: one lien, one advance.
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("is now on this line")
+    again = context.request.post(
+        f"{server}/lender/lines/{line_b}/transfer-acceptances", form=fields, max_redirects=0
+    )
+    assert again.status == 303 and again.headers["location"] == first
+    line = client.get(f"/v1/lines/{line_b}", headers=lender2.headers).json()
+    assert line["active_liens"] == 1 and line["outstanding"] == moved["advance"]
+    assert client.get(f"/v1/lines/{line_a}", headers=lender.headers).json()["active_liens"] == 0
+
+    # A new form for a lien no longer offered: refused in words, nothing advanced.
+    stale = fields | {"form_key": "k" * 24}
+    refused = context.request.post(
+        f"{server}/lender/lines/{line_b}/transfer-acceptances", form=stale, max_redirects=0
+    )
+    assert refused.status == 400
+    assert "no longer offered to this line" in refused.text()
+
+
+def test_lender_freezes_unfreezes_and_closes_a_line(
+    page: Page, context: BrowserContext, server, client, demo
+):
+    lender = demo["lender"]
+    line = open_line(client, lender, demo["dealer"])
+    assert advance(client, lender, line, car(1)).status_code == 201
+    sign_in(page, server, lender)
+    page.goto(f"{server}/lender/lines/{line}")
+    expect(page.locator("#f-freeze-explain")).to_contain_text("stops every new advance")
+    expect(page.locator("#f-close-explain")).to_contain_text("cannot be reopened")
+
+    # Closing with a lien still active is refused in words; the line stays open.
+    page.get_by_role("button", name="Close the line for good").click()
+    expect(page.locator("#f-line_status-error")).to_have_text(
+        "The line still has 1 active liens: release or transfer them first; the line stays as"
+        " it was."
+    )
+    assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "open"
+
+    page.goto(f"{server}/lender/lines/{line}")
+    fields = _fields(page, f"/lender/lines/{line}/freeze")
+    page.get_by_role("button", name="Freeze the line", exact=True).click()
+    page.wait_for_url(re.compile(rf"/lender/lines/{line}\?done=frozen$"))
+    expect(page.get_by_role("status")).to_have_text(
+        f"Line {line} is frozen: it takes no new advance."
+    )
+    assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "frozen"
+    expect(page.get_by_role("button", name="Freeze the line", exact=True)).to_have_count(0)
+
+    # A reload is a GET; the freeze form sent again acts once (no "not open" refusal).
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("is frozen")
+    first = page.url.removeprefix(server)
+    again = context.request.post(
+        f"{server}/lender/lines/{line}/freeze", form=fields, max_redirects=0
+    )
+    assert again.status == 303 and again.headers["location"] == first
+
+    page.get_by_role("button", name="Unfreeze the line").click()
+    page.wait_for_url(re.compile(rf"/lender/lines/{line}\?done=unfrozen$"))
+    assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "open"
+
+    released = client.post(
+        f"/v1/lines/{line}/releases", json={"vehicles": [make_vin(1)]}, headers=lender.headers
+    )
+    assert released.status_code == 200, released.text
+    page.reload()
+    page.get_by_role("button", name="Close the line for good").click()
+    page.wait_for_url(re.compile(rf"/lender/lines/{line}\?done=closed$"))
+    expect(page.get_by_role("status")).to_have_text(f"Line {line} is closed.")
+    assert client.get(f"/v1/lines/{line}", headers=lender.headers).json()["status"] == "closed"
+    expect(page.get_by_text("This line is closed: nothing more can be done on it.")).to_be_visible()
+
+
+def test_lender_withdraws_a_claim_it_filed(
+    page: Page, context: BrowserContext, server, client, demo
+):
+    lender, other = demo["lender"], demo["lender2"]
+    filed = client.post(
+        "/v1/claims",
+        json={"debtor_id": other.member.id, "amount": 2_500_00, "kind": "fee",
+              "reference": "INV-2026-0077"},
+        headers=lender.headers,
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    claim = filed.json()["id"]
+    sign_in(page, server, lender)
+    page.goto(server + "/lender/clearing")
+    expect(page.locator("#f-withdraw-explain")).to_contain_text("ends it for good")
+    page.get_by_label("Claim", exact=True).last.select_option(str(claim))
+    fields = _fields(page, "/lender/clearing/withdrawals")
+    page.get_by_role("button", name="Withdraw the claim").click()
+    page.wait_for_url(re.compile(rf"/lender/clearing\?withdrawn={claim}$"))
+    expect(page.get_by_role("status")).to_have_text(
+        f"Claim {claim} is withdrawn: no cycle will settle it."
+    )
+    expect(page.locator(f'tr[data-claim="{claim}"]')).to_contain_text("withdrawn")
+    assert client.get(f"/v1/claims/{claim}", headers=lender.headers).json()["state"] == "withdrawn"
+    expect(page.get_by_role("button", name="Withdraw the claim")).to_have_count(0)
+
+    # A reload is a GET; the same form sent again acts once and lands on the same page.
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("is withdrawn")
+    first = page.url.removeprefix(server)
+    again = context.request.post(
+        server + "/lender/clearing/withdrawals", form=fields, max_redirects=0
+    )
+    assert again.status == 303 and again.headers["location"] == first
+
+    # A new form for the claim already withdrawn, or for a claim on the lender: refused in
+    # words next to the field, nothing changed.
+    stale = context.request.post(
+        server + "/lender/clearing/withdrawals",
+        form=fields | {"form_key": "w" * 24},
+        max_redirects=0,
+    )
+    assert stale.status == 409 and "settled or withdrawn already" in stale.text()
+    on_lender = client.post(
+        "/v1/claims",
+        json={"debtor_id": lender.member.id, "amount": 1_00, "kind": "fee", "reference": "X-1"},
+        headers=other.headers,
+    )
+    theirs = on_lender.json()["id"]
+    refused = context.request.post(
+        server + "/lender/clearing/withdrawals",
+        form=fields | {"form_key": "v" * 24, "withdraw_claim": str(theirs)},
+        max_redirects=0,
+    )
+    assert refused.status == 409 and "Choose a claim you filed" in refused.text()
+    assert client.get(f"/v1/claims/{theirs}", headers=lender.headers).json()["state"] == "filed"
+
+
+def test_lender_downloads_a_claims_payment_instruction(page: Page, server, client, demo):
+    lender, other = demo["lender"], demo["lender2"]
+    filed = client.post(
+        "/v1/claims",
+        json={"debtor_id": lender.member.id, "amount": 1_500_00, "kind": "fee",
+              "reference": "INV-2026-0099"},
+        headers=other.headers,
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    claim = filed.json()["id"]
+    sign_in(page, server, lender)
+    page.goto(server + "/lender/clearing")
+    page.get_by_label("Claim to pay").select_option(str(claim))
+    payer = page.get_by_role("group", name="Your account (payer)")
+    payee = page.get_by_role("group", name="The creditor's account (payee)")
+    payer.get_by_label("Account holder").fill("Huaxia Auto Finance")
+    payer.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 01")  # a wrong check digit
+    payer.get_by_label("BIC").fill("COBADEFFXXX")
+    payee.get_by_label("Account holder").fill("Other Lender")
+    payee.get_by_label("IBAN").fill("GB29 NWBK 6016 1331 9268 19")
+    payee.get_by_label("BIC").fill("NWBKGB2L")
+    page.get_by_role("button", name="Download the payment instruction").click()
+    expect(page.locator("#f-payer_iban-error")).to_have_text(
+        "This is not a valid IBAN (check its letters, digits and check digits)."
+    )
+    expect(page.locator("#f-payee_iban-error")).to_have_count(0)
+    expect(page.get_by_label("Claim to pay")).to_have_value(str(claim))
+
+    payer.get_by_label("IBAN").fill("DE89 3704 0044 0532 0130 00")
+    with page.expect_download() as waiting:
+        page.get_by_role("button", name="Download the payment instruction").click()
+    download = waiting.value
+    assert download.suggested_filename == f"CLM-{claim}.xml"
+    xml = Path(download.path()).read_text()
+    assert f"<EndToEndId>CLM-{claim}</EndToEndId>" in xml
+    assert "DE89370400440532013000" in xml and "GB29NWBK60161331926819" in xml
+    # A download changes nothing: the claim is as it was.
+    assert client.get(f"/v1/claims/{claim}", headers=lender.headers).json()["state"] == "filed"
+
+
+def test_lender_withdraws_its_dispute(page: Page, context: BrowserContext, server, client, demo):
+    lender, other = demo["lender"], demo["lender2"]
+    filed = client.post(
+        "/v1/claims",
+        json={"debtor_id": lender.member.id, "amount": 900_00, "kind": "fee",
+              "reference": "INV-2026-0101"},
+        headers=other.headers,
+    )  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    claim = filed.json()["id"]
+    disputed = client.post(
+        f"/v1/claims/{claim}/dispute", json={"evidence": "0x" + "cd" * 32}, headers=lender.headers
+    )
+    assert disputed.status_code == 200, disputed.text
+    sign_in(page, server, lender)
+    page.goto(server + "/lender/clearing")
+    expect(page.locator("#f-undispute-explain")).to_contain_text("final at once")
+    page.get_by_label("Disputed claim").select_option(str(claim))
+    fields = _fields(page, "/lender/clearing/dispute-withdrawals")
+    page.get_by_role("button", name="Withdraw the dispute").click()
+    page.wait_for_url(re.compile(rf"/lender/clearing\?undisputed={claim}$"))
+    expect(page.get_by_role("status")).to_have_text(
+        f"Your dispute of claim {claim} is withdrawn: the claim is final."
+    )
+    expect(page.locator(f'tr[data-claim="{claim}"]')).to_contain_text("final")
+    assert client.get(f"/v1/claims/{claim}", headers=lender.headers).json()["state"] == "final"
+    expect(page.get_by_role("button", name="Withdraw the dispute")).to_have_count(0)
+
+    # A reload is a GET; the same form again acts once; a new form is refused in words.
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("is withdrawn")
+    first = page.url.removeprefix(server)
+    again = context.request.post(
+        server + "/lender/clearing/dispute-withdrawals", form=fields, max_redirects=0
+    )
+    assert again.status == 303 and again.headers["location"] == first
+    stale = context.request.post(
+        server + "/lender/clearing/dispute-withdrawals",
+        form=fields | {"form_key": "u" * 24},
+        max_redirects=0,
+    )
+    assert stale.status == 409 and "no longer disputed" in stale.text()
+    assert client.get(f"/v1/claims/{claim}", headers=lender.headers).json()["state"] == "final"
