@@ -13,18 +13,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import statistics
-import tempfile
 import time
 from pathlib import Path
 
 from bench_floorplan import TERMS, row, vin
-from bench_lines import advance, sign_in
+from bench_lines import advance, demo_runtime, sign_in
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.demo import run_demo
-from api.runtime import Runtime
-from api.settings import Settings
 from ledger.vin import vin_hash
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,104 +89,95 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: SQLite)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            var_dir=Path(tmp),
-            dev=True,
-            database_url=args.database,
-            node_modules=ROOT / "node_modules",
-            build_dir=ROOT / "var" / "test-build",
-        )
-        with Runtime.start(settings) as runtime:
-            members = {m.member.name: m for m in run_demo(runtime)}
-            callers = {role: members[name] for role, name in ROLES.items()}
-            app = create_app(runtime)
-            api = TestClient(app)
+    with demo_runtime(args.database) as (runtime, members):
+        callers = {role: members[name] for role, name in ROLES.items()}
+        app = create_app(runtime)
+        api = TestClient(app)
 
-            def call(role: str, path: str, body: object) -> dict[str, object]:
-                headers = {"Authorization": f"Bearer {callers[role].token}"}
-                answer = api.post(path, json=body, headers=headers)
-                assert answer.status_code in (200, 201), f"{path}: {answer.text[:300]}"
-                result: dict[str, object] = answer.json()
-                return result
+        def call(role: str, path: str, body: object) -> dict[str, object]:
+            headers = {"Authorization": f"Bearer {callers[role].token}"}
+            answer = api.post(path, json=body, headers=headers)
+            assert answer.status_code in (200, 201), f"{path}: {answer.text[:300]}"
+            result: dict[str, object] = answer.json()
+            return result
 
-            started = time.perf_counter()
-            line = int(
-                call(
-                    "lender",
-                    "/v1/lines",
-                    {
-                        "dealer_id": callers["dealer"].member.id,
-                        "limit": 10**15,
-                        "terms": {
-                            "advance_rate_bps": TERMS.advance_rate_bps,
-                            "interest_rate_bps": TERMS.interest_rate_bps,
-                            "payoff_window_seconds": TERMS.payoff_window,
-                            "confirm_window_seconds": TERMS.confirm_window,
-                            "fee_per_vehicle": TERMS.fee_per_vehicle,
-                        },
+        started = time.perf_counter()
+        line = int(
+            call(
+                "lender",
+                "/v1/lines",
+                {
+                    "dealer_id": callers["dealer"].member.id,
+                    "limit": 10**15,
+                    "terms": {
+                        "advance_rate_bps": TERMS.advance_rate_bps,
+                        "interest_rate_bps": TERMS.interest_rate_bps,
+                        "payoff_window_seconds": TERMS.payoff_window,
+                        "confirm_window_seconds": TERMS.confirm_window,
+                        "fee_per_vehicle": TERMS.fee_per_vehicle,
                     },
-                )["id"]  # type: ignore[call-overload]
+                },
+            )["id"]  # type: ignore[call-overload]
+        )
+        for first in range(1, args.line + 1, BATCH):
+            last = min(first + BATCH, args.line + 1)
+            call(
+                "lender",
+                f"/v1/lines/{line}/advances",
+                {"vehicles": [api_car(n) for n in range(first, last)]},
             )
-            for first in range(1, args.line + 1, BATCH):
-                last = min(first + BATCH, args.line + 1)
-                call(
-                    "lender",
-                    f"/v1/lines/{line}/advances",
-                    {"vehicles": [api_car(n) for n in range(first, last)]},
-                )
-            audit = int(
-                call("lender", f"/v1/lines/{line}/audits", {"sample_bps": 10_000})["id"]  # type: ignore[call-overload]
-            )
-            findings = [
-                {"vehicle": vin(1), "outcome": "missing", "evidence": "ab" * 32},
-                {"vehicle": vin(2), "outcome": "found", "evidence": "cd" * 32},
-            ]
-            call("lender", f"/v1/audits/{audit}/findings", {"findings": findings})
-            print(f"line {line}: {args.line} vehicles and audit {audit} in"
-                  f" {time.perf_counter() - started:.1f}s")  # fmt: skip
+        audit = int(
+            call("lender", f"/v1/lines/{line}/audits", {"sample_bps": 10_000})["id"]  # type: ignore[call-overload]
+        )
+        findings = [
+            {"vehicle": vin(1), "outcome": "missing", "evidence": "ab" * 32},
+            {"vehicle": vin(2), "outcome": "found", "evidence": "cd" * 32},
+        ]
+        call("lender", f"/v1/audits/{audit}/findings", {"findings": findings})
+        print(f"line {line}: {args.line} vehicles and audit {audit} in"
+              f" {time.perf_counter() - started:.1f}s")  # fmt: skip
 
-            started = time.perf_counter()
-            other, dealer2 = members["Pacific Commercial Bank"], members["Golden Wheel Auto Mall"]
-            plan = runtime.floorplan.as_sender(runtime.sender_for(other.member.address))
-            other_line = plan.open_line(dealer2.member.address, 10**16, TERMS)
-            advance(plan, other_line, 1_000_000, args.history)
-            print(f"line {other_line}: {args.history} vehicles of another lender in"
-                  f" {time.perf_counter() - started:.1f}s")  # fmt: skip
+        started = time.perf_counter()
+        other, dealer2 = members["Pacific Commercial Bank"], members["Golden Wheel Auto Mall"]
+        plan = runtime.floorplan.as_sender(runtime.sender_for(other.member.address))
+        other_line = plan.open_line(dealer2.member.address, 10**16, TERMS)
+        advance(plan, other_line, 1_000_000, args.history)
+        print(f"line {other_line}: {args.history} vehicles of another lender in"
+              f" {time.perf_counter() - started:.1f}s")  # fmt: skip
 
-            evidence = ""
-            for n in range(20):
-                at = f"2026-03-{2 + n // 4:02d}T{9 + 4 * (n % 4):02d}:30:00+08:00"
-                digest = hashlib.sha256(f"call {n}".encode()).hexdigest()
-                call("collector", "/v1/contacts", {
-                    "contact_time": at, "time_zone": "Asia/Shanghai", "channel": "phone",
-                    "debtor_reference": "DEBTOR-1", "case_reference": CASE,
-                    "document_digest": digest,
-                })  # fmt: skip
-                sent = call("collector", "/v1/evidence/digests", {
-                    "document_digest": hashlib.sha256(f"file {n}".encode()).hexdigest(),
-                    "evidence_type": "call_recording", "case_reference": CASE,
-                    "media_type": "audio/wav",
-                })  # fmt: skip
-                evidence = str(sent["id"])
-            started = time.perf_counter()
-            block = runtime.fresh_block()
-            print(f"indexed to block {block} in {time.perf_counter() - started:.1f}s\n")
+        evidence = ""
+        for n in range(20):
+            at = f"2026-03-{2 + n // 4:02d}T{9 + 4 * (n % 4):02d}:30:00+08:00"
+            digest = hashlib.sha256(f"call {n}".encode()).hexdigest()
+            call("collector", "/v1/contacts", {
+                "contact_time": at, "time_zone": "Asia/Shanghai", "channel": "phone",
+                "debtor_reference": "DEBTOR-1", "case_reference": CASE,
+                "document_digest": digest,
+            })  # fmt: skip
+            sent = call("collector", "/v1/evidence/digests", {
+                "document_digest": hashlib.sha256(f"file {n}".encode()).hexdigest(),
+                "evidence_type": "call_recording", "case_reference": CASE,
+                "media_type": "audio/wav",
+            })  # fmt: skip
+            evidence = str(sent["id"])
+        started = time.perf_counter()
+        block = runtime.fresh_block()
+        print(f"indexed to block {block} in {time.perf_counter() - started:.1f}s\n")
 
-            print(f"{'role':10} {'page':58} {'ms':>8} {'status':>6} {'KiB':>7}")
-            worst = 0.0
-            vehicle = f"0x{vin_hash(vin(2)).hex()}"
-            for role, paths in pages(line, audit, vehicle, evidence).items():
-                browser = TestClient(app)
-                sign_in(browser, callers[role].token)
-                for path in paths:
-                    ms, status, size = median_ms(browser, path, args.repeat)
-                    worst = max(worst, ms)
-                    flag = "" if ms < GOAL_MS and status < 400 else "  <-"
-                    print(f"{role:10} {path[:58]:58} {ms:8.1f} {status:6} {size / 1024:7.1f}{flag}")
-            verdict = "met" if worst < GOAL_MS else "NOT met"
-            print(f"\nslowest page {worst:.1f} ms (median of {args.repeat}); goal every page under"
-                  f" {GOAL_MS:.0f} ms: {verdict}")  # fmt: skip
+        print(f"{'role':10} {'page':58} {'ms':>8} {'status':>6} {'KiB':>7}")
+        worst = 0.0
+        vehicle = f"0x{vin_hash(vin(2)).hex()}"
+        for role, paths in pages(line, audit, vehicle, evidence).items():
+            browser = TestClient(app)
+            sign_in(browser, callers[role].token)
+            for path in paths:
+                ms, status, size = median_ms(browser, path, args.repeat)
+                worst = max(worst, ms)
+                flag = "" if ms < GOAL_MS and status < 400 else "  <-"
+                print(f"{role:10} {path[:58]:58} {ms:8.1f} {status:6} {size / 1024:7.1f}{flag}")
+        verdict = "met" if worst < GOAL_MS else "NOT met"
+        print(f"\nslowest page {worst:.1f} ms (median of {args.repeat}); goal every page under"
+              f" {GOAL_MS:.0f} ms: {verdict}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -45,3 +45,13 @@ def submit_about(client: Any, caller: Any, case: str, note: str = "") -> None:
     body = {"document_digest": digest, "evidence_type": "other", "case_reference": case}
     answer = client.post("/v1/evidence/digests", json=body, headers=caller.headers)
     assert answer.status_code in (200, 201), answer.text
+
+
+def issue_link(client: Any, caller: Any, case: str) -> dict[str, Any]:
+    """A borrower's access link for case `case`, issued by `caller` once it is a member of the
+    case (`submit_about`): the API's answer, with the link's path and code."""
+    submit_about(client, caller, case)
+    answer = client.post("/v1/case-links", json={"case_reference": case}, headers=caller.headers)
+    assert answer.status_code == 201, answer.text
+    issued: dict[str, Any] = answer.json()
+    return issued

@@ -16,7 +16,7 @@ from notary.contacts import ContactIn, load_rules, record_contact
 from notary.intake import Submitter
 from notary.models import EvidenceItem
 from notary.receipts import verify_receipt
-from tests.api.helpers import submit_about
+from tests.api.helpers import issue_link
 from tests.pages.conftest import shot
 
 pytestmark = pytest.mark.zh
@@ -59,13 +59,6 @@ def contacts(runtime, demo):
     return {"polite": polite.contact, "late": late.contact, "other": other.contact}
 
 
-def _issue(client, caller, case: str = CASE) -> dict:
-    submit_about(client, caller, case)  # only a member of the case issues its links
-    answer = client.post("/v1/case-links", json={"case_reference": case}, headers=caller.headers)
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
 def _open(page: Page, base: str, path: str, code: str) -> None:
     page.goto(base + path)
     expect(page.get_by_role("heading", name="查看您的案件")).to_be_visible()
@@ -77,7 +70,7 @@ def test_borrower_sees_the_case_reports_a_contact_and_verifies_receipts(
     page, server, client, demo, contacts, runtime, verify_url, tmp_path
 ):
     page.set_viewport_size(PHONE)
-    issued = _issue(client, demo["collector"])
+    issued = issue_link(client, demo["collector"], CASE)
     assert re.fullmatch(r"/case-access/[A-Za-z0-9_-]{43}", issued["path"])
 
     _open(page, server, issued["path"], "00000000")
@@ -187,7 +180,7 @@ def test_borrower_sees_the_case_reports_a_contact_and_verifies_receipts(
 
 def test_expired_and_locked_links_and_the_address_limit(page, server, client, demo, runtime):
     page.set_viewport_size(PHONE)
-    expired = _issue(client, demo["lender"])
+    expired = issue_link(client, demo["lender"], CASE)
     with Session(runtime.engine) as db:
         row = db.exec(select(CaseLink).where(CaseLink.public_id == expired["link"]["id"])).one()
         row.expires_at = datetime.now(UTC) - timedelta(minutes=1)
@@ -196,7 +189,7 @@ def test_expired_and_locked_links_and_the_address_limit(page, server, client, de
     _open(page, server, expired["path"], expired["code"])
     expect(page.get_by_role("alert")).to_contain_text("已过期或已被撤销")
 
-    locked = _issue(client, demo["collector"])
+    locked = issue_link(client, demo["collector"], CASE)
     for _ in range(MAX_FAILED_ATTEMPTS):
         _open(page, server, locked["path"], "11111111")
     _open(page, server, locked["path"], locked["code"])
@@ -212,7 +205,7 @@ def test_expired_and_locked_links_and_the_address_limit(page, server, client, de
             f"{server}/case-access/scan-{i}", form={"csrf_token": csrf, "code": "0"}
         )
         assert answer.status == 403
-    fresh = _issue(client, demo["collector"])
+    fresh = issue_link(client, demo["collector"], CASE)
     _open(page, server, fresh["path"], fresh["code"])
     expect(page.get_by_role("alert")).to_contain_text("尝试次数过多")
     assert page.request.get(f"{server}/borrower").status == 401

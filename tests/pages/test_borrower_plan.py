@@ -21,7 +21,7 @@ from notary.intake import Submission, Submitter
 from notary.models import EvidenceItem
 from notary.receipts import verify_receipt
 from notary.repayment import InstalmentIn, RepaymentPlan, propose
-from tests.api.helpers import submit_about
+from tests.api.helpers import issue_link
 from tests.pages.conftest import shot, sign_in
 from tests.pages.test_every_page import AXE, AXE_OPTIONS, untranslated
 
@@ -29,13 +29,6 @@ pytestmark = pytest.mark.zh
 
 CASE = "CASE-2026-142"
 PHONE = {"width": 390, "height": 844}
-
-
-def _issue(client, caller, case: str = CASE) -> dict:
-    submit_about(client, caller, case)  # only a member of the case issues its links
-    answer = client.post("/v1/case-links", json={"case_reference": case}, headers=caller.headers)
-    assert answer.status_code == 201, answer.text
-    return answer.json()
 
 
 def _open(page: Page, base: str, path: str, code: str) -> None:
@@ -70,7 +63,7 @@ def test_the_member_sets_the_stage_and_the_borrower_reads_it(
     page, member_page, server, client, demo, runtime
 ):
     page.set_viewport_size(PHONE)
-    issued = _issue(client, demo["collector"])
+    issued = issue_link(client, demo["collector"], CASE)
     end = (datetime.now(UTC).date() + timedelta(days=120)).isoformat()
 
     _set_status(member_page, server, stage="reminder", **{"本金（元）": "abc", "利息（元）": "0",
@@ -128,10 +121,10 @@ def test_a_plan_proposed_countered_agreed_and_on_record(
     today = datetime.now(UTC).date()
     end = (today + timedelta(days=120)).isoformat()
     day = [(today + timedelta(days=30 * n)).isoformat() for n in range(1, 5)]
-    issued = _issue(client, demo["collector"])
+    issued = issue_link(client, demo["collector"], CASE)
     _set_by_api(client, demo["collector"], CASE, end)
     # another case, with a borrower's plan of its own
-    other = _issue(client, demo["collector"], "CASE-2026-144")
+    other = issue_link(client, demo["collector"], "CASE-2026-144")
     _set_by_api(client, demo["collector"], "CASE-2026-144", end)
     with Session(runtime.engine) as db:
         other_link = db.exec(
