@@ -65,21 +65,13 @@ class AuditOutcomeProjection:
 
     def apply(self, conn: Connection, chain_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
         """Project the `VehicleAudited` events among the indexed `rows`, in `conn`'s
-        transaction. The contract records one outcome per vehicle and audit; a repeated key
-        (not possible on chain) would keep the later one."""
+        transaction: one insert. The contract records one outcome per vehicle and audit
+        (`LotAuditAlreadyRecorded`), and a rollback rebuilds the table, so no row is replaced."""
         found = [
             outcome_row(chain_id, int(row["block_number"]), json.loads(row["args_json"]))
             for row in rows
             if row["contract"] == LOT_AUDIT and row["event"] == AUDITED
         ]
-        for row in found:
-            conn.execute(
-                delete(_TABLE).where(
-                    _TABLE.c.chain_id == chain_id,
-                    _TABLE.c.audit_id == row["audit_id"],
-                    _TABLE.c.vin_hash == row["vin_hash"],
-                )
-            )
         if found:
             conn.execute(insert(_TABLE), found)
 
