@@ -81,6 +81,15 @@ def operator_account(settings: Settings) -> LocalAccount:
     return dev_account(0)
 
 
+def operator_key(settings: Settings) -> bytes:
+    """The private key of `operator_account`, without making an account of it in dev mode."""
+    from ledger.keys import dev_key
+
+    if settings.keystore is not None:
+        return bytes(operator_account(settings).key)
+    return dev_key(0)
+
+
 def receipt_issuer(settings: Settings, engine: Engine) -> ReceiptIssuer:
     """The notary's receipt issuer over `engine`, for the registry the database records.
 
@@ -102,7 +111,7 @@ def receipt_issuer(settings: Settings, engine: Engine) -> ReceiptIssuer:
         )
     return ReceiptIssuer(
         engine=engine,
-        notary_key=bytes(operator_account(settings).key),
+        notary_key=operator_key(settings),
         chain_id=registries[0].chain_id,
         contract=registries[0].address,
     )

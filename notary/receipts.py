@@ -21,12 +21,9 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from http.client import HTTPException
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import coincurve
-from eth_account import Account
-from eth_account.messages import encode_defunct
-from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
 from notary.digests import Sha256Digest, parse_digest, sha256_bytes, sha256_file
@@ -51,6 +48,10 @@ from notary.records import (
     parse_timestamp,
 )
 from notary.trust import TrustRoot
+
+if TYPE_CHECKING:  # eth-account is imported where a signature is checked: a CLI that
+    # only prints a receipt starts without it
+    from eth_account.signers.local import LocalAccount
 
 RECEIPT_VERSION = 1
 """The receipt format this module writes and verifies; frozen (docs/receipt.md)."""
@@ -285,16 +286,16 @@ class ReceiptSigner:
 
     def __init__(self, private_key: str | bytes | LocalAccount) -> None:
         try:
-            if isinstance(private_key, LocalAccount):
-                secret = bytes(private_key.key)
-            elif isinstance(private_key, str):
+            if isinstance(private_key, str):
                 secret = bytes.fromhex(private_key.removeprefix("0x"))
-            else:
+            elif isinstance(private_key, bytes | bytearray):
                 secret = bytes(private_key)
+            else:  # an eth-account LocalAccount
+                secret = bytes(private_key.key)
             if len(secret) != 32:
                 raise ValueError("a secp256k1 key is 32 bytes")
             self._key = coincurve.PrivateKey(secret)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, AttributeError) as exc:
             raise SigningError(f"the notary key is unusable ({type(exc).__name__})") from None
         public = self._key.public_key.format(compressed=False)[1:]
         self.address = Address("0x" + keccak(public)[-20:].hex())
@@ -552,6 +553,9 @@ def _check_signature(
     # One valid spelling per signature: v 27/28 and the low s of EIP-2, as eth-account signs.
     if v not in (27, 28) or not 0 < r < _SECP256K1_N or not 0 < s <= _SECP256K1_N // 2:
         return Check(name=name, ok=False, detail="signature is not canonical (v 27/28, low s)")
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
     try:
         payload = _signing_payload(obj)
         recovered = Account.recover_message(encode_defunct(primitive=payload), signature=raw)
