@@ -14,6 +14,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def all_models() -> None:
     """Import every module that defines tables, so SQLModel.metadata knows them all."""
     import api.models  # noqa: F401
+    import clearing.claim_index  # noqa: F401
     import clearing.models  # noqa: F401
     import ledger.audit_outcomes  # noqa: F401
     import ledger.models  # noqa: F401

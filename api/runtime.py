@@ -27,6 +27,7 @@ from api.deployed import (
 from api.errors import Conflict
 from api.members import MemberCache
 from api.settings import Settings
+from clearing.claim_index import ClaimProjection
 from clearing.engine import ClearingEngine
 from clearing.service import on_engine_step
 from ledger.audit_outcomes import LOT_AUDIT, AuditOutcomeProjection
@@ -320,7 +321,7 @@ class Runtime:
             engine=self.engine,
             chain=self.chain,
             contracts=contracts,
-            projections=[self._projection, AuditOutcomeProjection()],
+            projections=[self._projection, AuditOutcomeProjection(), ClaimProjection()],
         )
 
     def fresh_block(self) -> int:

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from clearing.claim_index import claims as indexed_claims
 from clearing.engine import ClearingEngine, Outlook
 from clearing.instructions import Party, PaymentInstruction, pacs008
 from clearing.models import ClearingCycle, CycleStatus
@@ -241,23 +242,19 @@ def claims_of(
     one of `states` and `kinds` (any when empty), ascending id.
 
     `as_party` (``creditor`` or ``debtor``) keeps only the claims where the member is that
-    party. Reads every claim from the chain (a page of 500 per call).
+    party. One query on the claims read model (`clearing.claim_index`), brought up to the
+    chain's latest block first, with the status as of that block's time.
     """
-    found = []
-    for claim in runtime.clearing_client.claims():
-        if states and claim.status not in states:
-            continue
-        if kinds and claim.kind not in kinds:
-            continue
-        if member_id is not None:
-            if as_party == "creditor" and claim.creditor_id != member_id:
-                continue
-            if as_party == "debtor" and claim.debtor_id != member_id:
-                continue
-            if member_id not in (claim.creditor_id, claim.debtor_id):
-                continue
-        found.append(claim)
-    return found
+    block = runtime.fresh_block()
+    return indexed_claims(
+        runtime.engine,
+        runtime.chain.chain_id,
+        now=runtime.block_time(block),
+        member_id=member_id,
+        as_party=as_party if member_id is not None else None,
+        kinds=kinds,
+        states=states,
+    )
 
 
 def member_of(runtime: Runtime, member_id: int, what: str = "member") -> Member:

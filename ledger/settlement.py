@@ -494,13 +494,22 @@ class ClearingClient:
         """Claim `claim_id` as of `block`; raises ``ClearingUnknownClaim`` for an unknown id."""
         return Claim.from_call(self._call(self.contract.functions.claim(claim_id), block))
 
-    def claims(self, from_id: int = 1, count: int | None = None, *, page: int = 500) -> list[Claim]:
-        """Claims from id `from_id` on (`count` of them, or all), read `page` per call."""
-        total = self.claim_count()
+    def claims(
+        self,
+        from_id: int = 1,
+        count: int | None = None,
+        *,
+        page: int = 500,
+        block: int | None = None,
+    ) -> list[Claim]:
+        """Claims from id `from_id` on (`count` of them, or all), read `page` per call, as of
+        `block` (the latest when None)."""
+        if block is None:
+            block = self.sender.chain.latest_block()  # one consistent view across pages
+        total = int(self._call(self.contract.functions.claimCount(), block))
         last = total if count is None else min(total, from_id + count - 1)
         found: list[Claim] = []
         next_id = max(from_id, 1)
-        block = self.sender.chain.latest_block()  # one consistent view across pages
         while next_id <= last:
             size = min(page, last - next_id + 1)
             fields = self._call(self.contract.functions.claims(next_id, size), block)

@@ -60,6 +60,7 @@ from sqlalchemy import Engine, or_, select
 from sqlmodel import Session, SQLModel, col
 from sqlmodel import select as sqlmodel_select
 
+from clearing.claim_index import claim_drift
 from ledger.chain import Chain
 from ledger.database import make_engine
 from ledger.deployments import Deployed
@@ -69,7 +70,8 @@ from ledger.indexer import Indexer, WatchedContract
 from ledger.journal import Journal
 from ledger.logs import DEFAULT_CHUNK
 from ledger.models import IndexedBlock, IndexedContract, IndexedEvent, IndexerCursor
-from ledger.read_models import FloorPlanIndex, drift
+from ledger.read_models import Drift, FloorPlanIndex, drift
+from ledger.settlement import ClearingClient
 from ledger.transactions import Sender
 from notary.blobs import BlobCorrupted, BlobError, BlobNotFound, BlobStore
 from notary.compliance_models import ComplianceViolation
@@ -115,6 +117,9 @@ class Runtime(Protocol):
 
     @property
     def floorplan(self) -> FloorPlanClient: ...
+
+    @property
+    def clearing_client(self) -> ClearingClient: ...
 
 
 BUNDLE_FORMAT = "autoledger-audit-bundle"
@@ -286,8 +291,10 @@ class Auditor:
         chunk: int = DEFAULT_CHUNK,
         progress: Callable[[str], None] = lambda _: None,
         floor_plan: FloorPlanClient | None = None,
+        clearing: ClearingClient | None = None,
     ) -> None:
         self.floor_plan = floor_plan
+        self.clearing = clearing
         self.engine = engine
         self.journal = journal
         self.chain = chain
@@ -310,6 +317,7 @@ class Auditor:
             journal=runtime.journal,
             progress=progress,
             floor_plan=runtime.floorplan if "FloorPlan" in runtime.contracts else None,
+            clearing=runtime.clearing_client if "Clearing" in runtime.contracts else None,
         )
 
     def verify(self, *, checkpoint: Checkpoint | None = None) -> AuditReport:
@@ -335,15 +343,21 @@ class Auditor:
     # -- read models ----------------------------------------------------------------------------
 
     def check_read_models(self, report: AuditReport) -> None:
-        """Compare the floor-plan read models with the contract's views at the indexed block
-        (`ledger.read_models.drift`): a projection that drifted is a discrepancy."""
+        """Compare the floor-plan and claim read models with the contracts' views at the
+        indexed block (`ledger.read_models.drift`, `clearing.claim_index.claim_drift`): a
+        projection that drifted is a discrepancy."""
         block = report.indexed_through
-        if self.floor_plan is None or block is None:
+        if block is None or (self.floor_plan is None and self.clearing is None):
             return
         stamp = int(self.chain.rpc(self.chain.w3.eth.get_block, block)["timestamp"])
-        index = FloorPlanIndex(self.engine, report.chain_id, block=block, now=stamp)
-        for found in drift(index, self.floor_plan):
-            report.add("read_models", "drift", found.where, found.chain, found.read_model)
+        found: list[Drift] = []
+        if self.floor_plan is not None:
+            index = FloorPlanIndex(self.engine, report.chain_id, block=block, now=stamp)
+            found += drift(index, self.floor_plan)
+        if self.clearing is not None:
+            found += claim_drift(self.engine, self.clearing, block=block, now=stamp)
+        for problem in found:
+            report.add("read_models", "drift", problem.where, problem.chain, problem.read_model)
 
     def check_journal(self, report: AuditReport, journal: Journal) -> None:
         """Report every rollback the journal keeper saw and what it repaired; a journaled
