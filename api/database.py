@@ -17,6 +17,7 @@ def all_models() -> None:
     import clearing.claim_index  # noqa: F401
     import clearing.models  # noqa: F401
     import ledger.audit_outcomes  # noqa: F401
+    import ledger.member_index  # noqa: F401
     import ledger.models  # noqa: F401
     import ledger.read_models  # noqa: F401
     import notary.case_access  # noqa: F401

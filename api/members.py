@@ -1,19 +1,29 @@
-"""Consortium members as the service reads them: each read from the chain once per block."""
+"""Consortium members as the service reads them: each read once per block (from the members
+read model, `ledger.member_index.IndexedMembers`, in the service)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
-from ledger.consortium import ConsortiumClient, Member
+from ledger.consortium import Member
 from ledger.heads import ChainHead
 
 T = TypeVar("T")
 
 _ALL = "*"
 """The key of the whole list (no address or id is spelled so)."""
+
+
+class MemberDirectory(Protocol):
+    """Where members are read: `ledger.member_index.IndexedMembers` (the service) or
+    `ledger.consortium.ConsortiumClient` (the contract itself)."""
+
+    def member(self, address_or_id: str | int) -> Member: ...
+
+    def members(self) -> list[Member]: ...
 
 
 class MemberCache:
@@ -30,7 +40,7 @@ class MemberCache:
     on `/v1/me`). The first caller now reads; the others wait for its answer (or its error).
     """
 
-    def __init__(self, consortium: ConsortiumClient, head: ChainHead) -> None:
+    def __init__(self, consortium: MemberDirectory, head: ChainHead) -> None:
         self.consortium = consortium
         self.head = head
         self._lock = threading.Lock()

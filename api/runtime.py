@@ -43,6 +43,7 @@ from ledger.heads import ChainHead
 from ledger.indexer import Indexer, WatchedContract, indexed_through
 from ledger.journal import Journal, JournalKeeper
 from ledger.keyring import DEV_WORK_FACTOR, Keyring
+from ledger.member_index import IndexedMembers, MemberProjection
 from ledger.node import EmbeddedNode, StateFile, find_anvil
 from ledger.plan import deployment_plan
 from ledger.read_models import FloorPlanProjection
@@ -321,7 +322,12 @@ class Runtime:
             engine=self.engine,
             chain=self.chain,
             contracts=contracts,
-            projections=[self._projection, AuditOutcomeProjection(), ClaimProjection()],
+            projections=[
+                self._projection,
+                AuditOutcomeProjection(),
+                ClaimProjection(),
+                MemberProjection(),
+            ],
         )
 
     def fresh_block(self) -> int:
@@ -481,8 +487,18 @@ class Runtime:
 
     @cached_property
     def members(self) -> MemberCache:
-        """Members as authentication reads them: once per block."""
-        return MemberCache(self.consortium, self.head)
+        """Members as authentication reads them: from the members read model
+        (`ledger.member_index`), brought to the chain's head, once per block."""
+        head = self.head
+        chain_id = self.chain.chain_id
+
+        def catch_up() -> None:
+            block = head.block()
+            through = indexed_through(self.engine, chain_id)
+            if through is None or through < block:
+                self.indexer.run_once(to_block=block)
+
+        return MemberCache(IndexedMembers(self.engine, chain_id, catch_up), head)
 
     def sender_for(self, address: str) -> Sender:
         """A sender signing as `address`; raises `Conflict` when this service lacks its key."""

@@ -62,6 +62,7 @@ from sqlmodel import select as sqlmodel_select
 
 from clearing.claim_index import claim_drift
 from ledger.chain import Chain
+from ledger.consortium import ConsortiumClient
 from ledger.database import make_engine
 from ledger.deployments import Deployed
 from ledger.evidence import EvidenceRegistryClient
@@ -69,6 +70,7 @@ from ledger.floorplan import FloorPlanClient
 from ledger.indexer import Indexer, WatchedContract
 from ledger.journal import Journal
 from ledger.logs import DEFAULT_CHUNK
+from ledger.member_index import member_drift
 from ledger.models import IndexedBlock, IndexedContract, IndexedEvent, IndexerCursor
 from ledger.read_models import Drift, FloorPlanIndex, drift
 from ledger.settlement import ClearingClient
@@ -120,6 +122,9 @@ class Runtime(Protocol):
 
     @property
     def clearing_client(self) -> ClearingClient: ...
+
+    @property
+    def consortium(self) -> ConsortiumClient: ...
 
 
 BUNDLE_FORMAT = "autoledger-audit-bundle"
@@ -292,9 +297,11 @@ class Auditor:
         progress: Callable[[str], None] = lambda _: None,
         floor_plan: FloorPlanClient | None = None,
         clearing: ClearingClient | None = None,
+        consortium: ConsortiumClient | None = None,
     ) -> None:
         self.floor_plan = floor_plan
         self.clearing = clearing
+        self.consortium = consortium
         self.engine = engine
         self.journal = journal
         self.chain = chain
@@ -318,6 +325,7 @@ class Auditor:
             progress=progress,
             floor_plan=runtime.floorplan if "FloorPlan" in runtime.contracts else None,
             clearing=runtime.clearing_client if "Clearing" in runtime.contracts else None,
+            consortium=runtime.consortium if "Consortium" in runtime.contracts else None,
         )
 
     def verify(self, *, checkpoint: Checkpoint | None = None) -> AuditReport:
@@ -347,7 +355,7 @@ class Auditor:
         indexed block (`ledger.read_models.drift`, `clearing.claim_index.claim_drift`): a
         projection that drifted is a discrepancy."""
         block = report.indexed_through
-        if block is None or (self.floor_plan is None and self.clearing is None):
+        if block is None:
             return
         stamp = int(self.chain.rpc(self.chain.w3.eth.get_block, block)["timestamp"])
         found: list[Drift] = []
@@ -356,6 +364,8 @@ class Auditor:
             found += drift(index, self.floor_plan)
         if self.clearing is not None:
             found += claim_drift(self.engine, self.clearing, block=block, now=stamp)
+        if self.consortium is not None:
+            found += member_drift(self.engine, self.consortium, block=block)
         for problem in found:
             report.add("read_models", "drift", problem.where, problem.chain, problem.read_model)
 
