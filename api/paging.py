@@ -12,9 +12,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Query, Request, Response
 
 from api.errors import ApiError
+
+T = TypeVar("T")
 
 MAX_PAGE = 500
 """Largest `limit` of any list route: a page of 500 rows is a few hundred kB of JSON and one
@@ -22,6 +27,12 @@ bounded query; a client that wants everything follows `next_cursor`."""
 
 MAX_CURSOR_LENGTH = 200
 """Longest cursor accepted: ours are about 40 characters."""
+
+PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page")]
+PageCursor = Annotated[
+    str | None,
+    Query(max_length=MAX_CURSOR_LENGTH, description="`X-Next-Cursor` of the previous page"),
+]
 
 
 class BadCursor(ApiError):
@@ -61,3 +72,31 @@ def start_of(cursor: str | None, kind: str, offset: int) -> int:
 def next_of(kind: str, start: int, shown: int, total: int) -> str | None:
     """The cursor of the page after one that showed `shown` items from `start` of `total`."""
     return encode_cursor(kind, at=start + shown) if start + shown < total else None
+
+
+NEXT_CURSOR_HEADER = "X-Next-Cursor"
+TOTAL_HEADER = "X-Total-Count"
+
+
+def page_in_headers(
+    items: Sequence[T],
+    *,
+    request: Request,
+    response: Response,
+    kind: str,
+    limit: int,
+    cursor: str | None,
+) -> list[T]:
+    """One page of a list answered as a JSON array (the routes that answered whole lists
+    before paging keep their shape): `limit` items from `cursor`; while more follow, the
+    response's `Link: <...>; rel="next"` (RFC 8288) and `X-Next-Cursor` headers say where the
+    next page starts, and `X-Total-Count` how many the list holds."""
+    start = start_of(cursor, kind, 0)
+    page = list(items[start : start + limit])
+    following = next_of(kind, start, len(page), len(items))
+    response.headers[TOTAL_HEADER] = str(len(items))
+    if following is not None:
+        response.headers[NEXT_CURSOR_HEADER] = following
+        url = request.url.include_query_params(cursor=following)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+    return page

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import Principal, roles
 from api.errors import NotFound
+from api.paging import MAX_PAGE, PageCursor, PageLimit, page_in_headers
 from api.runtime import Runtime
 from api.schemas import RequestBody
 from ledger.consortium import Role
@@ -134,9 +135,25 @@ def revoke(principal: Issuers, request: Request, public_id: LinkId) -> LinkOut:
 
 
 @router.get("/{public_id}/log")
-def access_log(principal: Viewers, request: Request, public_id: LinkId) -> list[AccessOut]:
-    """Every attempt and use of the link, newest first."""
+def access_log(
+    principal: Viewers,
+    request: Request,
+    response: Response,
+    public_id: LinkId,
+    limit: PageLimit = MAX_PAGE,
+    cursor: PageCursor = None,
+) -> list[AccessOut]:
+    """Every attempt and use of the link, newest first, a page at a time (the `Link` and
+    `X-Next-Cursor` headers name the next)."""
     desk = _runtime(request).case_access
     link = _visible(principal, desk.link(public_id), public_id)
     assert link.id is not None
-    return [AccessOut.of(e) for e in desk.log(link.id)]
+    page = page_in_headers(
+        desk.log(link.id),
+        request=request,
+        response=response,
+        kind="access-log",
+        limit=limit,
+        cursor=cursor,
+    )
+    return [AccessOut.of(e) for e in page]

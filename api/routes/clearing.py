@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field, model_validator
 from api.auth import Principal, members, roles
 from api.errors import Conflict, Unprocessable
 from api.inputs import MAX_ID
+from api.paging import MAX_PAGE, PageCursor, PageLimit, page_in_headers
 from api.runtime import Runtime
 from api.schemas import RequestBody
 from clearing.instructions import Party
@@ -513,13 +514,17 @@ def create_claim(principal: Filer, request: Request, body: ClaimIn) -> ClaimOut:
 def list_claims(
     principal: AnyMember,
     request: Request,
+    response: Response,
     state: Annotated[ClaimStateName | None, Query(description="Only claims in this state")] = None,
     kind: Annotated[ClaimKindName | None, Query(description="Only claims of this kind")] = None,
     role: Annotated[
         Literal["creditor", "debtor"] | None, Query(description="Only where you are this party")
     ] = None,
+    limit: PageLimit = MAX_PAGE,
+    cursor: PageCursor = None,
 ) -> list[ClaimOut]:
-    """Your claims, as creditor or debtor (every claim for regulators and governance)."""
+    """Your claims, as creditor or debtor (every claim for regulators and governance),
+    ascending id, a page at a time (the `Link` and `X-Next-Cursor` headers name the next)."""
     runtime = _runtime(request)
     everyone = sees_all_claims(principal) and role is None
     claims = claims_of(
@@ -529,7 +534,10 @@ def list_claims(
         kinds=[_KINDS[kind]] if kind else [],
         as_party=role,
     )
-    return _claims_out(runtime, claims)
+    page = page_in_headers(
+        claims, request=request, response=response, kind="claims", limit=limit, cursor=cursor
+    )
+    return _claims_out(runtime, page)
 
 
 @router.get("/claims/{claim_id}")
@@ -740,13 +748,20 @@ def _party_claim_ids(runtime: Runtime, member_id: int) -> set[int]:
 def get_cycles(
     principal: AnyMember,
     request: Request,
+    response: Response,
     status: Annotated[CycleStatusName | None, Query(description="Only cycles in this status")] = (
         None
     ),
+    limit: PageLimit = MAX_PAGE,
+    cursor: PageCursor = None,
 ) -> list[CycleOut]:
     """The cycles you took part in (every cycle for regulators, governance and banks), newest
-    first."""
-    return [CycleOut.of(c) for c in visible_cycles(_runtime(request), principal, status=status)]
+    first, a page at a time (the `Link` and `X-Next-Cursor` headers name the next)."""
+    cycles = visible_cycles(_runtime(request), principal, status=status)
+    page = page_in_headers(
+        cycles, request=request, response=response, kind="cycles", limit=limit, cursor=cursor
+    )
+    return [CycleOut.of(c) for c in page]
 
 
 @router.get("/cycles/{cycle_id}")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, Field, Strict, model_validator
 
 from api.auth import Principal, members, roles
 from api.errors import NotFound
 from api.inputs import MAX_ID
+from api.paging import MAX_PAGE, PageCursor, PageLimit, page_in_headers
 from api.runtime import Runtime
 from api.schemas import MemberOut, RequestBody
 from ledger.consortium import DEFAULT_LIFETIME, MAX_LIFETIME, ConsortiumClient, Proposal, Role
@@ -124,10 +125,25 @@ def me(principal: AnyMember, request: Request) -> MemberOut:
 
 
 @router.get("/members")
-def list_members(principal: AnyMember, request: Request) -> list[MemberOut]:
-    """Every member ever admitted, with status and roles."""
+def list_members(
+    principal: AnyMember,
+    request: Request,
+    response: Response,
+    limit: PageLimit = MAX_PAGE,
+    cursor: PageCursor = None,
+) -> list[MemberOut]:
+    """Every member ever admitted, with status and roles, by id, a page at a time (the `Link`
+    and `X-Next-Cursor` headers name the next)."""
     runtime: Runtime = request.app.state.runtime
-    return [MemberOut.of(m) for m in runtime.members.all()]
+    page = page_in_headers(
+        runtime.members.all(),
+        request=request,
+        response=response,
+        kind="members",
+        limit=limit,
+        cursor=cursor,
+    )
+    return [MemberOut.of(m) for m in page]
 
 
 @router.get("/members/{member_id}")
@@ -135,16 +151,32 @@ def get_member(
     principal: AnyMember, request: Request, member_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> MemberOut:
     """One member by id."""
+    runtime: Runtime = request.app.state.runtime
     try:
-        return MemberOut.of(_consortium(request).member(member_id))
+        return MemberOut.of(runtime.members.member(member_id))
     except TransactionReverted as exc:
         raise NotFound(f"no member {member_id}") from exc
 
 
 @router.get("/proposals")
-def list_proposals(principal: AnyMember, request: Request) -> list[ProposalOut]:
-    """Every governance proposal, oldest first."""
-    return [ProposalOut.of(p) for p in _consortium(request).proposals()]
+def list_proposals(
+    principal: AnyMember,
+    request: Request,
+    response: Response,
+    limit: PageLimit = MAX_PAGE,
+    cursor: PageCursor = None,
+) -> list[ProposalOut]:
+    """Every governance proposal, oldest first, a page at a time (the `Link` and
+    `X-Next-Cursor` headers name the next)."""
+    page = page_in_headers(
+        _consortium(request).proposals(),
+        request=request,
+        response=response,
+        kind="proposals",
+        limit=limit,
+        cursor=cursor,
+    )
+    return [ProposalOut.of(p) for p in page]
 
 
 @router.get("/proposals/{proposal_id}")

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Principal, members, public, roles
 from api.errors import NotFound, Unprocessable
 from api.inputs import MAX_ID
+from api.paging import MAX_PAGE, PageCursor, PageLimit, page_in_headers
 from api.runtime import Runtime
 from api.schemas import RequestBody
 from ledger import lending
@@ -602,16 +603,27 @@ def open_line(principal: Lender, request: Request, body: LineIn) -> LineOut:
 def list_lines(
     principal: Party,
     request: Request,
+    response: Response,
     dealer_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Only this dealer's")
     ] = None,
     lender_id: Annotated[
         int | None, Query(ge=1, le=MAX_ID, description="Only this lender's")
     ] = None,
+    limit: PageLimit = MAX_PAGE,
+    cursor: PageCursor = None,
 ) -> list[LineOut]:
-    """Your lines (as lender or dealer; every line for a regulator), with their exposure."""
+    """Your lines (as lender or dealer; every line for a regulator), with their exposure, a
+    page at a time (the `Link` and `X-Next-Cursor` headers name the next)."""
     runtime = _runtime(request)
-    lines = visible_lines(runtime, principal, lender_id=lender_id, dealer_id=dealer_id)
+    lines = page_in_headers(
+        visible_lines(runtime, principal, lender_id=lender_id, dealer_id=dealer_id),
+        request=request,
+        response=response,
+        kind="lines",
+        limit=limit,
+        cursor=cursor,
+    )
     names = party_names(runtime, lines)
     index = floor_plan_index(runtime)
     return [_line_out(runtime, line, names, index) for line in lines]
@@ -668,14 +680,21 @@ def close_line(principal: Lender, request: Request, line_id: LineNumber) -> Line
 def line_vehicle_list(
     principal: Party,
     request: Request,
+    response: Response,
     line_id: LineNumber,
     include_released: Annotated[bool, Query(description="Also liens already ended")] = False,
+    limit: PageLimit = MAX_PAGE,
+    cursor: PageCursor = None,
 ) -> list[VehicleOut]:
-    """The vehicles financed on a line (by VIN hash), active liens unless asked otherwise."""
+    """The vehicles financed on a line (by VIN hash), active liens unless asked otherwise, a
+    page at a time (the `Link` and `X-Next-Cursor` headers name the next)."""
     runtime = _runtime(request)
     visible_line(runtime, principal, line_id)
     vehicles = line_vehicles(floor_plan_index(runtime), line_id, active_only=not include_released)
-    return [VehicleOut.of(v) for v in vehicles]
+    page = page_in_headers(
+        vehicles, request=request, response=response, kind="vehicles", limit=limit, cursor=cursor
+    )
+    return [VehicleOut.of(v) for v in page]
 
 
 # -- advances, sales, payoffs -------------------------------------------------------------------
@@ -983,16 +1002,24 @@ def exposure(principal: Overseer, request: Request) -> list[Exposure]:
 def alerts(
     principal: Party,
     request: Request,
+    response: Response,
     line_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this line's")] = None,
     kind: Annotated[AlertKind | None, Query(description="Only this kind")] = None,
     pending: Annotated[
         bool, Query(description="Include deadlines passed but not yet flagged on chain")
     ] = True,
+    limit: PageLimit = MAX_PAGE,
+    cursor: PageCursor = None,
 ) -> list[AlertOut]:
     """Alerts on your lines (every line, for a regulator): sold out of trust, missing in an
     audit, overdue curtailments, unconfirmed vehicles, certificate mismatches."""
-    found = visible_alerts(
-        _runtime(request), principal, line_id=line_id, kind=kind, pending=pending
+    found = page_in_headers(
+        visible_alerts(_runtime(request), principal, line_id=line_id, kind=kind, pending=pending),
+        request=request,
+        response=response,
+        kind="line-alerts",
+        limit=limit,
+        cursor=cursor,
     )
     return [
         AlertOut(
