@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         default=None,
         description="64 hex characters wrapping evidence data keys; dev mode keeps one in var/",
     )
-    batch_size: int = Field(default=1000, ge=1, le=100_000, description="Items per anchor batch")
+    batch_size: int = Field(default=10_000, ge=1, le=100_000, description="Items per anchor batch")
     batch_interval: float = Field(
         default=2.0, gt=0, description="Seconds an item waits for its batch to fill"
     )

@@ -42,9 +42,11 @@ from notary.models import AnchorBatch, BatchStatus, EvidenceItem, ItemStatus
 
 log = logging.getLogger("autoledger.anchoring")
 
-DEFAULT_BATCH_SIZE = 1000
+DEFAULT_BATCH_SIZE = 10_000
 """Items per batch: the anchoring transaction costs about 45k gas whatever the size, so large
-batches make it cheap per item (under 50 gas at 1,000)."""
+batches make it cheap per item (under 50 gas at 1,000). Batches anchor one after the other, one
+a block, so this times the block rate is the ceiling of documents made final per second:
+1,000 held bulk submissions to 949 docs/s on 1 s blocks (`scripts/bench-http`)."""
 
 DEFAULT_INTERVAL = 2.0
 """Seconds an item may wait for a batch to fill before it is anchored anyway."""

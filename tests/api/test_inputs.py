@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlmodel import Session, select
 
+from api.inputs import InputError, check_text, check_texts
 from api.runtime import Runtime
 from notary.models import EvidenceItem
 from tests.api.conftest import Caller
@@ -410,3 +411,30 @@ def test_the_command_line_enforces_the_upload_limit_and_the_date_range(
     )
     assert export.exit_code == 2, export.output
     assert "2999-12-31" in " ".join(export.output.split())
+
+
+def test_the_whole_body_search_refuses_exactly_what_the_character_rule_refuses():
+    """`check_texts` searches a list or dict as one JSON text first: for every character near
+    the forbidden ranges, in a value, a key and a nested tuple, it refuses what `check_text`
+    refuses and names the same place, and text that only looks like an escape passes."""
+    for code in [*range(0x300), *range(0xD7F0, 0xE010)]:
+        char = chr(code)
+        try:
+            check_text(char)
+            forbidden = False
+        except InputError:
+            forbidden = True
+        for value, where in (
+            ({"items": [{"a": "x"}, {"b": "ab" + char}]}, "items.1.b"),
+            ([{"k" + char: 1}], "0.k"),
+            (["ok", ("t", "x" + char)], "1.1"),
+        ):
+            try:
+                check_texts(value)
+                refused = None
+            except InputError as exc:
+                refused = str(exc)
+            assert (refused is not None) == forbidden, (hex(code), value)
+            if refused is not None:
+                assert refused.startswith(where) and f"U+{code:04X}" in refused, refused
+    check_texts({"text": "\\u0001, \\b and \\f as typed"})
