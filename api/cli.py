@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from api.runtime import Runtime
+    from ledger.claims import Claim, ClaimStatus
     from ledger.consortium import ConsortiumClient, Member
     from notary.models import EvidenceItem
     from notary.trust import TrustRoot
@@ -1235,26 +1236,52 @@ def clearing_claims(
     ] = None,
     env_file: EnvFile = None,
 ) -> None:
-    """List claims, one a line: id, kind, state, creditor, debtor, amount, due date, reference."""
-    from clearing.service import STATE_NAMES, claims_of
-    from ledger.inventory import hex32
+    """List claims, one a line: id, kind, state, creditor, debtor, amount, due date, reference.
 
-    states = {name: status for status, name in STATE_NAMES.items()}
+    Reads the claims read model when the index has reached the chain's head (no web3 import:
+    well under a second), else starts a runtime, which indexes first."""
+    from ledger.claims import ClaimStatus
+
+    # as the API names them (`clearing.service.STATE_NAMES`, which imports web3)
+    states = {status.name.lower(): status for status in ClaimStatus if status}
     if state is not None and state not in states:
         console.print(f"[red]error:[/red] --state must be one of {', '.join(states)}")
         raise typer.Exit(2)
-    with _attached(env_file) as runtime:
-        member_id = _member(runtime, member).id if member is not None else None
-        claims = claims_of(
-            runtime, member_id=member_id, states=[states[state]] if state is not None else []
+    wanted = [states[state]] if state is not None else []
+    claims = _indexed_claims(env_file, wanted) if member is None else None
+    if claims is None:
+        from clearing.service import claims_of
+
+        with _attached(env_file) as runtime:
+            member_id = _member(runtime, member).id if member is not None else None
+            claims = claims_of(runtime, member_id=member_id, states=wanted)
+    typer.echo("id\tkind\tstate\tcreditor\tdebtor\tamount\tdue_date\treference")
+    for c in claims:
+        typer.echo(
+            f"{c.id}\t{c.kind.name.lower()}\t{c.status.name.lower()}\t{c.creditor_id}\t"
+            f"{c.debtor_id}\t{c.amount}\t{c.due_date}\t0x{c.reference.hex()}"
         )
-        typer.echo("id\tkind\tstate\tcreditor\tdebtor\tamount\tdue_date\treference")
-        for c in claims:
-            typer.echo(
-                f"{c.id}\t{c.kind.name.lower()}\t{STATE_NAMES[c.status]}\t{c.creditor_id}\t"
-                f"{c.debtor_id}\t{c.amount}\t{c.due_date}\t{hex32(c.reference)}"
-            )
-        console.print(f"{len(claims)} claim(s)")
+    console.print(f"{len(claims)} claim(s)")
+
+
+def _indexed_claims(env_file: Path | None, states: list[ClaimStatus]) -> list[Claim] | None:
+    """Every claim from the claims read model, when the index has reached the chain's head
+    (`api.deployed.current_index`); None when it has not: then a runtime reads (and indexes)."""
+    from api.deployed import current_index
+    from clearing.claim_index import claims
+    from ledger.database import make_engine
+
+    settings = _settings(env_file)
+    _need_ledger(settings)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        current = current_index(settings, engine, "Clearing")
+        if current is None:
+            return None
+        chain_id, now = current
+        return claims(engine, chain_id, now=now, states=states)
+    finally:
+        engine.dispose()
 
 
 @clearing_app.command("report")

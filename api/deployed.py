@@ -122,3 +122,45 @@ def _embedded_url(settings: Settings) -> str:
         return str(json.loads((settings.var_dir / "anvil" / "node.json").read_text())["url"])
     except (OSError, ValueError, KeyError) as exc:
         raise NotStarted("the embedded node is not running: start `autoledger serve`") from exc
+
+
+def current_index(settings: Settings, engine: Engine, contract: str) -> tuple[int, int] | None:
+    """(chain id, the chain head's timestamp) when the database's index has reached the
+    chain's head on the chain `contract` is recorded on; None when it has not (or the record
+    is ambiguous, or the node does not answer): the caller then starts a runtime, which
+    indexes. One JSON-RPC call over urllib, no web3: what lets a read-only CLI command start
+    in well under a second."""
+    import urllib.request
+
+    from sqlmodel import Session
+
+    from ledger.models import IndexerCursor
+
+    chains = {d.chain_id for d in recorded_contracts(engine) if d.name == contract}
+    if len(chains) != 1:
+        return None
+    (chain_id,) = chains
+    try:
+        url = settings.rpc_url or _embedded_url(settings)
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "eth_getBlockByNumber",
+                    "params": ["latest", False],
+                }
+            ).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 (the node's URL)
+            block = json.loads(answer.read())["result"]
+        head, stamp = int(block["number"], 16), int(block["timestamp"], 16)
+    except (NotStarted, OSError, ValueError, KeyError, TypeError):
+        return None
+    with Session(engine) as session:
+        cursor = session.get(IndexerCursor, chain_id)
+    if cursor is None or cursor.block_number < head:
+        return None
+    return chain_id, stamp

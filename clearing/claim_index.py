@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -32,10 +32,13 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from ledger.consortium import MemberId
+from ledger.claims import Claim, ClaimId, ClaimKind, ClaimStatus
+from ledger.membership import MemberId
 from ledger.models import IndexedEvent
-from ledger.read_models import Drift
-from ledger.settlement import Claim, ClaimId, ClaimKind, ClaimStatus, ClearingClient
+
+if TYPE_CHECKING:  # the contract's client needs web3: `claims` alone starts without it
+    from ledger.read_models import Drift
+    from ledger.settlement import ClearingClient
 
 CLEARING = "Clearing"
 """The watched contract name (`ledger.indexer.WatchedContract.name`) of the clearing house."""
@@ -302,6 +305,8 @@ def stored_claims(engine: Engine, chain_id: int) -> dict[int, dict[str, Any]]:
 def claim_drift(engine: Engine, client: ClearingClient, *, block: int, now: int) -> list[Drift]:
     """Every claim whose read-model row differs from the contract's `claims` view at `block`
     (whose time is `now`), and every claim only one of them has; empty when they agree."""
+    from ledger.read_models import Drift
+
     chain_id = client.sender.chain.chain_id
     ours = {c.id: c for c in claims(engine, chain_id, now=now)}
     problems: list[Drift] = []

@@ -18,12 +18,10 @@ from ledger.compiler import Artifacts
 from ledger.errors import TransactionError
 from ledger.membership import DEFAULT_LIFETIME as DEFAULT_LIFETIME
 from ledger.membership import MAX_LIFETIME as MAX_LIFETIME
+from ledger.membership import MemberId as MemberId
 from ledger.membership import Role as Role
 from ledger.membership import RoleLike as RoleLike
 from ledger.transactions import Sender, Sent
-
-MemberId = NewType("MemberId", int)
-"""Stable id of a consortium member (1, 2, 3, ...); it survives key rotations."""
 
 ProposalId = NewType("ProposalId", int)
 """Id of a governance proposal (1, 2, 3, ...)."""

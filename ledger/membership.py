@@ -7,6 +7,7 @@ line and settings can name roles without importing web3.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NewType
 
 __all__ = ["DEFAULT_LIFETIME", "MAX_LIFETIME", "Role", "RoleLike"]
 
@@ -16,6 +17,10 @@ organisations to review and vote, well inside the contract's 30-day maximum."""
 
 MAX_LIFETIME = 30 * 24 * 3600
 """The contract's `MAX_PROPOSAL_LIFETIME`: longer lifetimes revert `ConsortiumInvalidLifetime`."""
+
+
+MemberId = NewType("MemberId", int)
+"""Stable id of a consortium member (1, 2, 3, ...); it survives key rotations."""
 
 
 class Role(StrEnum):

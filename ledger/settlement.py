@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any, NewType
 
 from eth_account.messages import encode_typed_data
@@ -17,13 +16,14 @@ from web3.logs import DISCARD
 from web3.types import BlockIdentifier, TxParams, TxReceipt
 
 from ledger.chain import Address, checksum
+from ledger.claims import Claim as Claim
+from ledger.claims import ClaimId as ClaimId
+from ledger.claims import ClaimKind as ClaimKind
+from ledger.claims import ClaimStatus as ClaimStatus
 from ledger.compiler import Artifacts
 from ledger.consortium import MemberId
 from ledger.errors import TransactionError
 from ledger.transactions import Sender, Sent
-
-ClaimId = NewType("ClaimId", int)
-"""Id of a claim in the `Clearing` contract (1, 2, 3, ...)."""
 
 CycleId = NewType("CycleId", int)
 """Id of a settled clearing cycle (1, 2, 3, ...)."""
@@ -53,78 +53,6 @@ CONFIRM_CLAIM_TYPE = [
 _END_TO_END_ID = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]{1,32}")
 """ISO 20022 end-to-end ids are at most 35 characters of the SWIFT set; on chain they live in a
 bytes32, so at most 32 here."""
-
-
-class ClaimKind(IntEnum):
-    """Mirror of `IClearing.ClaimKind`; who may file each is checked by the contract."""
-
-    PAYOFF = 0
-    CURTAILMENT = 1
-    INTEREST = 2
-    FEE = 3
-    COLLECTION_FEE = 4
-    OTHER = 5
-
-
-class ClaimStatus(IntEnum):
-    """Mirror of `IClearing.ClaimStatus`, as of a block: a confirmed claim reads FINAL once its
-    dispute window has passed."""
-
-    NONE = 0
-    FILED = 1
-    CONFIRMED = 2
-    FINAL = 3
-    DISPUTED = 4
-    SETTLED = 5
-    WITHDRAWN = 6
-    REJECTED = 7
-
-
-@dataclass(frozen=True, kw_only=True)
-class Claim:
-    """A claim of member `creditor_id` on member `debtor_id` for `amount` token units.
-
-    `due_date` is the time from which it may settle (0: at once); `dispute_ends_at` the last
-    time the debtor could dispute it (None before confirmation); `reference` the lien, evidence
-    item or external reference it is about; `dispute_evidence` what the debtor cited (None if
-    never disputed). `status` is as of the block it was read at.
-    """
-
-    id: ClaimId
-    creditor_id: MemberId
-    debtor_id: MemberId
-    amount: int
-    kind: ClaimKind
-    status: ClaimStatus
-    due_date: int
-    dispute_ends_at: int | None
-    reference: bytes
-    dispute_evidence: bytes | None
-
-    @classmethod
-    def from_call(cls, fields: Sequence[Any]) -> Claim:
-        """Build from the `Claim` struct returned by `claim`/`claims`."""
-        (
-            claim_id, creditor_id, debtor_id, amount, kind, status,
-            due_date, dispute_ends_at, reference, evidence,
-        ) = fields  # fmt: skip
-        return cls(
-            id=ClaimId(int(claim_id)),
-            creditor_id=MemberId(int(creditor_id)),
-            debtor_id=MemberId(int(debtor_id)),
-            amount=int(amount),
-            kind=ClaimKind(kind),
-            status=ClaimStatus(status),
-            due_date=int(due_date),
-            dispute_ends_at=int(dispute_ends_at) or None,
-            reference=bytes(reference),
-            dispute_evidence=bytes(evidence) if any(bytes(evidence)) else None,
-        )
-
-    @property
-    def is_final(self) -> bool:
-        """Whether it may settle now (if due): confirmed past its window, or upheld."""
-        return self.status is ClaimStatus.FINAL
 
 
 @dataclass(frozen=True, kw_only=True)

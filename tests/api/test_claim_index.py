@@ -4,12 +4,15 @@ from the events repairs it; a claim list reads no claim from the chain."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from typer.testing import CliRunner
 
+from api import cli
 from api.runtime import Runtime
 from clearing.service import STATE_NAMES
 from ledger.settlement import ClearingClient
@@ -118,3 +121,33 @@ def test_audit_names_a_drifted_claim_row_and_a_rebuild_repairs_it(
     assert runtime.indexer.rebuild() > 0
     assert auditor.verify().ok
     assert listed(client, dealer) == {first: "confirmed", second: "filed"}
+
+
+def test_the_cli_lists_claims_from_the_read_model_once_the_index_is_current(
+    cli_env: Path,
+    client: TestClient,
+    runtime: Runtime,
+    demo: dict[str, Caller],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    lender, dealer = demo["lender"], demo["dealer"]
+    first = filed(client, lender, dealer, 20_00)
+    runtime.fresh_block()  # the index reaches the head: the CLI starts no runtime
+
+    def no_runtime(*_args: Any) -> Any:
+        raise AssertionError("the CLI started a runtime")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cli, "_attached", no_runtime)
+        listed = CliRunner().invoke(cli.app, ["clearing", "claims"])
+    assert listed.exit_code == 0, listed.output
+    assert [line.split("\t")[:3] for line in listed.stdout.splitlines()[1:]] == [
+        [str(first), "fee", "filed"]
+    ]
+
+    # A claim filed since: the index is behind the head, so a runtime reads (and indexes).
+    second = filed(client, lender, dealer, 30_00)
+    confirm(client, dealer, second)
+    behind = CliRunner().invoke(cli.app, ["clearing", "claims", "--state", "confirmed"])
+    assert behind.exit_code == 0, behind.output
+    assert [line.split("\t")[0] for line in behind.stdout.splitlines()[1:]] == [str(second)]
