@@ -15,7 +15,6 @@ time (the block the read models reflect) and says Final where the contract would
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     bindparam,
-    delete,
     insert,
     or_,
     select,
@@ -34,7 +32,7 @@ from sqlmodel import Field, SQLModel
 
 from ledger.claims import Claim, ClaimId, ClaimKind, ClaimStatus
 from ledger.membership import MemberId
-from ledger.models import IndexedEvent
+from ledger.projections import EventProjection, replay
 
 if TYPE_CHECKING:  # the contract's client needs web3: `claims` alone starts without it
     from ledger.read_models import Drift
@@ -53,9 +51,6 @@ EVENTS = (
     "CycleSettled",
 )
 """The events that change a claim's stored state: the contract emits one for every change."""
-
-REBUILD_PAGE = 5000
-"""Events read per query while rebuilding: bounded memory for any history."""
 
 _IN_CHUNK = 500
 """Claim ids per ``IN (...)`` when reading the rows a step changes."""
@@ -186,52 +181,17 @@ def _current(conn: Connection, chain_id: int, claim_ids: list[int]) -> dict[int,
     return found
 
 
-class ClaimProjection:
+class ClaimProjection(EventProjection):
     """The indexer's projection step for the claim events (`ledger.indexer.Projection`)."""
 
-    def apply(self, conn: Connection, chain_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Project the claim events among the indexed `rows`, in `conn`'s transaction."""
-        events = [
-            (str(row["event"]), int(row["block_number"]), json.loads(row["args_json"]))
-            for row in rows
-            if row["contract"] == CLEARING and row["event"] in EVENTS
-        ]
-        if events:
-            project(conn, chain_id, events)
-
-    def rebuild(self, conn: Connection, chain_id: int) -> int:
-        """Forget the claims of `chain_id` and project every stored claim event again."""
-        self.forget(conn, chain_id)
-        return fill(conn, chain_id)
-
-    def forget(self, conn: Connection, chain_id: int) -> None:
-        """Drop the claims of `chain_id` (the indexer's `reset`)."""
-        conn.execute(delete(_TABLE).where(_TABLE.c.chain_id == chain_id))
+    def __init__(self) -> None:
+        super().__init__(_TABLE, CLEARING, EVENTS, project)
 
 
 def fill(conn: Connection, chain_id: int | None = None) -> int:
-    """Project every stored claim event (of `chain_id`, or of every chain: the migration that
-    made the table fills it so), a page at a time in chain order; returns how many."""
-    table = IndexedEvent.__table__  # type: ignore[attr-defined]
-    done, after = 0, 0
-    while True:
-        query = select(
-            table.c.id, table.c.chain_id, table.c.event, table.c.block_number, table.c.args_json
-        ).where(table.c.contract == CLEARING, table.c.event.in_(EVENTS), table.c.id > after)
-        if chain_id is not None:
-            query = query.where(table.c.chain_id == chain_id)
-        page = conn.execute(query.order_by(table.c.id).limit(REBUILD_PAGE)).all()
-        if not page:
-            return done
-        by_chain: dict[int, list[tuple[str, int, Any]]] = {}
-        for event in page:
-            by_chain.setdefault(int(event.chain_id), []).append(
-                (str(event.event), int(event.block_number), json.loads(event.args_json))
-            )
-        for chain, events in by_chain.items():
-            project(conn, chain, events)
-        done += len(page)
-        after = int(page[-1].id)
+    """Project every stored claim event (of `chain_id`, or of every chain: the migration
+    that made the table fills it so); returns how many."""
+    return replay(conn, CLEARING, EVENTS, project, chain_id)
 
 
 def status_at(stored: ClaimStatus, dispute_ends_at: int, now: int) -> ClaimStatus:

@@ -16,17 +16,17 @@ checked against the contract by `audit verify` (`member_drift`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Engine, Text, delete, insert, select, update
+from sqlalchemy import BigInteger, Connection, Engine, Text, insert, select, update
 from sqlmodel import Field, SQLModel
 
 from ledger.chain import checksum
 from ledger.consortium import ConsortiumClient, Member, MemberId, MemberStatus
 from ledger.errors import TransactionReverted
 from ledger.membership import Role
-from ledger.models import IndexedEvent
+from ledger.projections import EventProjection, replay
 from ledger.read_models import Drift
 
 CONSORTIUM = "Consortium"
@@ -42,9 +42,6 @@ EVENTS = (
     "MemberKeyRotated",
 )
 """The events that change a member: the contract emits one for every change."""
-
-REBUILD_PAGE = 5000
-"""Events read per query while rebuilding: bounded memory for any history."""
 
 _NOT_SERIAL = {"autoincrement": False}
 
@@ -132,52 +129,17 @@ def project(conn: Connection, chain_id: int, events: Sequence[tuple[str, int, An
         )
 
 
-class MemberProjection:
+class MemberProjection(EventProjection):
     """The indexer's projection step for the member events (`ledger.indexer.Projection`)."""
 
-    def apply(self, conn: Connection, chain_id: int, rows: Sequence[Mapping[str, Any]]) -> None:
-        """Project the member events among the indexed `rows`, in `conn`'s transaction."""
-        events = [
-            (str(row["event"]), int(row["block_number"]), json.loads(row["args_json"]))
-            for row in rows
-            if row["contract"] == CONSORTIUM and row["event"] in EVENTS
-        ]
-        if events:
-            project(conn, chain_id, events)
-
-    def rebuild(self, conn: Connection, chain_id: int) -> int:
-        """Forget the members of `chain_id` and project every stored member event again."""
-        self.forget(conn, chain_id)
-        return fill(conn, chain_id)
-
-    def forget(self, conn: Connection, chain_id: int) -> None:
-        """Drop the members of `chain_id` (the indexer's `reset`)."""
-        conn.execute(delete(_TABLE).where(_TABLE.c.chain_id == chain_id))
+    def __init__(self) -> None:
+        super().__init__(_TABLE, CONSORTIUM, EVENTS, project)
 
 
 def fill(conn: Connection, chain_id: int | None = None) -> int:
-    """Project every stored member event (of `chain_id`, or of every chain: the migration that
-    made the table fills it so), a page at a time in chain order; returns how many."""
-    table = IndexedEvent.__table__  # type: ignore[attr-defined]
-    done, after = 0, 0
-    while True:
-        query = select(
-            table.c.id, table.c.chain_id, table.c.event, table.c.block_number, table.c.args_json
-        ).where(table.c.contract == CONSORTIUM, table.c.event.in_(EVENTS), table.c.id > after)
-        if chain_id is not None:
-            query = query.where(table.c.chain_id == chain_id)
-        page = conn.execute(query.order_by(table.c.id).limit(REBUILD_PAGE)).all()
-        if not page:
-            return done
-        by_chain: dict[int, list[tuple[str, int, Any]]] = {}
-        for event in page:
-            by_chain.setdefault(int(event.chain_id), []).append(
-                (str(event.event), int(event.block_number), json.loads(event.args_json))
-            )
-        for chain, events in by_chain.items():
-            project(conn, chain, events)
-        done += len(page)
-        after = int(page[-1].id)
+    """Project every stored member event (of `chain_id`, or of every chain: the migration
+    that made the table fills it so); returns how many."""
+    return replay(conn, CONSORTIUM, EVENTS, project, chain_id)
 
 
 def _member(row: Any) -> Member:
